@@ -1,0 +1,163 @@
+//! Account server functions: who am I, register, log in, change password,
+//! preferences. Mounted under `/fn/…`.
+
+use crate::error::AppError;
+use crate::viewer::Viewer;
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+mod imp {
+    use crate::error::AppError;
+    use crate::i18n::{Locale, LOCALE_COOKIE};
+    use crate::server::accounts::AccountError;
+    use crate::server::respond::{fail, internal};
+    use leptos::prelude::*;
+
+    /// Maps a service error to the answer, echoing back the non-secret fields.
+    pub fn account_error(e: AccountError, echo: &[(&str, &str)]) -> AppError {
+        match e {
+            AccountError::Invalid(fields) => fail(AppError::invalid(fields, echo)),
+            AccountError::WrongCredentials => fail(AppError::InvalidCredentials {
+                echo: echo
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                    .collect(),
+            }),
+            AccountError::Db(e) => internal(e),
+            AccountError::Hash(e) => internal(e),
+        }
+    }
+
+    /// Remembers the language in a cookie for a year.
+    pub fn set_locale_cookie(locale: Locale) {
+        if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+            let cookie = format!(
+                "{LOCALE_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+                locale.code()
+            );
+            if let Ok(v) = http::HeaderValue::from_str(&cookie) {
+                res.append_header(http::header::SET_COOKIE, v);
+            }
+        }
+    }
+}
+
+/// The current viewer, or `None` for a visitor.
+#[server(prefix = "/fn", endpoint = "viewer")]
+pub async fn get_viewer() -> Result<Option<Viewer>, AppError> {
+    crate::server::auth::viewer().await
+}
+
+#[server(prefix = "/fn", endpoint = "register")]
+pub async fn register(
+    email: String,
+    display_name: String,
+    password: String,
+) -> Result<(), AppError> {
+    use crate::server::{accounts, auth, respond};
+    let state = respond::state()?;
+    let session = auth::session().await?;
+    let locale = crate::i18n::request_locale();
+    let echo = [
+        ("email", email.as_str()),
+        ("display_name", display_name.as_str()),
+    ];
+    let user = accounts::register(
+        &state.db,
+        &state.hasher,
+        accounts::NewAccount {
+            email: &email,
+            display_name: &display_name,
+            password: &password,
+            locale,
+        },
+    )
+    .await
+    .map_err(|e| imp::account_error(e, &echo))?;
+    auth::start_session(&session, user.id, &user.password_hash).await?;
+    tracing::info!(user = %user.id, "account registered");
+    leptos_axum::redirect("/account");
+    Ok(())
+}
+
+#[server(prefix = "/fn", endpoint = "login")]
+pub async fn login(email: String, password: String) -> Result<(), AppError> {
+    use crate::server::{accounts, auth, respond};
+    use axum::extract::ConnectInfo;
+    use std::net::SocketAddr;
+    let state = respond::state()?;
+    let session = auth::session().await?;
+    let ConnectInfo(peer) = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+        .await
+        .map_err(respond::internal)?;
+    let account = email.trim().to_lowercase();
+    if let Err(retry_after_secs) = state.throttle.check(peer.ip(), &account) {
+        tracing::warn!(ip = %peer.ip(), "login throttled");
+        return Err(respond::fail(AppError::TooManyRequests {
+            retry_after_secs,
+        }));
+    }
+    let echo = [("email", email.as_str())];
+    match accounts::authenticate(&state.db, &state.hasher, &email, &password).await {
+        Ok(user) => {
+            state.throttle.record_success(&account);
+            auth::start_session(&session, user.id, &user.password_hash).await?;
+            imp::set_locale_cookie(crate::i18n::Locale::parse(&user.locale).unwrap_or_default());
+            leptos_axum::redirect("/account");
+            Ok(())
+        }
+        Err(e) => {
+            if matches!(e, accounts::AccountError::WrongCredentials) {
+                state.throttle.record_failure(&account);
+            }
+            Err(imp::account_error(e, &echo))
+        }
+    }
+}
+
+#[server(prefix = "/fn", endpoint = "change-password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+) -> Result<(), AppError> {
+    use crate::server::{accounts, auth, respond};
+    use crate::viewer::Role;
+    let viewer = auth::require(Role::Customer).await?;
+    let state = respond::state()?;
+    let session = auth::session().await?;
+    let hash = accounts::change_password(
+        &state.db,
+        &state.hasher,
+        viewer.id,
+        &current_password,
+        &new_password,
+    )
+    .await
+    .map_err(|e| imp::account_error(e, &[]))?;
+    // Other sessions of this account end (their credential fingerprint no
+    // longer matches); this one continues under a new id.
+    auth::renew_session(&session, &hash).await?;
+    leptos_axum::redirect("/account?saved=password");
+    Ok(())
+}
+
+#[server(prefix = "/fn", endpoint = "preferences")]
+pub async fn update_preferences(locale: String) -> Result<(), AppError> {
+    use crate::domain::account::FieldProblem;
+    use crate::server::{accounts, auth, respond};
+    use crate::viewer::Role;
+    let viewer = auth::require(Role::Customer).await?;
+    let state = respond::state()?;
+    let Some(locale) = crate::i18n::Locale::parse(&locale) else {
+        return Err(respond::fail(AppError::invalid(
+            vec![AppError::field("locale", FieldProblem::Required)],
+            &[],
+        )));
+    };
+    accounts::set_locale(&state.db, viewer.id, locale)
+        .await
+        .map_err(respond::internal)?;
+    imp::set_locale_cookie(locale);
+    leptos_axum::redirect("/account?saved=preferences");
+    Ok(())
+}

@@ -1,0 +1,29 @@
+//! Public facts about the cooperative.
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicMember {
+    pub display_name: String,
+    /// worker | user | supporter
+    pub class: String,
+}
+
+/// Active members, oldest first (public: names and classes only).
+#[server(prefix = "/fn", endpoint = "members")]
+pub async fn public_members() -> Result<Vec<PublicMember>, AppError> {
+    use crate::server::{accounts, respond};
+    let state = respond::state()?;
+    let rows = accounts::active_members(&state.db)
+        .await
+        .map_err(respond::internal)?;
+    Ok(rows
+        .into_iter()
+        .map(|(display_name, class)| PublicMember {
+            display_name,
+            class,
+        })
+        .collect())
+}

@@ -1,0 +1,81 @@
+//! Accessible form fields that show a translated error next to themselves
+//! and keep what the user typed (also after a submit without JavaScript).
+
+use crate::error::AppError;
+use crate::i18n::use_i18n;
+use leptos::prelude::*;
+
+/// The last error of a form's action, as a signal.
+pub type FormError = Signal<Option<AppError>>;
+
+#[component]
+pub fn Field(
+    /// The form's current error, if any.
+    error: FormError,
+    name: &'static str,
+    label: &'static str,
+    #[prop(default = "text")] input_type: &'static str,
+    #[prop(optional)] autocomplete: Option<&'static str>,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(default = true)] required: bool,
+    #[prop(optional, into)] value: Option<String>,
+) -> impl IntoView {
+    let t = use_i18n();
+    let id = format!("field-{name}");
+    let err_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let message = move || error.get().and_then(|e| e.field_message(t, name));
+    // Secrets are never echoed back.
+    let secret = input_type == "password";
+    let echoed = move || {
+        if secret {
+            None
+        } else {
+            error
+                .get()
+                .and_then(|e| e.echoed(name))
+                .or_else(|| value.clone())
+        }
+    };
+    let described = {
+        let (err_id, hint_id) = (err_id.clone(), hint_id.clone());
+        move || {
+            let mut ids = Vec::new();
+            if hint.is_some() {
+                ids.push(hint_id.clone());
+            }
+            if message().is_some() {
+                ids.push(err_id.clone());
+            }
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+    view! {
+        <div class="field" class:field-invalid=move || message().is_some()>
+            <label for=id.clone()>{label}</label>
+            {hint.map(|h| view! { <p class="field-hint" id=hint_id.clone()>{h}</p> })}
+            <input
+                id=id
+                name=name
+                type=input_type
+                autocomplete=autocomplete
+                required=required
+                value=echoed
+                aria-invalid=move || message().map(|_| "true")
+                aria-describedby=described
+            />
+            <p class="field-error" id=err_id role="alert">{message}</p>
+        </div>
+    }
+}
+
+/// A summary above the form for errors that belong to no single field.
+#[component]
+pub fn FormMessage(error: FormError) -> impl IntoView {
+    let t = use_i18n();
+    view! {
+        <div class="form-message" role="alert" aria-live="assertive">
+            {move || error.get().map(|e| view! { <p class="alert alert-error">{e.message(t)}</p> })}
+        </div>
+    }
+}

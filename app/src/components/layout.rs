@@ -1,0 +1,106 @@
+//! The page frame: skip link, header with navigation, language switcher and
+//! login state, main content, footer.
+
+use crate::error::AppError;
+use crate::i18n::{use_i18n, use_locale, Locale};
+use crate::viewer::Viewer;
+use leptos::prelude::*;
+use leptos_router::hooks::use_location;
+
+pub type ViewerResource = Resource<Result<Option<Viewer>, AppError>>;
+
+pub fn use_viewer() -> Option<ViewerResource> {
+    use_context::<ViewerResource>()
+}
+
+#[component]
+pub fn Layout(children: Children) -> impl IntoView {
+    let t = use_i18n();
+    view! {
+        <a class="skip-link" href="#main">{t.skip_to_content}</a>
+        <Header/>
+        <main id="main" tabindex="-1">{children()}</main>
+        <footer class="site-footer">
+            <p>{t.footer_text}</p>
+            <LanguageSwitcher/>
+        </footer>
+    }
+}
+
+#[component]
+fn Header() -> impl IntoView {
+    let t = use_i18n();
+    let viewer = use_viewer();
+    let account = move || {
+        viewer.and_then(|v| v.get()).map(|r| match r.ok().flatten() {
+            Some(v) => view! {
+                <li><a href="/account" class="nav-account">{t.nav_account}<span class="visually-hidden">": "</span><span class="nav-name">{v.display_name}</span></a></li>
+                <li>
+                    <form method="post" action="/logout" class="inline-form">
+                        <button type="submit" class="link-button" data-testid="logout">{t.nav_logout}</button>
+                    </form>
+                </li>
+            }
+            .into_any(),
+            None => view! {
+                <li><a href="/login">{t.nav_login}</a></li>
+                <li><a href="/register" class="button button-small">{t.nav_register}</a></li>
+            }
+            .into_any(),
+        })
+    };
+    view! {
+        <header class="site-header">
+            <a href="/" class="brand" aria-label=t.site_name>
+                <svg aria-hidden="true" width="28" height="28" viewBox="0 0 32 32"><circle cx="11" cy="16" r="9" fill="currentColor" opacity=".55"/><circle cx="21" cy="16" r="9" fill="currentColor"/></svg>
+                <span>{t.site_name}</span>
+            </a>
+            <nav aria-label=t.nav_menu_label>
+                <ul class="nav-list">
+                    <li><a href="/">{t.nav_home}</a></li>
+                    <Transition fallback=|| ()>{account}</Transition>
+                </ul>
+            </nav>
+        </header>
+    }
+}
+
+/// A plain form posting to `/locale`: works with and without JavaScript
+/// (the page reloads in the chosen language).
+#[component]
+pub fn LanguageSwitcher() -> impl IntoView {
+    let t = use_i18n();
+    let current = use_locale();
+    let location = use_location();
+    let next = move || {
+        let search = location.search.get();
+        if search.is_empty() {
+            location.pathname.get()
+        } else {
+            format!("{}?{}", location.pathname.get(), search)
+        }
+    };
+    view! {
+        <form method="post" action="/locale" class="lang-switcher" aria-label=t.language>
+            <input type="hidden" name="next" value=next/>
+            <span class="lang-label">{t.language}": "</span>
+            {Locale::ALL
+                .into_iter()
+                .map(|l| {
+                    view! {
+                        <button
+                            type="submit"
+                            name="lang"
+                            value=l.code()
+                            lang=l.code()
+                            aria-pressed=if l == current { "true" } else { "false" }
+                            data-testid=format!("lang-{}", l.code())
+                        >
+                            {l.endonym()}
+                        </button>
+                    }
+                })
+                .collect_view()}
+        </form>
+    }
+}

@@ -1,0 +1,148 @@
+//! One error type for everything a server function can answer.
+//!
+//! It crosses the wire as data (codes, never internal messages); the UI
+//! translates it. Internal causes are logged on the server with a request
+//! reference and only that reference reaches the browser.
+
+use crate::domain::account::FieldProblem;
+use crate::i18n::Strings;
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub problem: FieldProblem,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// Some fields were refused. `echo` holds what the user typed in the
+    /// non-secret fields, so a form submitted without JavaScript can be shown
+    /// again with nothing lost.
+    #[error("invalid input")]
+    Invalid {
+        fields: Vec<FieldError>,
+        echo: Vec<(String, String)>,
+    },
+    #[error("e-mail or password is wrong")]
+    InvalidCredentials { echo: Vec<(String, String)> },
+    #[error("too many attempts")]
+    TooManyRequests { retry_after_secs: u64 },
+    #[error("not logged in")]
+    Unauthorized,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    #[error("conflict")]
+    Conflict,
+    /// Something failed on our side; details are in the server log under `reference`.
+    #[error("internal error {reference}")]
+    Internal { reference: String },
+    /// The request never reached our code, or its answer could not be read.
+    #[error("transport error")]
+    Transport(String),
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            // Malformed arguments are the client's fault, not ours.
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => AppError::Invalid {
+                fields: Vec::new(),
+                echo: Vec::new(),
+            },
+            other => AppError::Transport(other.to_string()),
+        }
+    }
+}
+
+impl AppError {
+    pub fn field(field: &str, problem: FieldProblem) -> FieldError {
+        FieldError {
+            field: field.to_owned(),
+            problem,
+        }
+    }
+
+    pub fn invalid(fields: Vec<FieldError>, echo: &[(&str, &str)]) -> AppError {
+        AppError::Invalid {
+            fields,
+            echo: echo
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        }
+    }
+
+    /// HTTP status for the answer to a client that reads JSON.
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::Invalid { .. } => 422,
+            AppError::InvalidCredentials { .. } | AppError::Unauthorized => 401,
+            AppError::TooManyRequests { .. } => 429,
+            AppError::Forbidden => 403,
+            AppError::NotFound => 404,
+            AppError::Conflict => 409,
+            AppError::Internal { .. } | AppError::Transport(_) => 500,
+        }
+    }
+
+    /// The translated problem with one field, if any.
+    pub fn field_message(&self, t: &Strings, field: &str) -> Option<&'static str> {
+        match self {
+            AppError::Invalid { fields, .. } => fields
+                .iter()
+                .find(|f| f.field == field)
+                .map(|f| problem_message(t, f.problem)),
+            _ => None,
+        }
+    }
+
+    /// What the user typed in `field`, echoed back by the server.
+    pub fn echoed(&self, field: &str) -> Option<String> {
+        let echo = match self {
+            AppError::Invalid { echo, .. } | AppError::InvalidCredentials { echo } => echo,
+            _ => return None,
+        };
+        echo.iter()
+            .find(|(k, _)| k == field)
+            .map(|(_, v)| v.clone())
+    }
+
+    /// A translated sentence for the whole form.
+    pub fn message(&self, t: &Strings) -> String {
+        match self {
+            AppError::Invalid { .. } => t.err_form_has_errors.to_owned(),
+            AppError::InvalidCredentials { .. } => t.err_credentials.to_owned(),
+            AppError::TooManyRequests { .. } => t.err_too_many_attempts.to_owned(),
+            AppError::Unauthorized => t.err_unauthorized.to_owned(),
+            AppError::Forbidden => t.err_forbidden.to_owned(),
+            AppError::NotFound => t.err_not_found.to_owned(),
+            AppError::Conflict => t.err_conflict.to_owned(),
+            AppError::Internal { reference } => {
+                format!("{} ({}: {reference})", t.err_internal, t.err_reference)
+            }
+            AppError::Transport(_) => t.err_internal.to_owned(),
+        }
+    }
+}
+
+pub fn problem_message(t: &Strings, p: FieldProblem) -> &'static str {
+    match p {
+        FieldProblem::Required => t.err_required,
+        FieldProblem::EmailInvalid => t.err_email_invalid,
+        FieldProblem::EmailTaken => t.err_email_taken,
+        FieldProblem::PasswordTooShort => t.err_password_too_short,
+        FieldProblem::PasswordTooLong => t.err_password_too_long,
+        FieldProblem::PasswordCommon => t.err_password_common,
+        FieldProblem::DisplayNameInvalid => t.err_display_name_invalid,
+        FieldProblem::CurrentPasswordWrong => t.err_current_password_wrong,
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

@@ -1,0 +1,65 @@
+use crate::api::coop::public_members;
+use crate::domain::money::Money;
+use crate::i18n::{use_i18n, use_locale, Strings};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+fn class_name(t: &Strings, class: &str) -> &'static str {
+    match class {
+        "worker" => t.class_worker,
+        "user" => t.class_user,
+        _ => t.class_supporter,
+    }
+}
+
+#[component]
+pub fn HomePage() -> impl IntoView {
+    let t = use_i18n();
+    let locale = use_locale();
+    let members = Resource::new(|| (), |_| public_members());
+    // A worked example of the seeded fee rule (8 % on services).
+    let price = Money::eur(5_000);
+    let fee = Money::eur(400);
+    view! {
+        <Title text=""/>
+        <section class="hero">
+            <h1>{t.home_title}</h1>
+            <p class="lead">{t.home_lead}</p>
+            <p class="hero-actions">
+                <a href="/register" class="button">{t.home_cta_join}</a>
+            </p>
+        </section>
+        <section class="card">
+            <h2>{t.home_how_title}</h2>
+            <ol class="steps">
+                <li>{t.home_how_1}</li>
+                <li>{t.home_how_2}</li>
+                <li>{t.home_how_3}</li>
+            </ol>
+            <p class="example" data-testid="fee-example">
+                {t.home_example_price}" "<strong>{price.format(locale)}</strong>", "
+                {t.home_example_fee}" "<strong>{fee.format(locale)}</strong>"."
+            </p>
+        </section>
+        <section class="card">
+            <h2>{t.home_members_title}</h2>
+            <Suspense fallback=|| ()>
+                {move || members.get().map(|r| match r {
+                    Ok(list) => view! {
+                        <p class="muted" data-testid="member-count">{list.len()}" "{t.home_stats_members}</p>
+                        <ul class="member-grid">
+                            {list.into_iter().map(|m| view! {
+                                <li class="member-card">
+                                    <span class="avatar" aria-hidden="true">{m.display_name.chars().next().unwrap_or('?').to_string()}</span>
+                                    <span class="member-name">{m.display_name.clone()}</span>
+                                    <span class="badge">{class_name(t, &m.class)}</span>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                    Err(e) => view! { <p class="alert alert-error">{e.message(t)}</p> }.into_any(),
+                })}
+            </Suspense>
+        </section>
+    }
+}

@@ -1,0 +1,16 @@
+//! What server functions and routes share: the database, the password
+//! hasher, the login throttle and public settings.
+
+use super::password::Hasher;
+use super::throttle::LoginThrottle;
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub hasher: Hasher,
+    pub throttle: Arc<LoginThrottle>,
+    /// Sessions end this long after login, however active.
+    pub session_absolute_secs: i64,
+}

@@ -1,0 +1,47 @@
+//! Who is looking at the page. Roles are derived, never stored: a customer
+//! has an account, a member holds an active membership, the board holds a
+//! current board seat.
+
+use crate::i18n::Locale;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Role {
+    Customer,
+    Member,
+    Board,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Viewer {
+    pub id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub locale: Locale,
+    pub joined: chrono::DateTime<chrono::Utc>,
+    /// Stakeholder class when the membership is active.
+    pub member_class: Option<String>,
+    pub board: bool,
+}
+
+impl Viewer {
+    pub fn has(&self, role: Role) -> bool {
+        match role {
+            Role::Customer => true,
+            Role::Member => self.member_class.is_some(),
+            Role::Board => self.board,
+        }
+    }
+
+    /// The highest role, for display.
+    pub fn top_role(&self) -> Role {
+        if self.board {
+            Role::Board
+        } else if self.member_class.is_some() {
+            Role::Member
+        } else {
+            Role::Customer
+        }
+    }
+}

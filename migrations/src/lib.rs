@@ -1,0 +1,15 @@
+//! Mutua's schema. Migrations never import the live entities, so they keep
+//! compiling while the application's models change.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_create_accounts;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_create_accounts::Migration)]
+    }
+}

@@ -1,0 +1,189 @@
+//! Configuration: defaults, then an optional TOML file (`MUTUA_CONFIG`, or
+//! `mutua.toml` in the working directory), then environment variables.
+
+use serde::Deserialize;
+use std::fmt;
+use std::path::PathBuf;
+
+/// A secret value: never printed, not even by `Debug`.
+#[derive(Clone, Deserialize, Default)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// `sqlite://…` (default: a file under the data directory) or `postgres://…`.
+    pub database_url: Option<Secret>,
+    pub listen: String,
+    /// Origin browsers use to reach Mutua; checked against `Origin` on writes.
+    pub public_url: Option<String>,
+    pub data_dir: PathBuf,
+    pub smtp_url: Option<Secret>,
+    pub stripe_secret_key: Option<Secret>,
+    pub stripe_webhook_secret: Option<Secret>,
+    pub stripe_api_base: Option<String>,
+    /// Where the built site (`pkg/`, assets) lives.
+    pub site_root: PathBuf,
+    /// Idle timeout of a session, in minutes.
+    pub session_idle_minutes: i64,
+    /// Absolute lifetime of a login, in hours.
+    pub session_absolute_hours: i64,
+    /// Login limits: attempts per address and failures per account per window.
+    pub login_limit_per_ip: u32,
+    pub login_limit_per_account: u32,
+    pub login_window_secs: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database_url: None,
+            listen: "127.0.0.1:3000".into(),
+            public_url: None,
+            data_dir: PathBuf::from("./data"),
+            smtp_url: None,
+            stripe_secret_key: None,
+            stripe_webhook_secret: None,
+            stripe_api_base: None,
+            site_root: PathBuf::from("target/site"),
+            session_idle_minutes: 60 * 24 * 7,
+            session_absolute_hours: 24 * 30,
+            login_limit_per_ip: 30,
+            login_limit_per_account: 5,
+            login_window_secs: 15 * 60,
+        }
+    }
+}
+
+impl Config {
+    pub fn load() -> anyhow::Result<Config> {
+        let file = std::env::var_os("MUTUA_CONFIG")
+            .map(PathBuf::from)
+            .or_else(|| {
+                let default = PathBuf::from("mutua.toml");
+                default.exists().then_some(default)
+            });
+        let mut config = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+                toml::from_str(&text)
+                    .map_err(|e| anyhow::anyhow!("invalid config {}: {e}", path.display()))?
+            }
+            None => Config::default(),
+        };
+        config.apply_env(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))?;
+        Ok(config)
+    }
+
+    fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
+        fn num<T: std::str::FromStr>(name: &str, v: String) -> anyhow::Result<T> {
+            v.parse()
+                .map_err(|_| anyhow::anyhow!("{name} must be a number"))
+        }
+        if let Some(v) = var("DATABASE_URL") {
+            self.database_url = Some(Secret(v));
+        }
+        if let Some(v) = var("MUTUA_LISTEN") {
+            self.listen = v;
+        }
+        if let Some(v) = var("MUTUA_PUBLIC_URL") {
+            self.public_url = Some(v);
+        }
+        if let Some(v) = var("MUTUA_DATA_DIR") {
+            self.data_dir = v.into();
+        }
+        if let Some(v) = var("MUTUA_SMTP_URL") {
+            self.smtp_url = Some(Secret(v));
+        }
+        if let Some(v) = var("STRIPE_SECRET_KEY") {
+            self.stripe_secret_key = Some(Secret(v));
+        }
+        if let Some(v) = var("STRIPE_WEBHOOK_SECRET") {
+            self.stripe_webhook_secret = Some(Secret(v));
+        }
+        if let Some(v) = var("STRIPE_API_BASE") {
+            self.stripe_api_base = Some(v);
+        }
+        if let Some(v) = var("LEPTOS_SITE_ROOT") {
+            self.site_root = v.into();
+        }
+        if let Some(v) = var("MUTUA_LOGIN_LIMIT_PER_IP") {
+            self.login_limit_per_ip = num("MUTUA_LOGIN_LIMIT_PER_IP", v)?;
+        }
+        if let Some(v) = var("MUTUA_LOGIN_LIMIT_PER_ACCOUNT") {
+            self.login_limit_per_account = num("MUTUA_LOGIN_LIMIT_PER_ACCOUNT", v)?;
+        }
+        Ok(())
+    }
+
+    /// The database URL, defaulting to `<data_dir>/mutua.db`.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.expose().to_owned(),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("mutua.db").display()
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_overrides_and_secrets_stay_hidden() {
+        let mut c = Config::default();
+        c.apply_env(|k| match k {
+            "DATABASE_URL" => Some("postgres://u:hunter2@db/m".into()),
+            "MUTUA_LISTEN" => Some("0.0.0.0:8080".into()),
+            "STRIPE_SECRET_KEY" => Some("sk_test_123".into()),
+            _ => None,
+        })
+        .map_err(|e| e.to_string())
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.listen, "0.0.0.0:8080");
+        assert_eq!(c.database_url(), "postgres://u:hunter2@db/m");
+        let debug = format!("{c:?}");
+        assert!(
+            !debug.contains("hunter2") && !debug.contains("sk_test_123"),
+            "{debug}"
+        );
+    }
+
+    #[test]
+    fn default_database_is_a_sqlite_file_in_the_data_dir() {
+        assert_eq!(
+            Config::default().database_url(),
+            "sqlite://./data/mutua.db?mode=rwc"
+        );
+    }
+
+    #[test]
+    fn file_values_parse() {
+        let c: Config =
+            toml::from_str("listen = \"127.0.0.1:4000\"\npublic_url = \"https://coop.example\"")
+                .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.listen, "127.0.0.1:4000");
+        assert_eq!(c.public_url.as_deref(), Some("https://coop.example"));
+        assert!(
+            toml::from_str::<Config>("lisen = 1").is_err(),
+            "typos are refused"
+        );
+    }
+}

@@ -1,0 +1,223 @@
+//! `mutua`: the Mutua web server and its operator commands.
+
+mod config;
+mod db;
+mod middleware;
+mod routes;
+mod seed;
+mod web;
+
+use app::i18n::Locale;
+use app::server::password::Hasher;
+use app::server::session_store::DbSessionStore;
+use app::server::throttle::{LoginThrottle, ThrottleLimits};
+use app::server::{accounts, AppState};
+use clap::{Parser, Subcommand};
+use config::Config;
+use leptos::prelude::LeptosOptions;
+use std::io::BufRead;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(
+    name = "mutua",
+    version,
+    about = "Mutua, the platform cooperative's marketplace"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (the default).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Load the demo cooperative (idempotent).
+    SeedDemo,
+    /// Create an account; the password is read from standard input.
+    CreateUser {
+        email: String,
+        /// Display name (default: the part of the e-mail before `@`).
+        #[arg(long)]
+        name: Option<String>,
+        /// Give the account a board seat.
+        #[arg(long)]
+        board: bool,
+    },
+}
+
+fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("mutua: cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command.unwrap_or(Command::Serve))) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("mutua: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> anyhow::Result<()> {
+    let config = Config::load()?;
+    let db = db::connect(&config.database_url()).await?;
+    db::migrate(&db).await?;
+    let hasher = Hasher::new(std::thread::available_parallelism().map_or(2, |n| n.get()));
+    match command {
+        Command::Serve => serve(config, db, hasher).await,
+        Command::Migrate => {
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::SeedDemo => {
+            let report = seed::seed_demo(&db, &hasher).await?;
+            println!("{report}");
+            Ok(())
+        }
+        Command::CreateUser { email, name, board } => {
+            let mut password = String::new();
+            std::io::stdin().lock().read_line(&mut password)?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            let name =
+                name.unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_owned());
+            let user = accounts::register(
+                &db,
+                &hasher,
+                accounts::NewAccount {
+                    email: &email,
+                    display_name: &name,
+                    password,
+                    locale: Locale::It,
+                },
+            )
+            .await
+            .map_err(|e| match e {
+                accounts::AccountError::Invalid(fields) => anyhow::anyhow!(
+                    "refused: {}",
+                    fields
+                        .iter()
+                        .map(|f| format!("{} ({:?})", f.field, f.problem))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                other => anyhow::anyhow!(other),
+            })?;
+            if board {
+                accounts::grant_board_seat(&db, user.id).await?;
+            }
+            println!(
+                "created {} ({}){}",
+                user.email,
+                user.id,
+                if board { " with a board seat" } else { "" }
+            );
+            Ok(())
+        }
+    }
+}
+
+fn leptos_options(config: &Config, addr: SocketAddr) -> LeptosOptions {
+    let env = match std::env::var("LEPTOS_ENV").as_deref() {
+        Ok("DEV") | Ok("dev") | Ok("development") => leptos::config::Env::DEV,
+        _ => leptos::config::Env::PROD,
+    };
+    LeptosOptions::builder()
+        .output_name(std::env::var("LEPTOS_OUTPUT_NAME").unwrap_or_else(|_| "mutua".into()))
+        .site_root(config.site_root.to_string_lossy().into_owned())
+        .site_pkg_dir(std::env::var("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|_| "pkg".into()))
+        .env(env)
+        .site_addr(addr)
+        .reload_port(3001)
+        .hash_files(true)
+        .build()
+}
+
+async fn serve(
+    config: Config,
+    db: sea_orm::DatabaseConnection,
+    hasher: Hasher,
+) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(&config.listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
+    let addr = listener.local_addr()?;
+    let origins = middleware::Origins::new(config.public_url.as_deref(), addr.port());
+    hasher.warm_up().await;
+    let state = AppState {
+        db: db.clone(),
+        hasher,
+        throttle: Arc::new(LoginThrottle::new(ThrottleLimits {
+            per_ip: config.login_limit_per_ip,
+            per_account: config.login_limit_per_account,
+            window: Duration::from_secs(config.login_window_secs),
+        })),
+        session_absolute_secs: config.session_absolute_hours * 3600,
+    };
+    let router = web::router(&config, leptos_options(&config, addr), state, origins);
+
+    // Expired sessions are swept every hour.
+    let store = DbSessionStore::new(db);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            match store.delete_expired().await {
+                Ok(n) if n > 0 => tracing::info!(sessions = n, "expired sessions deleted"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!("session sweep failed: {e}"),
+            }
+        }
+    });
+
+    let public = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}"));
+    // Tests and scripts read this line to learn the port.
+    println!("Mutua is listening on http://{addr} (open {public})");
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,139 @@
+//! `mutua seed-demo`: a small, deterministic Italian cooperative so that a
+//! newcomer sees a living marketplace. Running it twice changes nothing.
+
+use app::i18n::Locale;
+use app::server::accounts::{self, NewAccount};
+use app::server::entities::memberships;
+use app::server::password::Hasher;
+use chrono::{TimeZone, Utc};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, Set, TransactionTrait};
+use uuid::Uuid;
+
+/// Password of every demo account (documented in the README).
+pub const DEMO_PASSWORD: &str = "mutua-demo-2026";
+
+struct DemoPerson {
+    name: &'static str,
+    email: &'static str,
+    /// Stakeholder class when a member, and board seat.
+    class: Option<&'static str>,
+    board: bool,
+    shares: i32,
+    admitted: (i32, u32, u32),
+}
+
+const PEOPLE: &[DemoPerson] = &[
+    DemoPerson {
+        name: "Anna Rossi",
+        email: "anna.rossi@mutua.example",
+        class: Some("worker"),
+        board: true,
+        shares: 4,
+        admitted: (2024, 3, 1),
+    },
+    DemoPerson {
+        name: "Luca Ferrari",
+        email: "luca.ferrari@mutua.example",
+        class: Some("user"),
+        board: true,
+        shares: 2,
+        admitted: (2024, 3, 1),
+    },
+    DemoPerson {
+        name: "Giulia Bianchi",
+        email: "giulia.bianchi@mutua.example",
+        class: Some("worker"),
+        board: false,
+        shares: 2,
+        admitted: (2024, 5, 12),
+    },
+    DemoPerson {
+        name: "Marco Esposito",
+        email: "marco.esposito@mutua.example",
+        class: Some("worker"),
+        board: false,
+        shares: 1,
+        admitted: (2024, 9, 2),
+    },
+    DemoPerson {
+        name: "Francesca Romano",
+        email: "francesca.romano@mutua.example",
+        class: Some("worker"),
+        board: false,
+        shares: 1,
+        admitted: (2025, 1, 20),
+    },
+    DemoPerson {
+        name: "Chiara Colombo",
+        email: "chiara.colombo@mutua.example",
+        class: Some("user"),
+        board: false,
+        shares: 1,
+        admitted: (2025, 4, 7),
+    },
+    DemoPerson {
+        name: "Davide Ricci",
+        email: "davide.ricci@mutua.example",
+        class: Some("supporter"),
+        board: false,
+        shares: 20,
+        admitted: (2025, 6, 30),
+    },
+    DemoPerson {
+        name: "Paolo Conti",
+        email: "paolo.conti@mutua.example",
+        class: None,
+        board: false,
+        shares: 0,
+        admitted: (2025, 10, 1),
+    },
+];
+
+pub async fn seed_demo(db: &DatabaseConnection, hasher: &Hasher) -> anyhow::Result<String> {
+    let mut created = 0;
+    for p in PEOPLE {
+        if accounts::find_by_email(db, p.email).await?.is_some() {
+            continue;
+        }
+        let txn = db.begin().await?;
+        let user = accounts::register(
+            &txn,
+            hasher,
+            NewAccount {
+                email: p.email,
+                display_name: p.name,
+                password: DEMO_PASSWORD,
+                locale: Locale::It,
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("demo account {}: {e}", p.email))?;
+        if let Some(class) = p.class {
+            let (y, m, d) = p.admitted;
+            let admitted = Utc
+                .with_ymd_and_hms(y, m, d, 9, 0, 0)
+                .single()
+                .ok_or_else(|| anyhow::anyhow!("bad demo date"))?;
+            memberships::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                user_id: Set(user.id),
+                status: Set("active".into()),
+                class: Set(class.into()),
+                shares: Set(p.shares),
+                applied_at: Set(admitted - chrono::Duration::days(14)),
+                admitted_at: Set(Some(admitted)),
+            }
+            .insert(&txn)
+            .await?;
+        }
+        if p.board {
+            accounts::grant_board_seat(&txn, user.id).await?;
+        }
+        txn.commit().await?;
+        created += 1;
+    }
+    Ok(format!(
+        "demo cooperative ready: {created} accounts created, {} in all (password: {DEMO_PASSWORD})",
+        PEOPLE.len()
+    ))
+}

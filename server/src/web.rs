@@ -1,0 +1,99 @@
+//! The axum application: Leptos pages and server functions, plain routes,
+//! sessions, and the protective layers around all of them.
+
+use crate::config::Config;
+use crate::middleware::{self, Origins};
+use crate::routes;
+use app::server::session_store::DbSessionStore;
+use app::server::AppState;
+use app::{shell, App};
+use axum::body::Body;
+use axum::extract::{FromRef, Request, State};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::Router;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::compression::CompressionLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+#[derive(Clone, FromRef)]
+pub struct ServerState {
+    pub leptos: LeptosOptions,
+    pub app: AppState,
+    pub origins: Origins,
+}
+
+/// Name of the session cookie: `__Host-` prefixed (Secure, no Domain,
+/// Path=/) when served over HTTPS; a plain name on http://localhost.
+pub fn session_cookie_name(https: bool) -> &'static str {
+    if https {
+        "__Host-mutua_session"
+    } else {
+        "mutua_session"
+    }
+}
+
+async fn server_fn_handler(
+    State(state): State<ServerState>,
+    req: Request<Body>,
+) -> impl IntoResponse {
+    let app = state.app.clone();
+    leptos_axum::handle_server_fns_with_context(move || provide_context(app.clone()), req).await
+}
+
+pub fn router(config: &Config, leptos: LeptosOptions, app: AppState, origins: Origins) -> Router {
+    let https = origins.is_https();
+    let sessions = SessionManagerLayer::new(DbSessionStore::new(app.db.clone()))
+        .with_name(session_cookie_name(https))
+        .with_secure(https)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(
+            config.session_idle_minutes,
+        )));
+
+    let state = ServerState {
+        leptos: leptos.clone(),
+        app: app.clone(),
+        origins: origins.clone(),
+    };
+    let routes = generate_route_list(App);
+    let page_ctx = {
+        let app = app.clone();
+        move || provide_context(app.clone())
+    };
+    let fallback_ctx = page_ctx.clone();
+
+    Router::new()
+        .route("/healthz", get(routes::healthz))
+        .route("/readyz", get(routes::readyz))
+        .route("/logout", post(routes::logout))
+        .route("/locale", post(routes::set_locale))
+        .route("/fn/{*name}", get(server_fn_handler).post(server_fn_handler))
+        .leptos_routes_with_context(&state, routes, page_ctx, {
+            let leptos = leptos.clone();
+            move || shell(leptos.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<ServerState, _>(fallback_ctx, shell))
+        .layer(sessions)
+        .layer(axum::middleware::from_fn(middleware::cache_headers))
+        .layer(CompressionLayer::new())
+        .layer(axum::middleware::from_fn_with_state(origins.clone(), middleware::csrf))
+        .layer(axum::middleware::from_fn_with_state(origins, middleware::security_headers))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<Body>| {
+            let id = req
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+        }))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(state)
+}

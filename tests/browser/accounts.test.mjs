@@ -1,0 +1,97 @@
+// Register, log out, log in and switch language in a real browser, with
+// JavaScript enabled (hydrated release build) and disabled.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { startServer, root } from './server.mjs';
+
+const shots = join(root, 'target', 'browser-screenshots');
+mkdirSync(shots, { recursive: true });
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await chromium.launch({
+    executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+for (const js of [true, false]) {
+  const mode = js ? 'js' : 'nojs';
+
+  test(`accounts and language, JavaScript ${js ? 'on' : 'off'}`, async () => {
+    const context = await browser.newContext({ javaScriptEnabled: js, viewport: { width: 375, height: 812 } });
+    const page = await context.newPage();
+    const problems = [];
+    page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+    page.on('pageerror', (e) => problems.push(String(e)));
+    const email = `tester-${mode}@example.it`;
+    const password = 'una bici cargo rossa';
+
+    await page.goto(`${server.url}/`);
+    assert.equal(await page.getAttribute('html', 'lang'), 'it');
+    if (js) {
+      // Hydration of the release bundle: wait until the wasm has taken over.
+      await page.waitForFunction(() => document.body.dataset.hydrated === 'true', null, { timeout: 20_000 });
+    }
+    await page.screenshot({ path: join(shots, `${mode}-home-phone.png`), fullPage: true });
+
+    // Register, with one mistake first: the error shows, nothing typed is lost.
+    await page.click('a[href="/register"] >> nth=0');
+    await page.fill('#field-display_name', 'Tina Tester');
+    await page.fill('#field-email', email);
+    await page.fill('#field-password', 'corta');
+    await page.click('form button[type=submit]');
+    await page.waitForSelector('#field-password-error:has-text("almeno 8 caratteri")');
+    assert.equal(await page.inputValue('#field-email'), email);
+    assert.equal(await page.inputValue('#field-display_name'), 'Tina Tester');
+    // Without JavaScript the page round-trips; with it, the hydrated form answers in place.
+    assert.equal(page.url().includes('__err='), !js, page.url());
+    await page.screenshot({ path: join(shots, `${mode}-register-error.png`), fullPage: true });
+
+    await page.fill('#field-password', password);
+    await page.click('form button[type=submit]');
+    await page.waitForURL('**/account');
+    assert.equal(await page.textContent('[data-testid=account-email]'), email);
+
+    // Log out.
+    await page.click('[data-testid=logout]');
+    await page.waitForURL(`${server.url}/`);
+    assert.ok(await page.isVisible('a[href="/login"]'));
+
+    // Wrong password, then the right one.
+    await page.goto(`${server.url}/login`);
+    await page.fill('#field-email', email);
+    await page.fill('#field-password', 'sbagliata-davvero');
+    await page.click('form button[type=submit]');
+    await page.waitForSelector('.alert-error:has-text("E-mail o password errata.")');
+    assert.equal(await page.inputValue('#field-email'), email);
+    await page.fill('#field-password', password);
+    await page.click('form button[type=submit]');
+    await page.waitForURL('**/account');
+
+    // Switch language: the page comes back in English, and stays so.
+    await page.click('[data-testid=lang-en]');
+    await page.waitForFunction(() => document.documentElement.lang === 'en');
+    assert.match(await page.textContent('h1'), /^Hello, Tina Tester/);
+    await page.goto(`${server.url}/`);
+    assert.equal(await page.getAttribute('html', 'lang'), 'en');
+    assert.match(await page.textContent('main'), /How it works/);
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.screenshot({ path: join(shots, `${mode}-home-desktop-en.png`), fullPage: true });
+
+    assert.deepEqual(problems, [], `browser console errors: ${problems.join('\n')}`);
+    await context.close();
+  });
+}

@@ -1,0 +1,38 @@
+// Starts the release `mutua` binary on a random port with a fresh SQLite file.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+
+export const root = resolve(import.meta.dirname, '..', '..');
+
+export async function startServer() {
+  const dir = mkdtempSync(join(tmpdir(), 'mutua-browser-'));
+  const bin = process.env.MUTUA_BIN ?? join(root, 'target', 'release', 'mutua');
+  const env = {
+    ...process.env,
+    DATABASE_URL: `sqlite://${join(dir, 'mutua.db')}?mode=rwc`,
+    MUTUA_DATA_DIR: dir,
+    MUTUA_LISTEN: '127.0.0.1:0',
+    RUST_LOG: process.env.MUTUA_TEST_LOG ?? 'error',
+  };
+  delete env.MUTUA_PUBLIC_URL;
+  const child = spawn(bin, ['serve'], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error('mutua did not start in 60 s')), 60_000);
+    child.on('exit', (code) => fail(new Error(`mutua exited with ${code}`)));
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const m = line.match(/listening on (http:\/\/\S+)/);
+      if (m) { clearTimeout(timer); ok(m[1]); }
+    });
+  });
+  return {
+    url,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((ok) => (child.exitCode !== null ? ok() : child.on('exit', ok)));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

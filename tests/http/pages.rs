@@ -1,0 +1,136 @@
+//! Pages: languages, 404, health, forms without JavaScript.
+
+use mutua_tests::*;
+
+on_both_databases!(pages_speak_the_visitors_language, |backend| async move {
+    let db = TestDb::new(backend).await;
+    let server = TestServer::start(&db);
+    let c = server.client();
+
+    let html = c.get("/").await.text().await.expect("body");
+    assert!(html.contains("<html lang=\"it\""), "Italian by default");
+    assert!(html.contains("Come funziona"));
+    assert!(html.contains("50,00\u{a0}€"), "money in Italian format");
+
+    let html = c
+        .get_with("/", &[("accept-language", "es-ES,es;q=0.9,en;q=0.5")])
+        .await
+        .text()
+        .await
+        .expect("body");
+    assert!(html.contains("<html lang=\"es\"") && html.contains("Cómo funciona"));
+
+    // The switcher is a plain form: cookie, then back to the page.
+    let res = c
+        .post_form_with("/locale", &[("lang", "en"), ("next", "/login")], &[])
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&res), "/login");
+    assert!(set_cookie(&res, "mutua_lang")
+        .expect("cookie")
+        .starts_with("mutua_lang=en"));
+    let html = c
+        .get_with("/login", &[("accept-language", "es")])
+        .await
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        html.contains("<html lang=\"en\"") && html.contains("Log in"),
+        "the cookie wins"
+    );
+    assert!(
+        html.contains("€50.00") || !html.contains("50,00"),
+        "money follows the language"
+    );
+
+    let res = c
+        .post_form_with(
+            "/locale",
+            &[("lang", "en"), ("next", "https://evil.example")],
+            &[],
+        )
+        .await;
+    assert_eq!(location(&res), "/", "never an open redirect");
+});
+
+on_both_databases!(health_and_not_found, |backend| async move {
+    let db = TestDb::new(backend).await;
+    let server = TestServer::start(&db);
+    let c = server.client();
+    assert_eq!(c.get("/healthz").await.status(), 200);
+    assert_eq!(c.get("/readyz").await.text().await.expect("body"), "ready");
+    let res = c.get("/nowhere/at/all").await;
+    assert_eq!(res.status(), 404);
+    assert!(res
+        .text()
+        .await
+        .expect("body")
+        .contains("Pagina non trovata"));
+});
+
+on_both_databases!(
+    forms_work_without_javascript_and_keep_what_was_typed,
+    |backend| async move {
+        let db = TestDb::new(backend).await;
+        let server = TestServer::start(&db);
+        let c = server.client();
+        let referer = format!("{}/register", server.url);
+        let html_post = [("accept", "text/html"), ("referer", referer.as_str())];
+
+        let res = c
+            .post_form_with(
+                "/fn/register",
+                &[
+                    ("email", "lia@example.it"),
+                    ("display_name", "Lia Neri"),
+                    ("password", "corta"),
+                ],
+                &html_post,
+            )
+            .await;
+        assert_eq!(
+            res.status(),
+            302,
+            "a plain form post is sent back to its page"
+        );
+        let back = location(&res);
+        assert!(
+            back.starts_with(&referer) && back.contains("__err="),
+            "{back}"
+        );
+        let html = c
+            .get(back.trim_start_matches(&server.url))
+            .await
+            .text()
+            .await
+            .expect("body");
+        assert!(
+            html.contains("La password deve avere almeno 8 caratteri."),
+            "translated field error"
+        );
+        assert!(
+            html.contains("value=\"lia@example.it\"") && html.contains("value=\"Lia Neri\""),
+            "typed values kept"
+        );
+        assert!(
+            !html.contains("value=\"corta\""),
+            "the password is never echoed"
+        );
+
+        let res = c
+            .post_form_with(
+                "/fn/register",
+                &[
+                    ("email", "lia@example.it"),
+                    ("display_name", "Lia Neri"),
+                    ("password", "una-password-lunga"),
+                ],
+                &html_post,
+            )
+            .await;
+        assert_eq!(res.status(), 302);
+        assert_eq!(location(&res), "/account");
+        assert!(c.account_page().await.is_some());
+    }
+);

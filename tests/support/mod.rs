@@ -1,0 +1,404 @@
+//! Test support: boots the real `mutua` binary on a random port against a
+//! fresh SQLite file or a fresh PostgreSQL database, and an HTTP client that
+//! behaves like a browser on the same origin.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// Which database a test runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The server binary under test: `MUTUA_BIN`, or the release build.
+pub fn binary() -> PathBuf {
+    let bin = std::env::var_os("MUTUA_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target/release/mutua"));
+    assert!(
+        bin.exists(),
+        "{} is missing: build it first (`cargo leptos build --release`)",
+        bin.display()
+    );
+    bin
+}
+
+/// PostgreSQL server for tests; never skipped: unreachable means failure.
+pub fn postgres_admin_url() -> String {
+    std::env::var("MUTUA_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// A database created for one test and removed afterwards.
+pub struct TestDb {
+    pub url: String,
+    pub backend: Backend,
+    dir: PathBuf,
+    pg_name: Option<String>,
+}
+
+impl TestDb {
+    pub async fn new(backend: Backend) -> TestDb {
+        let id = uuid::Uuid::now_v7().simple().to_string();
+        let dir = std::env::temp_dir().join(format!("mutua-test-{id}"));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        match backend {
+            Backend::Sqlite => TestDb {
+                url: format!("sqlite://{}?mode=rwc", dir.join("mutua.db").display()),
+                backend,
+                dir,
+                pg_name: None,
+            },
+            Backend::Postgres => {
+                let name = format!("mutua_t_{id}");
+                let admin = pg_admin().await;
+                admin
+                    .batch_execute(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("create test database");
+                let base = postgres_admin_url();
+                let server = base
+                    .rsplit_once('/')
+                    .map(|(s, _)| s.to_owned())
+                    .unwrap_or(base);
+                TestDb {
+                    url: format!("{server}/{name}"),
+                    backend,
+                    dir,
+                    pg_name: Some(name),
+                }
+            }
+        }
+    }
+
+    /// Runs SQL against this database (for checks the HTTP API cannot make).
+    pub async fn query_i64(&self, sql: &str) -> i64 {
+        match self.backend {
+            Backend::Postgres => {
+                let (client, conn) = tokio_postgres::connect(&self.url, tokio_postgres::NoTls)
+                    .await
+                    .expect("connect test database");
+                tokio::spawn(conn);
+                let row = client.query_one(sql, &[]).await.expect("query");
+                row.get::<_, i64>(0)
+            }
+            Backend::Sqlite => {
+                let path = self.dir.join("mutua.db");
+                let out = Command::new("python3")
+                    .args(["-c", "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])"])
+                    .arg(&path)
+                    .arg(sql)
+                    .output()
+                    .expect("python3 for sqlite checks");
+                assert!(
+                    out.status.success(),
+                    "{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                String::from_utf8_lossy(&out.stdout)
+                    .trim()
+                    .parse()
+                    .expect("a number")
+            }
+        }
+    }
+}
+
+async fn pg_admin() -> tokio_postgres::Client {
+    let (client, conn) = tokio_postgres::connect(&postgres_admin_url(), tokio_postgres::NoTls)
+        .await
+        .unwrap_or_else(|e| panic!("PostgreSQL is required for the tests and unreachable: {e}"));
+    tokio::spawn(conn);
+    client
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+        if let Some(name) = self.pg_name.take() {
+            // Drop needs its own runtime: the test's may be shutting down.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build();
+                if let Ok(rt) = rt {
+                    rt.block_on(async {
+                        let admin = pg_admin().await;
+                        let _ = admin
+                            .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                            .await;
+                    });
+                }
+            })
+            .join();
+        }
+    }
+}
+
+/// A running `mutua serve`.
+pub struct TestServer {
+    child: Child,
+    pub url: String,
+    db_url: String,
+    data_dir: PathBuf,
+    env: Vec<(String, String)>,
+}
+
+impl TestServer {
+    pub fn start(db: &TestDb) -> TestServer {
+        Self::start_with(db, &[])
+    }
+
+    pub fn start_with(db: &TestDb, env: &[(&str, &str)]) -> TestServer {
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| ((*k).into(), (*v).into()))
+            .collect();
+        let data_dir = db.dir.join("data");
+        let (child, url) = spawn(&db.url, &data_dir, &env);
+        TestServer {
+            child,
+            url,
+            db_url: db.url.clone(),
+            data_dir,
+            env,
+        }
+    }
+
+    /// Stops the server and starts a new process on the same database.
+    pub fn restart(&mut self) {
+        self.stop();
+        let (child, url) = spawn(&self.db_url, &self.data_dir, &self.env);
+        self.child = child;
+        self.url = url;
+    }
+
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// A browser-like client: cookies kept, same-origin `Origin`, no redirects followed.
+    pub fn client(&self) -> Client {
+        Client::new(&self.url)
+    }
+
+    /// Runs a `mutua` subcommand against this server's database.
+    pub fn cli(&self, args: &[&str], stdin: &str) -> std::process::Output {
+        run_cli(&self.db_url, &self.data_dir, args, stdin)
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+pub fn run_cli(
+    db_url: &str,
+    data_dir: &PathBuf,
+    args: &[&str],
+    stdin: &str,
+) -> std::process::Output {
+    use std::io::Write;
+    let mut child = Command::new(binary())
+        .args(args)
+        .env("DATABASE_URL", db_url)
+        .env("MUTUA_DATA_DIR", data_dir)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn mutua");
+    if let Some(mut input) = child.stdin.take() {
+        let _ = input.write_all(stdin.as_bytes());
+    }
+    child.wait_with_output().expect("mutua output")
+}
+
+fn spawn(db_url: &str, data_dir: &PathBuf, env: &[(String, String)]) -> (Child, String) {
+    let mut cmd = Command::new(binary());
+    cmd.arg("serve")
+        .current_dir(workspace_root())
+        .env("DATABASE_URL", db_url)
+        .env("MUTUA_LISTEN", "127.0.0.1:0")
+        .env("MUTUA_DATA_DIR", data_dir)
+        .env_remove("MUTUA_PUBLIC_URL")
+        .env(
+            "RUST_LOG",
+            std::env::var("MUTUA_TEST_LOG").unwrap_or_else(|_| "error".into()),
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("spawn mutua serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut lines = BufReader::new(stdout).lines();
+        while let Some(Ok(line)) = lines.next() {
+            if let Some(rest) = line.split("listening on ").nth(1) {
+                let url = rest
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned();
+                let _ = tx.send(url);
+            }
+        }
+    });
+    let url = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("mutua did not start listening within 60 s");
+    (child, url)
+}
+
+/// An HTTP client that keeps cookies and sends this origin, like a browser.
+pub struct Client {
+    pub http: reqwest::Client,
+    pub base: String,
+}
+
+pub type Response = reqwest::Response;
+
+impl Client {
+    pub fn new(base: &str) -> Client {
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        Client {
+            http,
+            base: base.to_owned(),
+        }
+    }
+
+    /// A page load, as a browser asks for it.
+    pub async fn get(&self, path: &str) -> Response {
+        self.get_with(path, &[]).await
+    }
+
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Response {
+        let mut req = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header("accept", "text/html,*/*;q=0.8");
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        req.send().await.expect("GET")
+    }
+
+    /// A form post as the app's JavaScript sends it (JSON answers).
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> Response {
+        self.post_form_with(path, form, &[("accept", "application/json")])
+            .await
+    }
+
+    pub async fn post_form_with(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> Response {
+        let mut req = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("origin", &self.base)
+            .header("sec-fetch-site", "same-origin")
+            .form(form);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        req.send().await.expect("POST")
+    }
+
+    pub async fn register(&self, email: &str, name: &str, password: &str) -> Response {
+        self.post_form(
+            "/fn/register",
+            &[
+                ("email", email),
+                ("display_name", name),
+                ("password", password),
+            ],
+        )
+        .await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Response {
+        self.post_form("/fn/login", &[("email", email), ("password", password)])
+            .await
+    }
+
+    pub async fn logout(&self) -> Response {
+        self.post_form_with("/logout", &[], &[]).await
+    }
+
+    /// The HTML of `/account` when logged in, `None` when redirected to login.
+    pub async fn account_page(&self) -> Option<String> {
+        let res = self.get("/account").await;
+        if res.status() == 302 {
+            assert_eq!(location(&res), "/login");
+            return None;
+        }
+        assert_eq!(res.status(), 200);
+        Some(res.text().await.expect("body"))
+    }
+}
+
+pub fn location(res: &Response) -> String {
+    res.headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+pub fn header(res: &Response, name: &str) -> String {
+    res.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The value of the cookie `name` set by `res`, if any.
+pub fn set_cookie(res: &Response, name: &str) -> Option<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with(&format!("{name}=")))
+        .map(str::to_owned)
+}
+
+/// Runs an async test body once on SQLite and once on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                ($body)($crate::Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                ($body)($crate::Backend::Postgres).await
+            }
+        }
+    };
+}
