@@ -135,23 +135,35 @@ on_both_databases!(
     }
 );
 
-on_both_databases!(bundle_files_are_compressed_and_cached, |backend| async move {
-    let db = TestDb::new(backend).await;
-    let server = TestServer::start(&db);
-    let c = server.client();
-    let html = c.get("/").await.text().await.expect("body");
-    let wasm = html
-        .split("href=\"")
-        .filter_map(|s| s.split('"').next())
-        .find(|href| href.starts_with("/pkg/") && href.ends_with(".wasm"))
-        .expect("the page preloads its wasm bundle")
-        .to_owned();
-    let res = c.get_with(&wasm, &[("accept-encoding", "br, gzip")]).await;
-    assert_eq!(res.status(), 200);
-    assert_eq!(header(&res, "content-encoding"), "br");
-    assert_eq!(header(&res, "cache-control"), "public, max-age=31536000, immutable");
-    let res = c.get_with("/favicon.svg", &[("accept-encoding", "gzip")]).await;
-    assert_eq!(header(&res, "cache-control"), "public, max-age=3600");
-    assert_eq!(header(&res, "content-encoding"), "gzip");
-    assert_eq!(header(&c.get("/").await, "cache-control"), "no-store", "pages are never cached");
-});
+on_both_databases!(
+    bundle_files_are_compressed_and_cached,
+    |backend| async move {
+        let db = TestDb::new(backend).await;
+        let server = TestServer::start(&db);
+        let c = server.client();
+        let html = c.get("/").await.text().await.expect("body");
+        let wasm = html
+            .split("href=\"")
+            .filter_map(|s| s.split('"').next())
+            .find(|href| href.starts_with("/pkg/") && href.ends_with(".wasm"))
+            .expect("the page preloads its wasm bundle")
+            .to_owned();
+        let res = c.get_with(&wasm, &[("accept-encoding", "br, gzip")]).await;
+        assert_eq!(res.status(), 200);
+        assert_eq!(header(&res, "content-encoding"), "br");
+        assert_eq!(
+            header(&res, "cache-control"),
+            "public, max-age=31536000, immutable"
+        );
+        let res = c
+            .get_with("/favicon.svg", &[("accept-encoding", "gzip")])
+            .await;
+        assert_eq!(header(&res, "cache-control"), "public, max-age=3600");
+        assert_eq!(header(&res, "content-encoding"), "gzip");
+        assert_eq!(
+            header(&c.get("/").await, "cache-control"),
+            "no-store",
+            "pages are never cached"
+        );
+    }
+);
