@@ -17,6 +17,14 @@ pub enum Locale {
 /// Name of the cookie that remembers the chosen language.
 pub const LOCALE_COOKIE: &str = "mutua_lang";
 
+/// The `Set-Cookie` value that remembers `locale` for a year.
+pub fn locale_cookie(locale: Locale) -> String {
+    format!(
+        "{LOCALE_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+        locale.code()
+    )
+}
+
 impl Locale {
     pub const ALL: [Locale; 3] = [Locale::It, Locale::En, Locale::Es];
 

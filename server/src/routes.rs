@@ -1,6 +1,6 @@
 //! Plain HTTP routes beside the Leptos pages: health, logout, language.
 
-use app::i18n::{Locale, LOCALE_COOKIE};
+use app::i18n::{locale_cookie, Locale};
 use app::server::{accounts, auth, AppState};
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
@@ -67,11 +67,7 @@ pub async fn set_locale(
         Err(e) => tracing::error!("cannot read session: {e}"),
     }
     let mut res = Redirect::to(safe_next(form.next.as_deref())).into_response();
-    let cookie = format!(
-        "{LOCALE_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
-        locale.code()
-    );
-    if let Ok(v) = HeaderValue::from_str(&cookie) {
+    if let Ok(v) = HeaderValue::from_str(&locale_cookie(locale)) {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
     res

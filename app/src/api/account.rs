@@ -8,7 +8,7 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 mod imp {
     use crate::error::AppError;
-    use crate::i18n::{Locale, LOCALE_COOKIE};
+    use crate::i18n::{locale_cookie, Locale};
     use crate::server::accounts::AccountError;
     use crate::server::respond::{fail, internal};
     use leptos::prelude::*;
@@ -31,11 +31,7 @@ mod imp {
     /// Remembers the language in a cookie for a year.
     pub fn set_locale_cookie(locale: Locale) {
         if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
-            let cookie = format!(
-                "{LOCALE_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
-                locale.code()
-            );
-            if let Ok(v) = http::HeaderValue::from_str(&cookie) {
+            if let Ok(v) = http::HeaderValue::from_str(&locale_cookie(locale)) {
                 res.append_header(http::header::SET_COOKIE, v);
             }
         }
