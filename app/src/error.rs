@@ -142,6 +142,23 @@ pub fn problem_message(t: &Strings, p: FieldProblem) -> &'static str {
         FieldProblem::PasswordCommon => t.err_password_common,
         FieldProblem::DisplayNameInvalid => t.err_display_name_invalid,
         FieldProblem::CurrentPasswordWrong => t.err_current_password_wrong,
+        FieldProblem::TooShort => t.err_too_short,
+        FieldProblem::TooLong => t.err_too_long,
+        FieldProblem::HtmlNotAllowed => t.err_html_not_allowed,
+        FieldProblem::AmountInvalid => t.err_amount_invalid,
+        FieldProblem::AmountNegative => t.err_amount_negative,
+        FieldProblem::AmountTooPrecise => t.err_amount_too_precise,
+        FieldProblem::AmountTooLarge => t.err_amount_too_large,
+        FieldProblem::NumberOutOfRange => t.err_number_out_of_range,
+        FieldProblem::ChoiceInvalid => t.err_choice_invalid,
+        FieldProblem::MaxBelowMin => t.err_max_below_min,
+        FieldProblem::ImageTooLarge => t.err_image_too_large,
+        FieldProblem::ImageType => t.err_image_type,
+        FieldProblem::ImageTooMany => t.err_image_too_many,
+        FieldProblem::TimeInvalid => t.err_time_invalid,
+        FieldProblem::TimeRangeInvalid => t.err_time_range_invalid,
+        FieldProblem::DateInvalid => t.err_date_invalid,
+        FieldProblem::Taken => t.err_taken,
     }
 }
 

@@ -23,6 +23,8 @@ pub struct Viewer {
     /// Stakeholder class when the membership is active.
     pub member_class: Option<String>,
     pub board: bool,
+    /// Short public bio.
+    pub bio: Option<String>,
 }
 
 impl Viewer {
@@ -32,6 +34,11 @@ impl Viewer {
             Role::Member => self.member_class.is_some(),
             Role::Board => self.board,
         }
+    }
+
+    /// The roles as a short text, stored in the session to notice a change.
+    pub fn roles_fingerprint(&self) -> String {
+        format!("{}|{}", self.member_class.as_deref().unwrap_or("-"), self.board)
     }
 
     /// The highest role, for display.

@@ -45,6 +45,8 @@ pub struct Config {
     pub login_limit_per_ip: u32,
     pub login_limit_per_account: u32,
     pub login_window_secs: u64,
+    /// Largest picture a member may upload, in megabytes.
+    pub max_image_mb: usize,
 }
 
 impl Default for Config {
@@ -64,6 +66,7 @@ impl Default for Config {
             login_limit_per_ip: 30,
             login_limit_per_account: 5,
             login_window_secs: 15 * 60,
+            max_image_mb: 5,
         }
     }
 }
@@ -123,6 +126,9 @@ impl Config {
         }
         if let Some(v) = var("MUTUA_LOGIN_LIMIT_PER_IP") {
             self.login_limit_per_ip = num("MUTUA_LOGIN_LIMIT_PER_IP", v)?;
+        }
+        if let Some(v) = var("MUTUA_MAX_IMAGE_MB") {
+            self.max_image_mb = num("MUTUA_MAX_IMAGE_MB", v)?;
         }
         if let Some(v) = var("MUTUA_LOGIN_LIMIT_PER_ACCOUNT") {
             self.login_limit_per_account = num("MUTUA_LOGIN_LIMIT_PER_ACCOUNT", v)?;

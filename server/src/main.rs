@@ -173,6 +173,8 @@ async fn serve(
             window: Duration::from_secs(config.login_window_secs),
         })),
         session_absolute_secs: config.session_absolute_hours * 3600,
+        data_dir: config.data_dir.clone(),
+        max_image_bytes: config.max_image_mb.saturating_mul(1024 * 1024),
     };
     let router = web::router(&config, leptos_options(&config, addr), state, origins);
 

@@ -122,6 +122,7 @@ pub async fn seed_demo(db: &DatabaseConnection, hasher: &Hasher) -> anyhow::Resu
                 shares: Set(p.shares),
                 applied_at: Set(admitted - chrono::Duration::days(14)),
                 admitted_at: Set(Some(admitted)),
+                motivation: Set(None),
             }
             .insert(&txn)
             .await?;

@@ -2,4 +2,8 @@
 //! starts with the authorization layer (`server::auth`).
 
 pub mod account;
+pub mod board;
+pub mod catalog;
 pub mod coop;
+pub mod listings;
+pub mod membership;

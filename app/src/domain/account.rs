@@ -18,6 +18,23 @@ pub enum FieldProblem {
     PasswordCommon,
     DisplayNameInvalid,
     CurrentPasswordWrong,
+    TooShort,
+    TooLong,
+    HtmlNotAllowed,
+    AmountInvalid,
+    AmountNegative,
+    AmountTooPrecise,
+    AmountTooLarge,
+    NumberOutOfRange,
+    ChoiceInvalid,
+    MaxBelowMin,
+    ImageTooLarge,
+    ImageType,
+    ImageTooMany,
+    TimeInvalid,
+    TimeRangeInvalid,
+    DateInvalid,
+    Taken,
 }
 
 /// A syntactically valid e-mail address, trimmed and lowercased.

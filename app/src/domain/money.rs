@@ -137,6 +137,98 @@ impl Money {
     }
 }
 
+/// Why a typed amount was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AmountProblem {
+    Empty,
+    Invalid,
+    Negative,
+    TooPrecise,
+    TooLarge,
+}
+
+/// The largest amount a form accepts, in major units (one million).
+pub const MAX_AMOUNT_MAJOR: i64 = 1_000_000;
+
+impl Money {
+    /// Parses an amount typed by a person: `12`, `12,5`, `12.50`,
+    /// `1.234,50`, `1,234.50`, with or without `€`. The last separator is
+    /// the decimal one when it occurs once; more than two decimals are
+    /// refused, never rounded.
+    pub fn parse_amount(raw: &str, currency: Currency) -> Result<Money, AmountProblem> {
+        let s: String = raw
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '€' && *c != '\u{a0}')
+            .collect();
+        if s.is_empty() {
+            return Err(AmountProblem::Empty);
+        }
+        if s.starts_with('-') || s.starts_with('\u{2212}') {
+            return Err(AmountProblem::Negative);
+        }
+        let s = s.strip_prefix('+').unwrap_or(&s);
+        if !s.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',') {
+            return Err(AmountProblem::Invalid);
+        }
+        let last_sep = s.rfind(['.', ',']);
+        let (int_part, frac_part) = match last_sep {
+            Some(i) => {
+                let sep = &s[i..=i];
+                if s.matches(sep).count() == 1 {
+                    (&s[..i], &s[i + 1..])
+                } else {
+                    (s, "")
+                }
+            }
+            None => (s, ""),
+        };
+        let int_digits: String = int_part.chars().filter(char::is_ascii_digit).collect();
+        if int_digits.is_empty() && frac_part.is_empty() {
+            return Err(AmountProblem::Invalid);
+        }
+        if last_sep.is_some_and(|i| i + 1 == s.len()) {
+            return Err(AmountProblem::Invalid);
+        }
+        let decimals = currency.scale().to_string().len() - 1;
+        if frac_part.len() > decimals {
+            return Err(AmountProblem::TooPrecise);
+        }
+        if int_digits.len() > 12 {
+            return Err(AmountProblem::TooLarge);
+        }
+        let major: i64 = if int_digits.is_empty() {
+            0
+        } else {
+            int_digits.parse().map_err(|_| AmountProblem::Invalid)?
+        };
+        let mut frac: i64 = if frac_part.is_empty() {
+            0
+        } else {
+            frac_part.parse().map_err(|_| AmountProblem::Invalid)?
+        };
+        for _ in frac_part.len()..decimals {
+            frac *= 10;
+        }
+        if major > MAX_AMOUNT_MAJOR || (major == MAX_AMOUNT_MAJOR && frac > 0) {
+            return Err(AmountProblem::TooLarge);
+        }
+        Ok(Money::new(major * currency.scale() + frac, currency))
+    }
+
+    /// The amount as typed into a form in `locale`, without grouping or
+    /// symbol (`1234,50` in Italian), so it parses back to the same value.
+    pub fn format_input(self, locale: Locale) -> String {
+        let scale = self.currency.scale().unsigned_abs();
+        let abs = self.minor.unsigned_abs();
+        let sep = match locale {
+            Locale::It | Locale::Es => ',',
+            Locale::En => '.',
+        };
+        let sign = if self.minor < 0 { "-" } else { "" };
+        format!("{sign}{}{sep}{:02}", abs / scale, abs % scale)
+    }
+}
+
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let scale = self.currency.scale().unsigned_abs();
@@ -193,7 +285,34 @@ mod tests {
         assert_eq!(Money::eur(1).checked_sub(Money::eur(3)), Ok(Money::eur(-2)));
     }
 
+    #[test]
+    fn amounts_parse_in_both_notations_and_refuse_what_they_cannot_keep() {
+        let p = |s: &str| Money::parse_amount(s, Currency::Eur).map(Money::minor);
+        assert_eq!(p("12"), Ok(1200));
+        assert_eq!(p("12,5"), Ok(1250));
+        assert_eq!(p(" 12.50 € "), Ok(1250));
+        assert_eq!(p("1.234,50"), Ok(123_450));
+        assert_eq!(p("1,234.50"), Ok(123_450));
+        assert_eq!(p("1.234.567"), Ok(123_456_700));
+        assert_eq!(p("0,05"), Ok(5));
+        assert_eq!(p(""), Err(AmountProblem::Empty));
+        assert_eq!(p("-3"), Err(AmountProblem::Negative));
+        assert_eq!(p("12,345"), Err(AmountProblem::TooPrecise));
+        assert_eq!(p("12.999"), Err(AmountProblem::TooPrecise));
+        assert_eq!(p("abc"), Err(AmountProblem::Invalid));
+        assert_eq!(p("12,"), Err(AmountProblem::Invalid));
+        assert_eq!(p("1e5"), Err(AmountProblem::Invalid));
+        assert_eq!(p("1000000,01"), Err(AmountProblem::TooLarge));
+        assert_eq!(p("99999999999999999999"), Err(AmountProblem::TooLarge));
+    }
+
     proptest! {
+        #[test]
+        fn input_format_parses_back(minor in 0i64..=100_000_000, locale in prop_oneof![Just(Locale::It), Just(Locale::En), Just(Locale::Es)]) {
+            let m = Money::eur(minor);
+            prop_assert_eq!(Money::parse_amount(&m.format_input(locale), Currency::Eur), Ok(m));
+        }
+
         #[test]
         fn split_parts_always_sum_to_the_whole(
             minor in -10_000_000_000i64..10_000_000_000,

@@ -67,6 +67,7 @@ pub async fn register(
         display_name: Set(name.as_str().to_owned()),
         password_hash: Set(hash),
         locale: Set(input.locale.code().to_owned()),
+        bio: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     };
@@ -216,6 +217,7 @@ pub async fn load_viewer(
         joined: user.created_at,
         member_class: membership.map(|m| m.class),
         board,
+        bio: user.bio,
     };
     Ok(Some((viewer, user.password_hash)))
 }

@@ -11,6 +11,9 @@ const USER_ID: &str = "uid";
 const AUTH_AT: &str = "auth_at";
 /// Fingerprint of the password hash at login: a password change ends other sessions.
 const CREDENTIAL: &str = "cred";
+/// The roles the session last saw: when they change (admission, suspension,
+/// a board seat) the session id is cycled.
+const ROLES: &str = "roles";
 
 pub fn credential_fingerprint(password_hash: &str) -> String {
     let tail = password_hash.len().saturating_sub(16);
@@ -42,6 +45,14 @@ pub async fn viewer_of(state: &super::AppState, session: &Session) -> AppResult<
         Some((viewer, hash))
             if !expired && cred.as_deref() == Some(&credential_fingerprint(&hash)) =>
         {
+            let roles: Option<String> = session.get(ROLES).await.map_err(respond::internal)?;
+            let now = viewer.roles_fingerprint();
+            if roles.as_deref() != Some(now.as_str()) {
+                if roles.is_some() {
+                    session.cycle_id().await.map_err(respond::internal)?;
+                }
+                session.insert(ROLES, now).await.map_err(respond::internal)?;
+            }
             Ok(Some(viewer))
         }
         _ => {

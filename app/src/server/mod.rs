@@ -2,9 +2,14 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod catalog;
 pub mod entities;
+pub mod images;
+pub mod listings;
+pub mod membership;
 pub mod password;
 pub mod respond;
+pub mod search;
 pub mod session_store;
 pub mod state;
 pub mod throttle;

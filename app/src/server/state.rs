@@ -4,6 +4,7 @@
 use super::password::Hasher;
 use super::throttle::LoginThrottle;
 use sea_orm::DatabaseConnection;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 #[derive(Clone)]
@@ -13,4 +14,8 @@ pub struct AppState {
     pub throttle: Arc<LoginThrottle>,
     /// Sessions end this long after login, however active.
     pub session_absolute_secs: i64,
+    /// Where pictures (and later the outbox) are stored.
+    pub data_dir: PathBuf,
+    /// Largest picture accepted, in bytes.
+    pub max_image_bytes: usize,
 }

@@ -14,9 +14,20 @@ pub struct Model {
     pub shares: i32,
     pub applied_at: DateTimeUtc,
     pub admitted_at: Option<DateTimeUtc>,
+    pub motivation: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(belongs_to = "super::users::Entity", from = "Column::UserId", to = "super::users::Column::Id")]
+    User,
+}
+
+impl Related<super::users::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::User.def()
+    }
+}
+
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -10,6 +10,7 @@ pub struct Model {
     pub display_name: String,
     pub password_hash: String,
     pub locale: String,
+    pub bio: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -1,0 +1,278 @@
+//! The member's own listings (dashboard): only active worker members, only
+//! their own listings. Someone else's listing answers 404, like a missing one.
+
+use crate::api::catalog::Zone;
+use crate::domain::availability::WeeklySlot;
+use crate::domain::listing::{ListingInput, ListingKind, ListingStatus, PriceModel};
+use crate::error::AppError;
+use chrono::NaiveDate;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyListing {
+    pub id: Uuid,
+    pub title: String,
+    pub kind: ListingKind,
+    pub status: ListingStatus,
+    pub price: PriceModel,
+    pub category_name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EditableListing {
+    pub id: Uuid,
+    pub status: ListingStatus,
+    /// The stored values, as the form shows them.
+    pub input: ListingInput,
+    pub images: Vec<Uuid>,
+    pub slots: Vec<(Uuid, WeeklySlot)>,
+    pub closed: Vec<(Uuid, NaiveDate)>,
+    pub zones: Vec<Zone>,
+}
+
+#[cfg(feature = "ssr")]
+pub(crate) mod imp {
+    use crate::error::AppError;
+    use crate::server::listings::ListingError;
+    use crate::server::respond::{fail, internal};
+    use crate::server::{auth, respond};
+    use crate::viewer::{Role, Viewer};
+
+    /// An active member of class `worker`: 401 for visitors, 403 for others.
+    pub async fn require_worker() -> Result<Viewer, AppError> {
+        let viewer = auth::require(Role::Member).await?;
+        if viewer.member_class.as_deref() == Some("worker") {
+            Ok(viewer)
+        } else {
+            Err(respond::fail(AppError::Forbidden))
+        }
+    }
+
+    pub fn listing_error(e: ListingError, echo: &[(&str, &str)]) -> AppError {
+        match e {
+            ListingError::Invalid(fields) => fail(AppError::invalid(fields, echo)),
+            ListingError::NotFound => fail(AppError::NotFound),
+            ListingError::Conflict => fail(AppError::Conflict),
+            ListingError::Db(e) => internal(e),
+            ListingError::Io(e) => internal(e),
+        }
+    }
+}
+
+#[server(prefix = "/fn", endpoint = "my-listings")]
+pub async fn my_listings() -> Result<Vec<MyListing>, AppError> {
+    use crate::server::{listings, respond};
+    let viewer = imp::require_worker().await?;
+    let state = respond::state()?;
+    listings::mine(&state.db, viewer.id, crate::i18n::request_locale())
+        .await
+        .map_err(respond::internal)
+}
+
+#[server(prefix = "/fn", endpoint = "listing-editor")]
+pub async fn listing_editor(id: Uuid) -> Result<EditableListing, AppError> {
+    use crate::server::{listings, respond};
+    let viewer = imp::require_worker().await?;
+    let state = respond::state()?;
+    listings::editor(&state.db, viewer.id, id, crate::i18n::request_locale())
+        .await
+        .map_err(|e| imp::listing_error(e, &[]))
+}
+
+/// Creates a listing as a draft and opens its edit page (pictures, zones,
+/// availability, publishing).
+#[server(prefix = "/fn", endpoint = "listing-create")]
+#[allow(clippy::too_many_arguments)]
+pub async fn create_listing(
+    kind: String,
+    category: String,
+    title: String,
+    description: String,
+    price_model: String,
+    price: String,
+    per_km: Option<String>,
+    min_hours: Option<String>,
+    max_hours: Option<String>,
+    max_km: Option<String>,
+    duration_minutes: Option<String>,
+) -> Result<(), AppError> {
+    use crate::server::{listings, respond};
+    let viewer = imp::require_worker().await?;
+    let state = respond::state()?;
+    let input = ListingInput {
+        kind,
+        category,
+        title,
+        description,
+        price_model,
+        price,
+        per_km: per_km.unwrap_or_default(),
+        min_hours: min_hours.unwrap_or_default(),
+        max_hours: max_hours.unwrap_or_default(),
+        max_km: max_km.unwrap_or_default(),
+        duration_minutes: duration_minutes.unwrap_or_default(),
+    };
+    let id = listings::create(&state.db, viewer.id, &input)
+        .await
+        .map_err(|e| imp::listing_error(e, &input.echo()))?;
+    tracing::info!(listing = %id, "listing created");
+    leptos_axum::redirect(&format!("/dashboard/listings/{id}?saved=created"));
+    Ok(())
+}
+
+#[server(prefix = "/fn", endpoint = "listing-update")]
+#[allow(clippy::too_many_arguments)]
+pub async fn update_listing(
+    id: Uuid,
+    kind: String,
+    category: String,
+    title: String,
+    description: String,
+    price_model: String,
+    price: String,
+    per_km: Option<String>,
+    min_hours: Option<String>,
+    max_hours: Option<String>,
+    max_km: Option<String>,
+    duration_minutes: Option<String>,
+) -> Result<(), AppError> {
+    use crate::server::{listings, respond};
+    let viewer = imp::require_worker().await?;
+    let state = respond::state()?;
+    let input = ListingInput {
+        kind,
+        category,
+        title,
+        description,
+        price_model,
+        price,
+        per_km: per_km.unwrap_or_default(),
+        min_hours: min_hours.unwrap_or_default(),
+        max_hours: max_hours.unwrap_or_default(),
+        max_km: max_km.unwrap_or_default(),
+        duration_minutes: duration_minutes.unwrap_or_default(),
+    };
+    listings::update(&state.db, viewer.id, id, &input)
+        .await
+        .map_err(|e| imp::listing_error(e, &input.echo()))?;
+    leptos_axum::redirect(&format!("/dashboard/listings/{id}?saved=details"));
+    Ok(())
+}
+
+/// `status`: `active` (publish or resume), `paused` or `archived`.
+#[server(prefix = "/fn", endpoint = "listing-status")]
+pub async fn set_listing_status(id: Uuid, status: String) -> Result<(), AppError> {
+    use crate::server::{listings, respond};
+    let viewer = imp::require_worker().await?;
+    let state = respond::state()?;
+    let Some(next) = ListingStatus::parse(&status) else {
+        return Err(respond::fail(AppError::Conflict));
+    };
+    listings::set_status(&state.db, viewer.id, id, next)
+        .await
+        .map_err(|e| imp::listing_error(e, &[]))?;
+    leptos_axum::redirect(&format!("/dashboard/listings/{id}?saved=status"));
+    Ok(())
+}
+
+#[server(prefix = "/fn", endpoint = "listing-slot-add")]
+pub async fn add_slot(
+    id: Uuid,
+    weekday: String,
+    start: String,
+    end: String,
+) -> Result<(), AppError> {
+    use crate::server::{listings, respond};
+    let viewer = imp::require_worker().await?;
+    let state = respond::state()?;
+    let echo = [
+        ("weekday", weekday.as_str()),
+        ("start", start.as_str()),
+        ("end", end.as_str()),
+    ];
+    listings::add_slot(&state.db, viewer.id, id, &weekday, &start, &end)
+        .await
+        .map_err(|e| imp::listing_error(e, &echo))?;
+    leptos_axum::redirect(&format!("/dashboard/listings/{id}?saved=availability#availability"));
+    Ok(())
+}
+
+#[server(prefix = "/fn", endpoint = "listing-slot-remove")]
+pub async fn remove_slot(id: Uuid, slot: Uuid) -> Result<(), AppError> {
+    use crate::server::{listings, respond};
+    let viewer = imp::require_worker().await?;
+    let state = respond::state()?;
+    listings::remove_slot(&state.db, viewer.id, id, slot)
+        .await
+        .map_err(|e| imp::listing_error(e, &[]))?;
+    leptos_axum::redirect(&format!("/dashboard/listings/{id}?saved=availability#availability"));
+    Ok(())
+}
+
+#[server(prefix = "/fn", endpoint = "listing-closed-add")]
+pub async fn add_closed(id: Uuid, closed_on: String) -> Result<(), AppError> {
+    use crate::server::{listings, respond};
+    let viewer = imp::require_worker().await?;
+    let state = respond::state()?;
+    listings::add_closed(
+        &state.db,
+        viewer.id,
+        id,
+        &closed_on,
+        chrono::Utc::now().date_naive(),
+    )
+    .await
+    .map_err(|e| imp::listing_error(e, &[("closed_on", closed_on.as_str())]))?;
+    leptos_axum::redirect(&format!("/dashboard/listings/{id}?saved=availability#availability"));
+    Ok(())
+}
+
+#[server(prefix = "/fn", endpoint = "listing-closed-remove")]
+pub async fn remove_closed(id: Uuid, closed: Uuid) -> Result<(), AppError> {
+    use crate::server::{listings, respond};
+    let viewer = imp::require_worker().await?;
+    let state = respond::state()?;
+    listings::remove_closed(&state.db, viewer.id, id, closed)
+        .await
+        .map_err(|e| imp::listing_error(e, &[]))?;
+    leptos_axum::redirect(&format!("/dashboard/listings/{id}?saved=availability#availability"));
+    Ok(())
+}
+
+#[server(prefix = "/fn", endpoint = "listing-zone-add")]
+pub async fn add_zone(id: Uuid, zone: String) -> Result<(), AppError> {
+    use crate::server::{listings, respond};
+    let viewer = imp::require_worker().await?;
+    let state = respond::state()?;
+    listings::add_zone(&state.db, viewer.id, id, &zone)
+        .await
+        .map_err(|e| imp::listing_error(e, &[]))?;
+    leptos_axum::redirect(&format!("/dashboard/listings/{id}?saved=zones#zones"));
+    Ok(())
+}
+
+#[server(prefix = "/fn", endpoint = "listing-zone-remove")]
+pub async fn remove_zone(id: Uuid, zone: Uuid) -> Result<(), AppError> {
+    use crate::server::{listings, respond};
+    let viewer = imp::require_worker().await?;
+    let state = respond::state()?;
+    listings::remove_zone(&state.db, viewer.id, id, zone)
+        .await
+        .map_err(|e| imp::listing_error(e, &[]))?;
+    leptos_axum::redirect(&format!("/dashboard/listings/{id}?saved=zones#zones"));
+    Ok(())
+}
+
+#[server(prefix = "/fn", endpoint = "listing-image-remove")]
+pub async fn remove_image(id: Uuid, image: Uuid) -> Result<(), AppError> {
+    use crate::server::{listings, respond};
+    let viewer = imp::require_worker().await?;
+    let state = respond::state()?;
+    listings::remove_image(&state.db, &state.data_dir, viewer.id, id, image)
+        .await
+        .map_err(|e| imp::listing_error(e, &[]))?;
+    leptos_axum::redirect(&format!("/dashboard/listings/{id}?saved=images#images"));
+    Ok(())
+}
