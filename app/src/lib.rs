@@ -77,6 +77,16 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=pages::login::LoginPage ssr=SsrMode::Async/>
                     <Route path=path!("/register") view=pages::register::RegisterPage ssr=SsrMode::Async/>
                     <Route path=path!("/account") view=pages::account::AccountPage ssr=SsrMode::Async/>
+                    <Route path=path!("/search") view=pages::search::SearchPage ssr=SsrMode::Async/>
+                    <Route path=path!("/listings/:id") view=pages::listing::ListingPage ssr=SsrMode::Async/>
+                    <Route path=path!("/members") view=pages::members::MembersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/members/:id") view=pages::members::MemberPage ssr=SsrMode::Async/>
+                    <Route path=path!("/join") view=pages::join::JoinPage ssr=SsrMode::Async/>
+                    <Route path=path!("/dashboard") view=pages::dashboard::DashboardPage ssr=SsrMode::Async/>
+                    <Route path=path!("/dashboard/listings/new") view=pages::dashboard::NewListingPage ssr=SsrMode::Async/>
+                    <Route path=path!("/dashboard/listings/:id") view=pages::dashboard::EditListingPage ssr=SsrMode::Async/>
+                    <Route path=path!("/board/applications") view=pages::board::ApplicationsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/board/catalog") view=pages::board::CatalogPage ssr=SsrMode::Async/>
                 </Routes>
             </components::layout::Layout>
         </Router>

@@ -134,7 +134,12 @@ const CATEGORIES: [(&str, &str, &str, &str); 6] = [
 /// installation names them alike.
 const CATEGORY_ID_BASE: u128 = 0x0193_0000_0000_8000_8000_0000_0000_0001;
 
-fn fk(name: &str, from: (impl IntoIden, impl IntoIden), to: (impl IntoIden, impl IntoIden), cascade: bool) -> ForeignKeyCreateStatement {
+fn fk(
+    name: &str,
+    from: (impl IntoIden + 'static, impl IntoIden + 'static),
+    to: (impl IntoIden + 'static, impl IntoIden + 'static),
+    cascade: bool,
+) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .name(name)
         .from(from.0, from.1)

@@ -1,10 +1,12 @@
 //! `mutua`: the Mutua web server and its operator commands.
 
+mod api;
 mod config;
 mod db;
 mod middleware;
 mod routes;
 mod seed;
+mod uploads;
 mod web;
 
 use app::i18n::Locale;
@@ -38,7 +40,11 @@ enum Command {
     /// Apply database migrations and exit.
     Migrate,
     /// Load the demo cooperative (idempotent).
-    SeedDemo,
+    SeedDemo {
+        /// Also create this many extra listings (for benchmarks).
+        #[arg(long, default_value_t = 0)]
+        bench_listings: usize,
+    },
     /// Create an account; the password is read from standard input.
     CreateUser {
         email: String,
@@ -90,8 +96,8 @@ async fn run(command: Command) -> anyhow::Result<()> {
             println!("migrations applied");
             Ok(())
         }
-        Command::SeedDemo => {
-            let report = seed::seed_demo(&db, &hasher).await?;
+        Command::SeedDemo { bench_listings } => {
+            let report = seed::seed_demo(&db, &hasher, &config.data_dir, bench_listings).await?;
             println!("{report}");
             Ok(())
         }

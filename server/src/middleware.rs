@@ -126,7 +126,10 @@ pub async fn security_headers(
 
 /// Long caching for content-hashed bundle files, short for other assets.
 pub async fn cache_headers(req: Request, next: Next) -> Response {
-    let immutable = req.uri().path().starts_with("/pkg/");
+    let path = req.uri().path();
+    let immutable = path.starts_with("/pkg/");
+    // Data answers may depend on the viewer or change at any time.
+    let data = path.starts_with("/fn/") || path.starts_with("/api/");
     let mut res = next.run(req).await;
     if res.status().is_success() && !res.headers().contains_key(header::CACHE_CONTROL) {
         let is_html = res
@@ -136,6 +139,8 @@ pub async fn cache_headers(req: Request, next: Next) -> Response {
             .is_some_and(|v| v.starts_with("text/html"));
         let value = if is_html {
             "no-store"
+        } else if data {
+            "no-cache"
         } else if immutable {
             "public, max-age=31536000, immutable"
         } else {

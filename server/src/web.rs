@@ -3,7 +3,7 @@
 
 use crate::config::Config;
 use crate::middleware::{self, Origins};
-use crate::routes;
+use crate::{api, routes, uploads};
 use app::server::session_store::DbSessionStore;
 use app::server::AppState;
 use app::{shell, App};
@@ -75,6 +75,16 @@ pub fn router(config: &Config, leptos: LeptosOptions, app: AppState, origins: Or
         .route("/logout", post(routes::logout))
         .route("/locale", post(routes::set_locale))
         .route("/fn/{*name}", get(server_fn_handler).post(server_fn_handler))
+        .route("/api/v1/listings", get(api::list_listings))
+        .route("/api/v1/listings/{id}", get(api::get_listing))
+        .route("/api/v1/openapi.json", get(api::openapi))
+        .route("/images/{file}", get(uploads::serve_image))
+        .route(
+            "/dashboard/listings/{id}/images",
+            post(uploads::upload_image).layer(axum::extract::DefaultBodyLimit::max(
+                app.max_image_bytes.saturating_mul(3).max(16 * 1024 * 1024),
+            )),
+        )
         .leptos_routes_with_context(&state, routes, page_ctx, {
             let leptos = leptos.clone();
             move || shell(leptos.clone())

@@ -1,5 +1,5 @@
 // Starts the release `mutua` binary on a random port with a fresh SQLite file.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -29,6 +29,12 @@ export async function startServer() {
   });
   return {
     url,
+    /** Runs a `mutua` subcommand on the same database; returns its stdout. */
+    cli(args, input = '') {
+      const out = spawnSync(bin, args, { cwd: root, env, input, encoding: 'utf8' });
+      if (out.status !== 0) throw new Error(`mutua ${args.join(' ')}: ${out.stderr}`);
+      return out.stdout;
+    },
     async stop() {
       child.kill('SIGTERM');
       await new Promise((ok) => (child.exitCode !== null ? ok() : child.on('exit', ok)));

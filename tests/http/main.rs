@@ -1,5 +1,9 @@
 //! HTTP tests against the real binary, each on SQLite and on PostgreSQL.
 
 mod accounts;
+mod api;
+mod listings;
+mod membership;
 mod pages;
 mod protection;
+mod search;

@@ -2,6 +2,8 @@
 //! fresh SQLite file or a fresh PostgreSQL database, and an HTTP client that
 //! behaves like a browser on the same origin.
 
+pub mod coop;
+
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -75,6 +77,30 @@ impl TestDb {
                     dir,
                     pg_name: Some(name),
                 }
+            }
+        }
+    }
+
+    /// Runs a statement that changes data (to set up what no page does yet,
+    /// e.g. a suspension, which the governance work will bring).
+    pub async fn execute(&self, sql: &str) {
+        match self.backend {
+            Backend::Postgres => {
+                let (client, conn) = tokio_postgres::connect(&self.url, tokio_postgres::NoTls)
+                    .await
+                    .expect("connect test database");
+                tokio::spawn(conn);
+                client.batch_execute(sql).await.expect("statement");
+            }
+            Backend::Sqlite => {
+                let path = self.dir.join("mutua.db");
+                let out = Command::new("python3")
+                    .args(["-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()"])
+                    .arg(&path)
+                    .arg(sql)
+                    .output()
+                    .expect("python3 for sqlite changes");
+                assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
             }
         }
     }

@@ -79,3 +79,104 @@ pub fn FormMessage(error: FormError) -> impl IntoView {
         </div>
     }
 }
+
+/// A multi-line text field with the same error and echo behaviour as `Field`.
+#[component]
+pub fn TextArea(
+    error: FormError,
+    name: &'static str,
+    label: &'static str,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(default = true)] required: bool,
+    #[prop(optional, into)] value: Option<String>,
+    #[prop(default = 5)] rows: u32,
+) -> impl IntoView {
+    let t = use_i18n();
+    let id = format!("field-{name}");
+    let err_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let message = move || error.get().and_then(|e| e.field_message(t, name));
+    let echoed = move || {
+        error
+            .get()
+            .and_then(|e| e.echoed(name))
+            .or_else(|| value.clone())
+            .unwrap_or_default()
+    };
+    let text = echoed.clone();
+    let described = {
+        let (err_id, hint_id) = (err_id.clone(), hint_id.clone());
+        move || {
+            let mut ids = Vec::new();
+            if hint.is_some() {
+                ids.push(hint_id.clone());
+            }
+            if message().is_some() {
+                ids.push(err_id.clone());
+            }
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+    view! {
+        <div class="field" class:field-invalid=move || message().is_some()>
+            <label for=id.clone()>{label}</label>
+            {hint.map(|h| view! { <p class="field-hint" id=hint_id.clone()>{h}</p> })}
+            <textarea
+                id=id
+                name=name
+                rows=rows
+                required=required
+                aria-invalid=move || message().map(|_| "true")
+                aria-describedby=described
+                prop:value=echoed
+            >{text}</textarea>
+            <p class="field-error" id=err_id role="alert">{message}</p>
+        </div>
+    }
+}
+
+/// A select box; `options` are (value, label) pairs.
+#[component]
+pub fn Select(
+    error: FormError,
+    name: &'static str,
+    label: &'static str,
+    options: Vec<(String, String)>,
+    #[prop(optional, into)] value: Option<String>,
+    /// A first, empty choice (e.g. "choose…").
+    #[prop(optional)]
+    placeholder: Option<&'static str>,
+) -> impl IntoView {
+    let t = use_i18n();
+    let id = format!("field-{name}");
+    let err_id = format!("{id}-error");
+    let message = move || error.get().and_then(|e| e.field_message(t, name));
+    let chosen = move || {
+        error
+            .get()
+            .and_then(|e| e.echoed(name))
+            .or_else(|| value.clone())
+            .unwrap_or_default()
+    };
+    let described = {
+        let err_id = err_id.clone();
+        move || message().map(|_| err_id.clone())
+    };
+    view! {
+        <div class="field" class:field-invalid=move || message().is_some()>
+            <label for=id.clone()>{label}</label>
+            <select id=id name=name aria-invalid=move || message().map(|_| "true") aria-describedby=described>
+                {placeholder.map(|p| view! { <option value="">{p}</option> })}
+                {options.into_iter().map(|(v, l)| {
+                    let selected = {
+                        let chosen = chosen.clone();
+                        let v = v.clone();
+                        move || chosen() == v
+                    };
+                    view! { <option value=v selected=selected>{l}</option> }
+                }).collect_view()}
+            </select>
+            <p class="field-error" id=err_id role="alert">{message}</p>
+        </div>
+    }
+}

@@ -34,6 +34,15 @@ fn Header() -> impl IntoView {
     let account = move || {
         viewer.and_then(|v| v.get()).map(|r| match r.ok().flatten() {
             Some(v) => view! {
+                {if v.member_class.is_some() {
+                    view! {
+                        <li><a href="/dashboard">{t.nav_dashboard}</a></li>
+                        <li><a href="/members">{t.nav_members}</a></li>
+                    }.into_any()
+                } else {
+                    view! { <li><a href="/join">{t.nav_join}</a></li> }.into_any()
+                }}
+                {v.board.then(|| view! { <li><a href="/board/applications">{t.nav_board}</a></li> })}
                 <li><a href="/account" class="nav-account">{t.nav_account}<span class="visually-hidden">": "</span><span class="nav-name">{v.display_name}</span></a></li>
                 <li>
                     <form method="post" action="/logout" class="inline-form">
@@ -58,6 +67,7 @@ fn Header() -> impl IntoView {
             <nav aria-label=t.nav_menu_label>
                 <ul class="nav-list">
                     <li><a href="/">{t.nav_home}</a></li>
+                    <li><a href="/search">{t.nav_search}</a></li>
                     <Transition fallback=|| ()>{account}</Transition>
                 </ul>
             </nav>

@@ -1,5 +1,6 @@
 use crate::api::account::{ChangePassword, UpdatePreferences};
-use crate::components::form::{Field, FormError, FormMessage};
+use crate::api::membership::UpdateBio;
+use crate::components::form::{Field, FormError, FormMessage, TextArea};
 use crate::components::layout::use_viewer;
 use crate::i18n::{format_date, use_i18n, use_locale, Locale};
 use crate::viewer::{Role, Viewer};
@@ -52,6 +53,10 @@ fn AccountDetails(viewer: Viewer) -> impl IntoView {
     let password = ServerAction::<ChangePassword>::new();
     let password_error: FormError =
         Signal::derive(move || password.value().get().and_then(Result::err));
+    let bio = ServerAction::<UpdateBio>::new();
+    let bio_error: FormError = Signal::derive(move || bio.value().get().and_then(Result::err));
+    let current_bio = viewer.bio.clone().unwrap_or_default();
+    let profile = viewer.member_class.is_some().then(|| format!("/members/{}", viewer.id));
     let prefs = ServerAction::<UpdatePreferences>::new();
     let prefs_error: FormError = Signal::derive(move || prefs.value().get().and_then(Result::err));
     view! {
@@ -62,6 +67,16 @@ fn AccountDetails(viewer: Viewer) -> impl IntoView {
                 <dt>{t.account_role}</dt><dd data-testid="account-role">{role}</dd>
                 <dt>{t.account_member_since}</dt><dd>{format_date(locale, viewer.joined.date_naive())}</dd>
             </dl>
+        </section>
+        <section class="card">
+            <h2>{t.account_profile}</h2>
+            {move || (saved().as_deref() == Some("bio")).then(|| view! { <p class="alert alert-ok" role="status">{t.bio_saved}</p> })}
+            {profile.map(|href| view! { <p><a href=href>{t.view_profile}</a></p> })}
+            <ActionForm action=bio attr:novalidate="" attr:class="stack">
+                <FormMessage error=bio_error/>
+                <TextArea error=bio_error name="bio" label=t.field_bio required=false value=current_bio rows=3/>
+                <button type="submit" class="button button-secondary">{t.submit_save}</button>
+            </ActionForm>
         </section>
         <section class="card">
             <h2>{t.account_preferences}</h2>

@@ -1,22 +1,18 @@
+use crate::api::catalog::{list_categories, recent_listings};
 use crate::api::coop::public_members;
+use crate::components::listing::{class_name, ListingCardView};
 use crate::domain::money::Money;
-use crate::i18n::{use_i18n, use_locale, Strings};
+use crate::i18n::{use_i18n, use_locale};
 use leptos::prelude::*;
 use leptos_meta::Title;
-
-fn class_name(t: &Strings, class: &str) -> &'static str {
-    match class {
-        "worker" => t.class_worker,
-        "user" => t.class_user,
-        _ => t.class_supporter,
-    }
-}
 
 #[component]
 pub fn HomePage() -> impl IntoView {
     let t = use_i18n();
     let locale = use_locale();
     let members = Resource::new(|| (), |_| public_members());
+    let categories = Resource::new(|| (), |_| list_categories());
+    let recent = Resource::new(|| (), |_| recent_listings());
     // A worked example of the seeded fee rule (8 % on services).
     let price = Money::eur(5_000);
     let fee = Money::eur(400);
@@ -25,10 +21,35 @@ pub fn HomePage() -> impl IntoView {
         <section class="hero">
             <h1>{t.home_title}</h1>
             <p class="lead">{t.home_lead}</p>
+            <form method="get" action="/search" class="hero-search" role="search">
+                <label for="home-q" class="visually-hidden">{t.home_search_label}</label>
+                <input id="home-q" type="search" name="q" placeholder=t.home_search_label/>
+                <button type="submit" class="button">{t.submit_search}</button>
+            </form>
             <p class="hero-actions">
-                <a href="/register" class="button">{t.home_cta_join}</a>
+                <a href="/join" class="button button-secondary">{t.home_cta_join}</a>
             </p>
         </section>
+        <Suspense fallback=|| ()>
+            {move || categories.get().and_then(Result::ok).map(|list| view! {
+                <section class="card">
+                    <h2>{t.home_categories}</h2>
+                    <ul class="category-list" data-testid="categories">
+                        {list.into_iter().map(|c| view! {
+                            <li><a class="chip" href=format!("/search?category={}", c.slug)>{c.name}</a></li>
+                        }).collect_view()}
+                    </ul>
+                </section>
+            })}
+            {move || recent.get().and_then(Result::ok).filter(|l| !l.is_empty()).map(|list| view! {
+                <section>
+                    <h2>{t.home_recent}</h2>
+                    <ul class="listing-grid" data-testid="recent">
+                        {list.into_iter().map(|card| view! { <ListingCardView card/> }).collect_view()}
+                    </ul>
+                </section>
+            })}
+        </Suspense>
         <section class="card">
             <h2>{t.home_how_title}</h2>
             <ol class="steps">

@@ -1,5 +1,11 @@
 pub mod account;
+pub mod board;
+pub mod dashboard;
 pub mod home;
+pub mod join;
+pub mod listing;
 pub mod login;
+pub mod members;
 pub mod not_found;
 pub mod register;
+pub mod search;

@@ -9,6 +9,8 @@ use chrono::{TimeZone, Utc};
 use sea_orm::{ActiveModelTrait, DatabaseConnection, Set, TransactionTrait};
 use uuid::Uuid;
 
+mod catalog;
+
 /// Password of every demo account (documented in the README).
 pub const DEMO_PASSWORD: &str = "mutua-demo-2026";
 
@@ -80,6 +82,46 @@ const PEOPLE: &[DemoPerson] = &[
         admitted: (2025, 6, 30),
     },
     DemoPerson {
+        name: "Elena Greco",
+        email: "elena.greco@mutua.example",
+        class: Some("worker"),
+        board: false,
+        shares: 2,
+        admitted: (2025, 2, 14),
+    },
+    DemoPerson {
+        name: "Matteo Bruno",
+        email: "matteo.bruno@mutua.example",
+        class: Some("worker"),
+        board: false,
+        shares: 1,
+        admitted: (2025, 3, 3),
+    },
+    DemoPerson {
+        name: "Sofia Marino",
+        email: "sofia.marino@mutua.example",
+        class: Some("worker"),
+        board: true,
+        shares: 3,
+        admitted: (2024, 11, 18),
+    },
+    DemoPerson {
+        name: "Lorenzo Gallo",
+        email: "lorenzo.gallo@mutua.example",
+        class: Some("worker"),
+        board: false,
+        shares: 1,
+        admitted: (2025, 8, 25),
+    },
+    DemoPerson {
+        name: "Martina Costa",
+        email: "martina.costa@mutua.example",
+        class: Some("user"),
+        board: false,
+        shares: 1,
+        admitted: (2025, 9, 9),
+    },
+    DemoPerson {
         name: "Paolo Conti",
         email: "paolo.conti@mutua.example",
         class: None,
@@ -89,7 +131,44 @@ const PEOPLE: &[DemoPerson] = &[
     },
 ];
 
-pub async fn seed_demo(db: &DatabaseConnection, hasher: &Hasher) -> anyhow::Result<String> {
+/// Someone who has applied and waits for the board.
+async fn seed_applicant(db: &DatabaseConnection, hasher: &Hasher) -> anyhow::Result<&'static str> {
+    let email = "sara.lombardi@mutua.example";
+    if accounts::find_by_email(db, email).await?.is_some() {
+        return Ok("");
+    }
+    let user = accounts::register(
+        db,
+        hasher,
+        NewAccount {
+            email,
+            display_name: "Sara Lombardi",
+            password: DEMO_PASSWORD,
+            locale: Locale::It,
+        },
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("demo applicant: {e}"))?;
+    app::server::membership::apply(
+        db,
+        user.id,
+        app::server::membership::NewApplication {
+            class: "worker",
+            motivation: "Faccio la sarta da dieci anni e vorrei lavorare in cooperativa, con orari miei e un compenso giusto.",
+            shares: "1",
+        },
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("demo application: {e}"))?;
+    Ok(", one application waiting")
+}
+
+pub async fn seed_demo(
+    db: &DatabaseConnection,
+    hasher: &Hasher,
+    data_dir: &std::path::Path,
+    bench_listings: usize,
+) -> anyhow::Result<String> {
     let mut created = 0;
     for p in PEOPLE {
         if accounts::find_by_email(db, p.email).await?.is_some() {
@@ -133,8 +212,14 @@ pub async fn seed_demo(db: &DatabaseConnection, hasher: &Hasher) -> anyhow::Resu
         txn.commit().await?;
         created += 1;
     }
+    let applicant = seed_applicant(db, hasher).await?;
+    let zones = catalog::seed_zones(db).await?;
+    let mut listings = catalog::seed_listings(db, data_dir, &zones).await?;
+    if bench_listings > 0 {
+        listings += catalog::seed_bench_listings(db, bench_listings).await?;
+    }
     Ok(format!(
-        "demo cooperative ready: {created} accounts created, {} in all (password: {DEMO_PASSWORD})",
+        "demo cooperative ready: {created} accounts created, {} in all{applicant}; {listings} listings created (password: {DEMO_PASSWORD})",
         PEOPLE.len()
     ))
 }

@@ -1,0 +1,98 @@
+//! How listings look: price in words, the card in results, status badges,
+//! and the one view of a failed load.
+
+use crate::api::catalog::ListingCard;
+use crate::domain::listing::{ListingKind, ListingStatus, PriceModel};
+use crate::error::AppError;
+use crate::i18n::{use_i18n, use_locale, Locale, Strings};
+use leptos::prelude::*;
+
+/// The price as a sentence fragment: `45,00 €`, `18,00 € all'ora`,
+/// `3,00 € base + 0,80 € al km`.
+pub fn price_text(t: &Strings, locale: Locale, price: &PriceModel) -> String {
+    match price {
+        PriceModel::Fixed { price } => price.format(locale),
+        PriceModel::Hourly { rate, .. } => format!("{} {}", rate.format(locale), t.per_hour),
+        PriceModel::Distance { base, per_km, .. } => format!(
+            "{} {} + {} {}",
+            base.format(locale),
+            t.base_price,
+            per_km.format(locale),
+            t.per_km
+        ),
+    }
+}
+
+pub fn kind_name(t: &Strings, kind: ListingKind) -> &'static str {
+    match kind {
+        ListingKind::Service => t.kind_service,
+        ListingKind::Delivery => t.kind_delivery,
+    }
+}
+
+pub fn status_name(t: &Strings, status: ListingStatus) -> &'static str {
+    match status {
+        ListingStatus::Draft => t.status_draft,
+        ListingStatus::Active => t.status_active,
+        ListingStatus::Paused => t.status_paused,
+        ListingStatus::Archived => t.status_archived,
+    }
+}
+
+pub fn class_name(t: &Strings, class: &str) -> &'static str {
+    match class {
+        "worker" => t.class_worker,
+        "user" => t.class_user,
+        _ => t.class_supporter,
+    }
+}
+
+pub fn thumb_url(id: uuid::Uuid) -> String {
+    format!("/images/{id}-thumb.jpg")
+}
+
+pub fn display_url(id: uuid::Uuid) -> String {
+    format!("/images/{id}-display.jpg")
+}
+
+#[component]
+pub fn ListingCardView(card: ListingCard) -> impl IntoView {
+    let t = use_i18n();
+    let locale = use_locale();
+    let href = format!("/listings/{}", card.id);
+    view! {
+        <li class="listing-card">
+            {match card.thumb {
+                Some(img) => view! { <img src=thumb_url(img) alt="" width="480" height="360" loading="lazy"/> }.into_any(),
+                None => view! { <div class="thumb-placeholder" aria-hidden="true">{card.category_name.chars().next().unwrap_or('·').to_string()}</div> }.into_any(),
+            }}
+            <div class="listing-card-body">
+                <h3><a href=href class="listing-link">{card.title.clone()}</a></h3>
+                <p class="muted">{kind_name(t, card.kind)}" · "{card.category_name.clone()}</p>
+                <p class="price" data-testid="price">{price_text(t, locale, &card.price)}</p>
+                <p class="provider">{t.listing_provider}" "{card.provider_name.clone()}</p>
+            </div>
+        </li>
+    }
+}
+
+/// What a page shows when its data did not load: a login redirect for
+/// visitors, a real 404/403 status during server rendering, or the message.
+pub fn load_error(e: AppError) -> AnyView {
+    let t = use_i18n();
+    match e {
+        AppError::Unauthorized => {
+            crate::pages::account::redirect_to_login();
+            view! { <p><a href="/login">{t.nav_login}</a></p> }.into_any()
+        }
+        AppError::NotFound => view! { <crate::pages::not_found::NotFound/> }.into_any(),
+        AppError::Forbidden => {
+            #[cfg(feature = "ssr")]
+            if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+                res.set_status(http::StatusCode::FORBIDDEN);
+            }
+            view! { <section class="card narrow"><p class="alert alert-error" data-testid="forbidden">{t.err_forbidden}</p></section> }.into_any()
+        }
+        other => view! { <p class="alert alert-error">{other.message(t)}</p> }.into_any(),
+    }
+}

@@ -1,0 +1,314 @@
+//! The public, read-only JSON API (`/api/v1/…`) and its OpenAPI 3.1
+//! document, generated from these handlers and types.
+
+use app::api::catalog::{ListingCard, SearchParams};
+use app::domain::listing::PriceModel;
+use app::i18n::Locale;
+use app::server::{listings, search, AppState};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Json, Response};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+use uuid::Uuid;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Mutua public API",
+        description = "Read-only, public data of the cooperative's marketplace.",
+        version = "1"
+    ),
+    paths(list_listings, get_listing),
+    components(schemas(ListingList, ListingSummary, ListingDetailBody, Price, ProviderRef, OpeningBody, ApiError, FieldProblemBody))
+)]
+pub struct ApiDoc;
+
+/// The search filters of `/search`, plus `per_page` (at most 100).
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListingQuery {
+    /// Free text; case- and accent-insensitive, every word must match.
+    q: Option<String>,
+    /// `service` or `delivery`.
+    kind: Option<String>,
+    /// Category slug, e.g. `pulizie`.
+    category: Option<String>,
+    /// Zone id.
+    zone: Option<String>,
+    /// Lowest price (or rate, or delivery base), in major units, e.g. `10` or `10.50`.
+    min: Option<String>,
+    /// Highest price, in major units.
+    max: Option<String>,
+    /// Available on this date (`YYYY-MM-DD`).
+    date: Option<String>,
+    /// `relevance`, `price`, `price_desc` or `newest`.
+    sort: Option<String>,
+    /// Page number, from 1.
+    page: Option<String>,
+    /// Results per page, 1–100 (default 20).
+    per_page: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Price {
+    /// Amount in minor units (cents): the fixed price, hourly rate or delivery base.
+    minor: i64,
+    currency: String,
+    /// `fixed`, `hourly` or `distance`.
+    model: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    per_km_minor: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    min_hours: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_hours: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_km: Option<u16>,
+}
+
+impl From<&PriceModel> for Price {
+    fn from(p: &PriceModel) -> Price {
+        let headline = p.headline();
+        let mut price = Price {
+            minor: headline.minor(),
+            currency: headline.currency().code().to_owned(),
+            model: p.name().to_owned(),
+            per_km_minor: None,
+            min_hours: None,
+            max_hours: None,
+            max_km: None,
+        };
+        match *p {
+            PriceModel::Fixed { .. } => {}
+            PriceModel::Hourly {
+                min_hours,
+                max_hours,
+                ..
+            } => {
+                price.min_hours = Some(min_hours);
+                price.max_hours = Some(max_hours);
+            }
+            PriceModel::Distance { per_km, max_km, .. } => {
+                price.per_km_minor = Some(per_km.minor());
+                price.max_km = Some(max_km);
+            }
+        }
+        price
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProviderRef {
+    id: Uuid,
+    name: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ListingSummary {
+    id: Uuid,
+    title: String,
+    /// `service` or `delivery`.
+    kind: String,
+    /// Category slug.
+    category: String,
+    price: Price,
+    provider: ProviderRef,
+}
+
+impl From<ListingCard> for ListingSummary {
+    fn from(c: ListingCard) -> ListingSummary {
+        ListingSummary {
+            id: c.id,
+            title: c.title,
+            kind: c.kind.as_str().to_owned(),
+            category: c.category,
+            price: Price::from(&c.price),
+            provider: ProviderRef {
+                id: c.provider_id,
+                name: c.provider_name,
+            },
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ListingList {
+    items: Vec<ListingSummary>,
+    total: u64,
+    page: u64,
+    per_page: u64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OpeningBody {
+    /// `YYYY-MM-DD`
+    date: String,
+    /// `HH:MM`
+    start: String,
+    /// `HH:MM`
+    end: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ListingDetailBody {
+    id: Uuid,
+    title: String,
+    kind: String,
+    category: String,
+    description: String,
+    price: Price,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    duration_minutes: Option<u16>,
+    provider: ProviderRef,
+    /// Names of the zones served.
+    zones: Vec<String>,
+    /// Picture URLs (display size).
+    images: Vec<String>,
+    /// The next bookable openings.
+    next_openings: Vec<OpeningBody>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FieldProblemBody {
+    field: String,
+    problem: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ApiError {
+    /// `invalid`, `not_found` or `internal`.
+    error: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    fields: Vec<FieldProblemBody>,
+}
+
+fn api_error(status: StatusCode, error: &str, fields: Vec<FieldProblemBody>) -> Response {
+    (
+        status,
+        Json(ApiError {
+            error: error.to_owned(),
+            fields,
+        }),
+    )
+        .into_response()
+}
+
+fn internal(e: impl std::fmt::Display) -> Response {
+    let reference = Uuid::now_v7();
+    tracing::error!(%reference, "api: {e}");
+    api_error(StatusCode::INTERNAL_SERVER_ERROR, "internal", Vec::new())
+}
+
+/// Searches active listings.
+#[utoipa::path(
+    get,
+    path = "/api/v1/listings",
+    params(ListingQuery),
+    responses(
+        (status = 200, description = "A page of results", body = ListingList),
+        (status = 422, description = "A filter is malformed", body = ApiError),
+    )
+)]
+pub async fn list_listings(
+    State(state): State<AppState>,
+    Query(q): Query<ListingQuery>,
+) -> Response {
+    let params = SearchParams {
+        q: q.q,
+        kind: q.kind,
+        category: q.category,
+        zone: q.zone,
+        min: q.min,
+        max: q.max,
+        date: q.date,
+        sort: q.sort,
+        page: q.page,
+        per_page: q.per_page,
+    };
+    let filter = match search::parse(&params, search::PAGE_SIZE) {
+        Ok(f) => f,
+        Err(fields) => {
+            let fields = fields
+                .into_iter()
+                .map(|f| FieldProblemBody {
+                    field: f.field,
+                    problem: format!("{:?}", f.problem),
+                })
+                .collect();
+            return api_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid", fields);
+        }
+    };
+    match search::run(&state.db, &filter, Locale::En).await {
+        Ok(page) => Json(ListingList {
+            items: page.items.into_iter().map(ListingSummary::from).collect(),
+            total: page.total,
+            page: page.page,
+            per_page: page.per_page,
+        })
+        .into_response(),
+        Err(e) => internal(e),
+    }
+}
+
+/// One active listing.
+#[utoipa::path(
+    get,
+    path = "/api/v1/listings/{id}",
+    params(("id" = Uuid, Path, description = "Listing id")),
+    responses(
+        (status = 200, description = "The listing", body = ListingDetailBody),
+        (status = 404, description = "No such active listing", body = ApiError),
+    )
+)]
+pub async fn get_listing(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    let Ok(id) = Uuid::parse_str(&id) else {
+        return api_error(StatusCode::NOT_FOUND, "not_found", Vec::new());
+    };
+    let now = chrono::Utc::now().naive_utc();
+    match listings::detail(&state.db, None, id, Locale::En, now).await {
+        Ok(Some(l)) => Json(ListingDetailBody {
+            id: l.card.id,
+            title: l.card.title,
+            kind: l.card.kind.as_str().to_owned(),
+            category: l.card.category,
+            description: l.description,
+            price: Price::from(&l.card.price),
+            duration_minutes: l.duration_minutes,
+            provider: ProviderRef {
+                id: l.card.provider_id,
+                name: l.card.provider_name,
+            },
+            zones: l.zones,
+            images: l
+                .images
+                .iter()
+                .map(|i| format!("/images/{}", app::server::images::file_name(*i, app::server::images::Variant::Display)))
+                .collect(),
+            next_openings: l
+                .openings
+                .iter()
+                .map(|o| OpeningBody {
+                    date: o.date.to_string(),
+                    start: app::domain::availability::format_time(o.start),
+                    end: app::domain::availability::format_time(o.end),
+                })
+                .collect(),
+        })
+        .into_response(),
+        Ok(None) => api_error(StatusCode::NOT_FOUND, "not_found", Vec::new()),
+        Err(e) => internal(e),
+    }
+}
+
+/// `GET /api/v1/openapi.json`
+pub async fn openapi() -> Response {
+    match ApiDoc::openapi().to_json() {
+        Ok(json) => (
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            json,
+        )
+            .into_response(),
+        Err(e) => internal(e),
+    }
+}
