@@ -38,7 +38,11 @@ impl Viewer {
 
     /// The roles as a short text, stored in the session to notice a change.
     pub fn roles_fingerprint(&self) -> String {
-        format!("{}|{}", self.member_class.as_deref().unwrap_or("-"), self.board)
+        format!(
+            "{}|{}",
+            self.member_class.as_deref().unwrap_or("-"),
+            self.board
+        )
     }
 
     /// The highest role, for display.

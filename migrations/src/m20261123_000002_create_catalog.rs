@@ -125,7 +125,12 @@ enum AvailabilityExceptions {
 const CATEGORIES: [(&str, &str, &str, &str); 6] = [
     ("pulizie", "Pulizie", "Cleaning", "Limpieza"),
     ("riparazioni", "Riparazioni", "Repairs", "Reparaciones"),
-    ("cura-persona", "Cura della persona", "Personal care", "Cuidado de personas"),
+    (
+        "cura-persona",
+        "Cura della persona",
+        "Personal care",
+        "Cuidado de personas",
+    ),
     ("sartoria", "Sartoria", "Tailoring", "Sastrería"),
     ("artigianato", "Artigianato", "Crafts", "Artesanía"),
     ("consegne", "Consegne", "Deliveries", "Entregas"),
@@ -259,7 +264,8 @@ impl MigrationTrait for Migration {
             Categories::Position,
         ]);
         for (i, (slug, it, en, es)) in CATEGORIES.iter().enumerate() {
-            let id = sea_orm_migration::sea_orm::prelude::Uuid::from_u128(CATEGORY_ID_BASE + i as u128);
+            let id =
+                sea_orm_migration::sea_orm::prelude::Uuid::from_u128(CATEGORY_ID_BASE + i as u128);
             seed.values_panic([
                 id.into(),
                 (*slug).into(),
@@ -323,16 +329,31 @@ impl MigrationTrait for Migration {
                     ))
                     .check(Expr::col(Listings::Kind).is_in(["service", "delivery"]))
                     .check(Expr::col(Listings::PriceModel).is_in(["fixed", "hourly", "distance"]))
-                    .check(Expr::col(Listings::Status).is_in(["draft", "active", "paused", "archived"]))
+                    .check(
+                        Expr::col(Listings::Status)
+                            .is_in(["draft", "active", "paused", "archived"]),
+                    )
                     .check(Expr::col(Listings::PriceMinor).gte(0))
                     .to_owned(),
             )
             .await?;
         for (name, cols) in [
-            ("idx_listings_status_created", vec![Listings::Status, Listings::CreatedAt]),
-            ("idx_listings_owner", vec![Listings::OwnerId, Listings::Status]),
-            ("idx_listings_category", vec![Listings::CategoryId, Listings::Status]),
-            ("idx_listings_status_price", vec![Listings::Status, Listings::PriceMinor]),
+            (
+                "idx_listings_status_created",
+                vec![Listings::Status, Listings::CreatedAt],
+            ),
+            (
+                "idx_listings_owner",
+                vec![Listings::OwnerId, Listings::Status],
+            ),
+            (
+                "idx_listings_category",
+                vec![Listings::CategoryId, Listings::Status],
+            ),
+            (
+                "idx_listings_status_price",
+                vec![Listings::Status, Listings::PriceMinor],
+            ),
         ] {
             let mut index = Index::create();
             index.name(name).table(Listings::Table);
@@ -457,7 +478,10 @@ impl MigrationTrait for Migration {
                     .col(date(AvailabilityExceptions::ClosedOn))
                     .foreign_key(&mut fk(
                         "fk_availability_exceptions_listing",
-                        (AvailabilityExceptions::Table, AvailabilityExceptions::ListingId),
+                        (
+                            AvailabilityExceptions::Table,
+                            AvailabilityExceptions::ListingId,
+                        ),
                         (Listings::Table, Listings::Id),
                         true,
                     ))

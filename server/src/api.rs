@@ -20,7 +20,16 @@ use uuid::Uuid;
         version = "1"
     ),
     paths(list_listings, get_listing),
-    components(schemas(ListingList, ListingSummary, ListingDetailBody, Price, ProviderRef, OpeningBody, ApiError, FieldProblemBody))
+    components(schemas(
+        ListingList,
+        ListingSummary,
+        ListingDetailBody,
+        Price,
+        ProviderRef,
+        OpeningBody,
+        ApiError,
+        FieldProblemBody
+    ))
 )]
 pub struct ApiDoc;
 
@@ -283,7 +292,12 @@ pub async fn get_listing(State(state): State<AppState>, Path(id): Path<String>) 
             images: l
                 .images
                 .iter()
-                .map(|i| format!("/images/{}", app::server::images::file_name(*i, app::server::images::Variant::Display)))
+                .map(|i| {
+                    format!(
+                        "/images/{}",
+                        app::server::images::file_name(*i, app::server::images::Variant::Display)
+                    )
+                })
                 .collect(),
             next_openings: l
                 .openings

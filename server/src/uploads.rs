@@ -103,9 +103,14 @@ pub async fn upload_image(
         Ok(image) => {
             tracing::info!(listing = %id, %image, "picture added");
             if json {
-                (StatusCode::CREATED, Json(serde_json::json!({ "id": image }))).into_response()
+                (
+                    StatusCode::CREATED,
+                    Json(serde_json::json!({ "id": image })),
+                )
+                    .into_response()
             } else {
-                Redirect::to(&format!("/dashboard/listings/{id}?saved=images#images")).into_response()
+                Redirect::to(&format!("/dashboard/listings/{id}?saved=images#images"))
+                    .into_response()
             }
         }
         Err(ListingError::Invalid(fields)) => {

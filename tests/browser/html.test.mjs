@@ -5,7 +5,10 @@ import { HtmlValidate } from 'html-validate';
 import { startServer } from './server.mjs';
 
 let server;
-before(async () => { server = await startServer(); });
+before(async () => {
+  server = await startServer();
+  server.cli(['seed-demo']);
+});
 after(async () => { await server?.stop(); });
 
 const validator = new HtmlValidate({
@@ -58,4 +61,34 @@ test('a form showing errors and the account page are valid HTML', async () => {
   assert.equal(ok.status, 200);
   const cookie = ok.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
   await assertValidPage('/account', { cookie });
+});
+
+async function login(email, password = 'mutua-demo-2026') {
+  const res = await fetch(`${server.url}/fn/login`, {
+    method: 'POST', redirect: 'manual', body: new URLSearchParams({ email, password }),
+    headers: { accept: 'application/json', origin: server.url },
+  });
+  assert.equal(res.status, 200);
+  return res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+}
+
+test('catalog pages of the demo cooperative are valid HTML', async () => {
+  const list = await (await fetch(`${server.url}/api/v1/listings?q=cargo`)).json();
+  assert.ok(list.total > 0, 'the demo has listings');
+  const { id, provider } = list.items[0];
+  for (const lang of ['it', 'en', 'es']) {
+    await assertValidPage('/search?q=pulizie&sort=price', { lang });
+    await assertValidPage(`/listings/${id}`, { lang });
+  }
+  await assertValidPage(`/members/${provider.id}`);
+  await assertValidPage('/search?min=abc');
+
+  const anna = await login('anna.rossi@mutua.example');
+  for (const path of ['/join', '/dashboard', '/dashboard/listings/new', '/members', '/board/applications', '/board/catalog']) {
+    await assertValidPage(path, { cookie: anna });
+  }
+  const mine = (await (await fetch(`${server.url}/fn/my-listings`, { method: 'POST', headers: { accept: 'application/json', origin: server.url, cookie: anna } })).json());
+  await assertValidPage(`/dashboard/listings/${mine[0].id}`, { cookie: anna });
+  const paolo = await login('paolo.conti@mutua.example');
+  await assertValidPage('/join', { cookie: paolo });
 });

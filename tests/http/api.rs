@@ -6,7 +6,10 @@ use serde_json::Value;
 
 /// Resolves `{"$ref": "#/components/schemas/X"}`.
 fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
-    match schema["$ref"].as_str().and_then(|r| r.strip_prefix("#/components/schemas/")) {
+    match schema["$ref"]
+        .as_str()
+        .and_then(|r| r.strip_prefix("#/components/schemas/"))
+    {
         Some(name) => &doc["components"]["schemas"][name],
         None => schema,
     }
@@ -18,7 +21,10 @@ fn conforms(doc: &Value, schema: &Value, value: &Value, path: &str) {
     let schema = resolve(doc, schema);
     if let Some(required) = schema["required"].as_array() {
         for key in required.iter().filter_map(Value::as_str) {
-            assert!(!value[key].is_null(), "{path}.{key} is documented as required: {value}");
+            assert!(
+                !value[key].is_null(),
+                "{path}.{key} is documented as required: {value}"
+            );
         }
     }
     if let Some(props) = schema["properties"].as_object() {
@@ -35,51 +41,73 @@ fn conforms(doc: &Value, schema: &Value, value: &Value, path: &str) {
     }
 }
 
-on_both_databases!(every_documented_path_answers_as_documented, |backend| async move {
-    let db = TestDb::new(backend).await;
-    let server = TestServer::start(&db);
-    let board = board(&server).await;
-    let anna = member(&server, &board, "anna@example.it", "worker").await;
-    let id = published(&anna, &[]).await;
-    let c = server.client();
+on_both_databases!(
+    every_documented_path_answers_as_documented,
+    |backend| async move {
+        let db = TestDb::new(backend).await;
+        let server = TestServer::start(&db);
+        let board = board(&server).await;
+        let anna = member(&server, &board, "anna@example.it", "worker").await;
+        let id = published(&anna, &[]).await;
+        let c = server.client();
 
-    let res = c.get("/api/v1/openapi.json").await;
-    assert_eq!(res.status(), 200);
-    let doc: Value = res.json().await.expect("json");
-    assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.1")), "OpenAPI 3.1");
-    let paths = doc["paths"].as_object().expect("paths");
-    assert!(paths.contains_key("/api/v1/listings") && paths.contains_key("/api/v1/listings/{id}"));
+        let res = c.get("/api/v1/openapi.json").await;
+        assert_eq!(res.status(), 200);
+        let doc: Value = res.json().await.expect("json");
+        assert!(
+            doc["openapi"]
+                .as_str()
+                .is_some_and(|v| v.starts_with("3.1")),
+            "OpenAPI 3.1"
+        );
+        let paths = doc["paths"].as_object().expect("paths");
+        assert!(
+            paths.contains_key("/api/v1/listings") && paths.contains_key("/api/v1/listings/{id}")
+        );
 
-    for (template, item) in paths {
-        let op = &item["get"];
-        assert!(op.is_object(), "{template} has a GET");
-        // A good request and a bad one for each path.
-        let (good, bad) = if template.contains("{id}") {
-            (template.replace("{id}", &id.to_string()), template.replace("{id}", &uuid::Uuid::now_v7().to_string()))
-        } else {
-            (format!("{template}?q=pulizie&per_page=5"), format!("{template}?page=-1"))
-        };
-        for url in [good, bad] {
-            let res = c.get(&url).await;
-            let status = res.status().as_u16().to_string();
-            let documented = &op["responses"][&status];
-            assert!(documented.is_object(), "{url} answered {status}, which is not documented");
-            assert!(header(&res, "content-type").starts_with("application/json"), "{url}");
-            let body: Value = res.json().await.expect("json body");
-            let schema = &documented["content"]["application/json"]["schema"];
-            conforms(&doc, schema, &body, &url);
+        for (template, item) in paths {
+            let op = &item["get"];
+            assert!(op.is_object(), "{template} has a GET");
+            // A good request and a bad one for each path.
+            let (good, bad) = if template.contains("{id}") {
+                (
+                    template.replace("{id}", &id.to_string()),
+                    template.replace("{id}", &uuid::Uuid::now_v7().to_string()),
+                )
+            } else {
+                (
+                    format!("{template}?q=pulizie&per_page=5"),
+                    format!("{template}?page=-1"),
+                )
+            };
+            for url in [good, bad] {
+                let res = c.get(&url).await;
+                let status = res.status().as_u16().to_string();
+                let documented = &op["responses"][&status];
+                assert!(
+                    documented.is_object(),
+                    "{url} answered {status}, which is not documented"
+                );
+                assert!(
+                    header(&res, "content-type").starts_with("application/json"),
+                    "{url}"
+                );
+                let body: Value = res.json().await.expect("json body");
+                let schema = &documented["content"]["application/json"]["schema"];
+                conforms(&doc, schema, &body, &url);
+            }
         }
-    }
 
-    // The list answers the contract's shape.
-    let v: Value = c.get("/api/v1/listings").await.json().await.expect("json");
-    assert_eq!(v["total"], 1);
-    assert_eq!(v["page"], 1);
-    assert_eq!(v["per_page"], 20);
-    let item = &v["items"][0];
-    for key in ["id", "title", "kind", "category", "price", "provider"] {
-        assert!(!item[key].is_null(), "{key}");
+        // The list answers the contract's shape.
+        let v: Value = c.get("/api/v1/listings").await.json().await.expect("json");
+        assert_eq!(v["total"], 1);
+        assert_eq!(v["page"], 1);
+        assert_eq!(v["per_page"], 20);
+        let item = &v["items"][0];
+        for key in ["id", "title", "kind", "category", "price", "provider"] {
+            assert!(!item[key].is_null(), "{key}");
+        }
+        assert_eq!(item["price"]["currency"], "EUR");
+        assert_eq!(item["provider"]["name"], "anna");
     }
-    assert_eq!(item["price"]["currency"], "EUR");
-    assert_eq!(item["provider"]["name"], "anna");
-});
+);

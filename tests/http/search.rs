@@ -11,7 +11,11 @@ async fn titles(c: &Client, query: &str) -> (u64, Vec<String>) {
     let v: Value = res.json().await.expect("json");
     let titles = v["items"]
         .as_array()
-        .map(|a| a.iter().filter_map(|i| i["title"].as_str().map(str::to_owned)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|i| i["title"].as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default();
     (v["total"].as_u64().unwrap_or(u64::MAX), titles)
 }
@@ -22,45 +26,129 @@ on_both_databases!(search_finds_the_same_everywhere, |backend| async move {
     let board = board(&server).await;
     let anna = member(&server, &board, "anna@example.it", "worker").await;
     let bici = member(&server, &board, "bici@example.it", "worker").await;
-    call(&board, "zone-add", &[("name", "Bolognina"), ("postcodes", "40128"), ("latitude", "44.51"), ("longitude", "11.34")])
-        .await
-        .expect("zone");
+    call(
+        &board,
+        "zone-add",
+        &[
+            ("name", "Bolognina"),
+            ("postcodes", "40128"),
+            ("latitude", "44.51"),
+            ("longitude", "11.34"),
+        ],
+    )
+    .await
+    .expect("zone");
     let zones = call(&server.client(), "zones", &[]).await.expect("zones");
     let zone = zones[0]["id"].as_str().expect("zone id").to_owned();
 
-    published(&anna, &[("title", "Riparazione macchine da caffè"), ("category", "riparazioni"), ("price", "22"), ("description", "Guarnizioni della moka e decalcificazione.")]).await;
-    published(&anna, &[("title", "Pulizia uffici"), ("price", "80"), ("description", "Uffici e studi; niente caffè, solo pulizie.")]).await;
-    published(&anna, &[("title", "Orli e cerniere"), ("category", "sartoria"), ("price", "12,50"), ("description", "Sartoria di quartiere, perché i pantaloni durino.")]).await;
-    let courier = published(
-        &bici,
-        &[("kind", "delivery"), ("category", "consegne"), ("title", "Consegna in cargo-bike"), ("price_model", "distance"), ("price", "4"), ("per_km", "0,90"), ("max_km", "12"), ("duration_minutes", ""), ("description", "Pacchi fino a 80 kg, anche caffè in grani.")],
+    published(
+        &anna,
+        &[
+            ("title", "Riparazione macchine da caffè"),
+            ("category", "riparazioni"),
+            ("price", "22"),
+            ("description", "Guarnizioni della moka e decalcificazione."),
+        ],
     )
     .await;
-    call(&bici, "listing-zone-add", &[("id", &courier.to_string()), ("zone", &zone)]).await.expect("zone served");
+    published(
+        &anna,
+        &[
+            ("title", "Pulizia uffici"),
+            ("price", "80"),
+            ("description", "Uffici e studi; niente caffè, solo pulizie."),
+        ],
+    )
+    .await;
+    published(
+        &anna,
+        &[
+            ("title", "Orli e cerniere"),
+            ("category", "sartoria"),
+            ("price", "12,50"),
+            (
+                "description",
+                "Sartoria di quartiere, perché i pantaloni durino.",
+            ),
+        ],
+    )
+    .await;
+    let courier = published(
+        &bici,
+        &[
+            ("kind", "delivery"),
+            ("category", "consegne"),
+            ("title", "Consegna in cargo-bike"),
+            ("price_model", "distance"),
+            ("price", "4"),
+            ("per_km", "0,90"),
+            ("max_km", "12"),
+            ("duration_minutes", ""),
+            ("description", "Pacchi fino a 80 kg, anche caffè in grani."),
+        ],
+    )
+    .await;
+    call(
+        &bici,
+        "listing-zone-add",
+        &[("id", &courier.to_string()), ("zone", &zone)],
+    )
+    .await
+    .expect("zone served");
     // A draft never shows.
-    let res = anna.post_form("/fn/listing-create", &service_form(&[("title", "Caffè in bozza")])).await;
+    let res = anna
+        .post_form(
+            "/fn/listing-create",
+            &service_form(&[("title", "Caffè in bozza")]),
+        )
+        .await;
     assert_eq!(res.status(), 200);
 
     let c = server.client();
     // Accents and case fold both ways; every word must match.
     let (n, t) = titles(&c, "q=caffe&sort=relevance").await;
     assert_eq!(n, 3);
-    assert_eq!(t[0], "Riparazione macchine da caffè", "a title match ranks first");
+    assert_eq!(
+        t[0], "Riparazione macchine da caffè",
+        "a title match ranks first"
+    );
     assert_eq!(titles(&c, "q=CAFFÈ").await.0, 3);
     assert_eq!(titles(&c, "q=perche").await.1, vec!["Orli e cerniere"]);
-    assert_eq!(titles(&c, "q=caffe+moka").await.1, vec!["Riparazione macchine da caffè"]);
+    assert_eq!(
+        titles(&c, "q=caffe+moka").await.1,
+        vec!["Riparazione macchine da caffè"]
+    );
     assert_eq!(titles(&c, "q=caffe+astronave").await.0, 0);
     // Category names in every language are searchable.
     assert_eq!(titles(&c, "q=tailoring").await.1, vec!["Orli e cerniere"]);
     assert_eq!(titles(&c, "q=sastreria").await.1, vec!["Orli e cerniere"]);
     // Filters combine.
-    assert_eq!(titles(&c, "q=caffe&kind=delivery").await.1, vec!["Consegna in cargo-bike"]);
-    assert_eq!(titles(&c, &format!("zone={zone}")).await.1, vec!["Consegna in cargo-bike"]);
-    assert_eq!(titles(&c, "kind=service&min=12,50&max=25&sort=price").await.1, vec!["Orli e cerniere", "Riparazione macchine da caffè"]);
-    assert_eq!(titles(&c, "category=pulizie&q=uffici").await.1, vec!["Pulizia uffici"]);
+    assert_eq!(
+        titles(&c, "q=caffe&kind=delivery").await.1,
+        vec!["Consegna in cargo-bike"]
+    );
+    assert_eq!(
+        titles(&c, &format!("zone={zone}")).await.1,
+        vec!["Consegna in cargo-bike"]
+    );
+    assert_eq!(
+        titles(&c, "kind=service&min=12,50&max=25&sort=price")
+            .await
+            .1,
+        vec!["Orli e cerniere", "Riparazione macchine da caffè"]
+    );
+    assert_eq!(
+        titles(&c, "category=pulizie&q=uffici").await.1,
+        vec!["Pulizia uffici"]
+    );
     assert_eq!(
         titles(&c, "sort=price_desc").await.1,
-        vec!["Pulizia uffici", "Riparazione macchine da caffè", "Orli e cerniere", "Consegna in cargo-bike"]
+        vec![
+            "Pulizia uffici",
+            "Riparazione macchine da caffè",
+            "Orli e cerniere",
+            "Consegna in cargo-bike"
+        ]
     );
     // Pages: 4 results, 3 per page.
     let (n, p1) = titles(&c, "sort=price&per_page=3&page=1").await;
@@ -69,19 +157,48 @@ on_both_databases!(search_finds_the_same_everywhere, |backend| async move {
     assert_eq!((n, p1.len(), p2.len(), p3.len()), (4, 3, 1, 0));
     assert!(!p1.contains(&p2[0]));
     // Bad filters are refused with the field named.
-    for bad in ["page=0", "per_page=101", "min=abc", "kind=robot", "sort=random", "min=30&max=10", "zone=nope"] {
+    for bad in [
+        "page=0",
+        "per_page=101",
+        "min=abc",
+        "kind=robot",
+        "sort=random",
+        "min=30&max=10",
+        "zone=nope",
+    ] {
         let res = c.get(&format!("/api/v1/listings?{bad}")).await;
         assert_eq!(res.status(), 422, "{bad}");
     }
 
     // The search page shows the same results, in the visitor's language.
-    let html = c.get_with("/search?q=caffe&sort=price", &[("accept-language", "en")]).await.text().await.expect("page");
-    let count = html.split("data-testid=\"result-count\"").nth(1).unwrap_or_default().chars().take(80).collect::<String>();
+    let html = c
+        .get_with("/search?q=caffe&sort=price", &[("accept-language", "en")])
+        .await
+        .text()
+        .await
+        .expect("page");
+    let count = html
+        .split("data-testid=\"result-count\"")
+        .nth(1)
+        .unwrap_or_default()
+        .chars()
+        .take(80)
+        .collect::<String>();
     assert!(html.contains("3 results"), "count shown: {count}");
     assert!(html.contains("€22.00"), "price in the English format");
-    let html = c.get("/search?q=caffe&sort=price").await.text().await.expect("page");
+    let html = c
+        .get("/search?q=caffe&sort=price")
+        .await
+        .text()
+        .await
+        .expect("page");
     assert!(html.contains("22,00\u{a0}€"), "price in the Italian format");
     assert!(!html.contains("Caffè in bozza"));
-    let html = c.get("/search?page=2&per_page=3").await.text().await.expect("page");
+    let html = c
+        .get("/search?page=2&per_page=3")
+        .await
+        .text()
+        .await
+        .expect("page");
     assert!(html.contains("4 risultati"));
 });

@@ -9,7 +9,11 @@ pub const PASSWORD: &str = "bici-cargo-sul-Naviglio";
 
 /// Calls a server function the way the app's JavaScript does; `Ok` is the
 /// JSON body of a 2xx answer, `Err` the status and body of any other.
-pub async fn call(c: &Client, endpoint: &str, form: &[(&str, &str)]) -> Result<Value, (u16, Value)> {
+pub async fn call(
+    c: &Client,
+    endpoint: &str,
+    form: &[(&str, &str)],
+) -> Result<Value, (u16, Value)> {
     let res = c.post_form(&format!("/fn/{endpoint}"), form).await;
     let status = res.status().as_u16();
     let body: Value = res.json().await.unwrap_or(Value::Null);
@@ -40,8 +44,15 @@ pub fn field_problems(body: &Value) -> Vec<(String, String)> {
 /// A logged-in board member (created with the CLI, as an operator would).
 pub async fn board(server: &TestServer) -> Client {
     let email = "board@coop.example";
-    let out = server.cli(&["create-user", email, "--name", "Consiglio", "--board"], PASSWORD);
-    assert!(out.status.success(), "create-user: {}", String::from_utf8_lossy(&out.stderr));
+    let out = server.cli(
+        &["create-user", email, "--name", "Consiglio", "--board"],
+        PASSWORD,
+    );
+    assert!(
+        out.status.success(),
+        "create-user: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let c = server.client();
     assert_eq!(c.login(email, PASSWORD).await.status(), 200);
     c
@@ -67,14 +78,22 @@ pub async fn member(server: &TestServer, board: &Client, email: &str, class: &st
     call(
         &c,
         "apply",
-        &[("class", class), ("motivation", "Voglio lavorare in cooperativa."), ("shares", "2")],
+        &[
+            ("class", class),
+            ("motivation", "Voglio lavorare in cooperativa."),
+            ("shares", "2"),
+        ],
     )
     .await
     .expect("apply");
     let id = user_id(&c).await.to_string();
-    call(board, "decide-application", &[("user_id", &id), ("decision", "admit")])
-        .await
-        .expect("admit");
+    call(
+        board,
+        "decide-application",
+        &[("user_id", &id), ("decision", "admit")],
+    )
+    .await
+    .expect("admit");
     c
 }
 
@@ -111,7 +130,9 @@ pub fn created_id(res: &Response) -> Uuid {
 
 /// Creates a listing and publishes it; returns its id.
 pub async fn published(c: &Client, overrides: &[(&str, &str)]) -> Uuid {
-    let res = c.post_form("/fn/listing-create", &service_form(overrides)).await;
+    let res = c
+        .post_form("/fn/listing-create", &service_form(overrides))
+        .await;
     assert_eq!(res.status(), 200, "create listing");
     let id = created_id(&res);
     let ids = id.to_string();
@@ -132,7 +153,13 @@ pub fn png(width: u32, height: u32) -> Vec<u8> {
 }
 
 /// Uploads `bytes` as the listing's picture `file_name`, as the plain form does.
-pub async fn upload(c: &Client, listing: Uuid, file_name: &str, mime: &str, bytes: Vec<u8>) -> Response {
+pub async fn upload(
+    c: &Client,
+    listing: Uuid,
+    file_name: &str,
+    mime: &str,
+    bytes: Vec<u8>,
+) -> Response {
     let part = reqwest::multipart::Part::bytes(bytes)
         .file_name(file_name.to_owned())
         .mime_str(mime)

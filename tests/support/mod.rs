@@ -100,7 +100,11 @@ impl TestDb {
                     .arg(sql)
                     .output()
                     .expect("python3 for sqlite changes");
-                assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+                assert!(
+                    out.status.success(),
+                    "{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
             }
         }
     }

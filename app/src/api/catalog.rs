@@ -123,10 +123,12 @@ pub async fn recent_listings() -> Result<Vec<ListingCard>, AppError> {
     let state = respond::state()?;
     let filter = search::parse(&SearchParams::default(), 8)
         .map_err(|fields| respond::fail(AppError::invalid(fields, &[])))?;
-    Ok(search::run(&state.db, &filter, crate::i18n::request_locale())
-        .await
-        .map_err(respond::internal)?
-        .items)
+    Ok(
+        search::run(&state.db, &filter, crate::i18n::request_locale())
+            .await
+            .map_err(respond::internal)?
+            .items,
+    )
 }
 
 /// A listing's page: 404 unless it is active and its provider an active

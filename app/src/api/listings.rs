@@ -1,6 +1,10 @@
 //! The member's own listings (dashboard): only active worker members, only
 //! their own listings. Someone else's listing answers 404, like a missing one.
 
+// The listing form has eleven fields and a server function takes a form's
+// fields as arguments.
+#![allow(clippy::too_many_arguments)]
+
 use crate::api::catalog::Zone;
 use crate::domain::availability::WeeklySlot;
 use crate::domain::listing::{ListingInput, ListingKind, ListingStatus, PriceModel};
@@ -84,7 +88,6 @@ pub async fn listing_editor(id: Uuid) -> Result<EditableListing, AppError> {
 /// Creates a listing as a draft and opens its edit page (pictures, zones,
 /// availability, publishing).
 #[server(prefix = "/fn", endpoint = "listing-create")]
-#[allow(clippy::too_many_arguments)]
 pub async fn create_listing(
     kind: String,
     category: String,
@@ -123,7 +126,6 @@ pub async fn create_listing(
 }
 
 #[server(prefix = "/fn", endpoint = "listing-update")]
-#[allow(clippy::too_many_arguments)]
 pub async fn update_listing(
     id: Uuid,
     kind: String,
@@ -195,7 +197,9 @@ pub async fn add_slot(
     listings::add_slot(&state.db, viewer.id, id, &weekday, &start, &end)
         .await
         .map_err(|e| imp::listing_error(e, &echo))?;
-    leptos_axum::redirect(&format!("/dashboard/listings/{id}?saved=availability#availability"));
+    leptos_axum::redirect(&format!(
+        "/dashboard/listings/{id}?saved=availability#availability"
+    ));
     Ok(())
 }
 
@@ -207,7 +211,9 @@ pub async fn remove_slot(id: Uuid, slot: Uuid) -> Result<(), AppError> {
     listings::remove_slot(&state.db, viewer.id, id, slot)
         .await
         .map_err(|e| imp::listing_error(e, &[]))?;
-    leptos_axum::redirect(&format!("/dashboard/listings/{id}?saved=availability#availability"));
+    leptos_axum::redirect(&format!(
+        "/dashboard/listings/{id}?saved=availability#availability"
+    ));
     Ok(())
 }
 
@@ -225,7 +231,9 @@ pub async fn add_closed(id: Uuid, closed_on: String) -> Result<(), AppError> {
     )
     .await
     .map_err(|e| imp::listing_error(e, &[("closed_on", closed_on.as_str())]))?;
-    leptos_axum::redirect(&format!("/dashboard/listings/{id}?saved=availability#availability"));
+    leptos_axum::redirect(&format!(
+        "/dashboard/listings/{id}?saved=availability#availability"
+    ));
     Ok(())
 }
 
@@ -237,7 +245,9 @@ pub async fn remove_closed(id: Uuid, closed: Uuid) -> Result<(), AppError> {
     listings::remove_closed(&state.db, viewer.id, id, closed)
         .await
         .map_err(|e| imp::listing_error(e, &[]))?;
-    leptos_axum::redirect(&format!("/dashboard/listings/{id}?saved=availability#availability"));
+    leptos_axum::redirect(&format!(
+        "/dashboard/listings/{id}?saved=availability#availability"
+    ));
     Ok(())
 }
 

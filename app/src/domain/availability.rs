@@ -116,18 +116,42 @@ mod tests {
         // Monday 2026-11-23, 10:00.
         let now = day(2026, 11, 23).and_hms_opt(10, 0, 0).unwrap_or_default();
         let slots = [
-            WeeklySlot { weekday: 0, start: 540, end: 720 },  // Mon 9–12, begun
-            WeeklySlot { weekday: 0, start: 840, end: 960 },  // Mon 14–16
-            WeeklySlot { weekday: 2, start: 540, end: 600 },  // Wed 9–10
+            WeeklySlot {
+                weekday: 0,
+                start: 540,
+                end: 720,
+            }, // Mon 9–12, begun
+            WeeklySlot {
+                weekday: 0,
+                start: 840,
+                end: 960,
+            }, // Mon 14–16
+            WeeklySlot {
+                weekday: 2,
+                start: 540,
+                end: 600,
+            }, // Wed 9–10
         ];
         let closed = [day(2026, 11, 25)];
         let got = next_openings(&slots, &closed, now, 14, 3);
         assert_eq!(
             got,
             vec![
-                Opening { date: day(2026, 11, 23), start: 840, end: 960 },
-                Opening { date: day(2026, 11, 30), start: 540, end: 720 },
-                Opening { date: day(2026, 11, 30), start: 840, end: 960 },
+                Opening {
+                    date: day(2026, 11, 23),
+                    start: 840,
+                    end: 960
+                },
+                Opening {
+                    date: day(2026, 11, 30),
+                    start: 540,
+                    end: 720
+                },
+                Opening {
+                    date: day(2026, 11, 30),
+                    start: 840,
+                    end: 960
+                },
             ]
         );
         assert!(next_openings(&[], &[], now, 14, 3).is_empty());

@@ -65,8 +65,12 @@ impl ListingStatus {
         use ListingStatus::*;
         matches!(
             (self, next),
-            (Draft, Active) | (Draft, Archived) | (Active, Paused) | (Active, Archived)
-                | (Paused, Active) | (Paused, Archived)
+            (Draft, Active)
+                | (Draft, Archived)
+                | (Active, Paused)
+                | (Active, Archived)
+                | (Paused, Active)
+                | (Paused, Archived)
         )
     }
 }
@@ -207,9 +211,9 @@ fn whole(raw: &str, min: u32, max: u32) -> Result<u32, FieldProblem> {
 /// True when the text looks like markup: `<` followed by a letter, `/`, `!` or `?`.
 pub fn contains_markup(text: &str) -> bool {
     let bytes = text.as_bytes();
-    bytes.windows(2).any(|w| {
-        w[0] == b'<' && (w[1].is_ascii_alphabetic() || matches!(w[1], b'/' | b'!' | b'?'))
-    })
+    bytes
+        .windows(2)
+        .any(|w| w[0] == b'<' && (w[1].is_ascii_alphabetic() || matches!(w[1], b'/' | b'!' | b'?')))
 }
 
 /// Folds spaces inside lines, keeps paragraphs (at most one blank line).
@@ -278,7 +282,9 @@ pub fn parse_listing(
         problems.push(("price", p));
     }
     let model = match (kind, input.price_model.trim()) {
-        (Some(ListingKind::Service), "fixed") => price.ok().map(|price| PriceModel::Fixed { price }),
+        (Some(ListingKind::Service), "fixed") => {
+            price.ok().map(|price| PriceModel::Fixed { price })
+        }
         (Some(ListingKind::Service), "hourly") => {
             let min = whole(&input.min_hours, 1, 24);
             let max = whole(&input.max_hours, 1, 24);
@@ -367,7 +373,9 @@ mod tests {
     }
 
     fn problems(input: &ListingInput) -> Vec<(&'static str, FieldProblem)> {
-        parse_listing(input, Currency::Eur).err().unwrap_or_default()
+        parse_listing(input, Currency::Eur)
+            .err()
+            .unwrap_or_default()
     }
 
     #[test]
@@ -377,8 +385,16 @@ mod tests {
             panic!("refused: {draft:?}");
         };
         assert_eq!(draft.title, "Pulizia di casa");
-        assert_eq!(draft.description, "Pulisco a fondo.\n\nPorto io i prodotti.");
-        assert_eq!(draft.price, PriceModel::Fixed { price: Money::eur(4500) });
+        assert_eq!(
+            draft.description,
+            "Pulisco a fondo.\n\nPorto io i prodotti."
+        );
+        assert_eq!(
+            draft.price,
+            PriceModel::Fixed {
+                price: Money::eur(4500)
+            }
+        );
         assert_eq!(draft.duration_minutes, Some(120));
         assert_eq!(paragraphs(&draft.description).len(), 2);
     }
@@ -404,8 +420,14 @@ mod tests {
                 ("duration_minutes", FieldProblem::NumberOutOfRange),
             ]
         );
-        let three_decimals = ListingInput { price: "12,345".into(), ..service() };
-        assert_eq!(problems(&three_decimals), vec![("price", FieldProblem::AmountTooPrecise)]);
+        let three_decimals = ListingInput {
+            price: "12,345".into(),
+            ..service()
+        };
+        assert_eq!(
+            problems(&three_decimals),
+            vec![("price", FieldProblem::AmountTooPrecise)]
+        );
     }
 
     #[test]
@@ -416,9 +438,18 @@ mod tests {
             max_hours: "2".into(),
             ..service()
         };
-        assert_eq!(problems(&hourly), vec![("max_hours", FieldProblem::MaxBelowMin)]);
-        let per_km_service = ListingInput { price_model: "distance".into(), ..service() };
-        assert_eq!(problems(&per_km_service), vec![("price_model", FieldProblem::ChoiceInvalid)]);
+        assert_eq!(
+            problems(&hourly),
+            vec![("max_hours", FieldProblem::MaxBelowMin)]
+        );
+        let per_km_service = ListingInput {
+            price_model: "distance".into(),
+            ..service()
+        };
+        assert_eq!(
+            problems(&per_km_service),
+            vec![("price_model", FieldProblem::ChoiceInvalid)]
+        );
         let delivery = ListingInput {
             kind: "delivery".into(),
             price_model: "distance".into(),
@@ -428,10 +459,16 @@ mod tests {
             duration_minutes: String::new(),
             ..service()
         };
-        let parsed = parse_listing(&delivery, Currency::Eur).ok().map(|d| d.price);
+        let parsed = parse_listing(&delivery, Currency::Eur)
+            .ok()
+            .map(|d| d.price);
         assert_eq!(
             parsed,
-            Some(PriceModel::Distance { base: Money::eur(300), per_km: Money::eur(80), max_km: 15 })
+            Some(PriceModel::Distance {
+                base: Money::eur(300),
+                per_km: Money::eur(80),
+                max_km: 15
+            })
         );
     }
 

@@ -167,7 +167,10 @@ impl Money {
             return Err(AmountProblem::Negative);
         }
         let s = s.strip_prefix('+').unwrap_or(&s);
-        if !s.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',') {
+        if !s
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+        {
             return Err(AmountProblem::Invalid);
         }
         let last_sep = s.rfind(['.', ',']);
@@ -293,7 +296,8 @@ mod tests {
         assert_eq!(p(" 12.50 € "), Ok(1250));
         assert_eq!(p("1.234,50"), Ok(123_450));
         assert_eq!(p("1,234.50"), Ok(123_450));
-        assert_eq!(p("1.234.567"), Ok(123_456_700));
+        assert_eq!(p("1.000.000"), Ok(100_000_000));
+        assert_eq!(p("1.234.567"), Err(AmountProblem::TooLarge));
         assert_eq!(p("0,05"), Ok(5));
         assert_eq!(p(""), Err(AmountProblem::Empty));
         assert_eq!(p("-3"), Err(AmountProblem::Negative));

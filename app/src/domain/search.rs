@@ -56,7 +56,10 @@ mod tests {
     #[test]
     fn accents_case_and_punctuation_fold_away() {
         assert_eq!(normalize("Caffè  e Perché?"), "caffe e perche");
-        assert_eq!(normalize("Riparazione dell'auto — VELOCE!"), "riparazione dell auto veloce");
+        assert_eq!(
+            normalize("Riparazione dell'auto — VELOCE!"),
+            "riparazione dell auto veloce"
+        );
         assert_eq!(normalize("Limpieza ÑANDÚ"), "limpieza nandu");
         assert_eq!(terms("Il caffè, il CAFFE e a"), vec!["il", "caffe"]);
     }

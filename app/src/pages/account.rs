@@ -56,7 +56,10 @@ fn AccountDetails(viewer: Viewer) -> impl IntoView {
     let bio = ServerAction::<UpdateBio>::new();
     let bio_error: FormError = Signal::derive(move || bio.value().get().and_then(Result::err));
     let current_bio = viewer.bio.clone().unwrap_or_default();
-    let profile = viewer.member_class.is_some().then(|| format!("/members/{}", viewer.id));
+    let profile = viewer
+        .member_class
+        .is_some()
+        .then(|| format!("/members/{}", viewer.id));
     let prefs = ServerAction::<UpdatePreferences>::new();
     let prefs_error: FormError = Signal::derive(move || prefs.value().get().and_then(Result::err));
     view! {

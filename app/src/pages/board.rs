@@ -70,7 +70,8 @@ pub fn CatalogPage() -> impl IntoView {
     let categories = Resource::new(|| (), |_| list_categories());
     let zones = Resource::new(|| (), |_| list_zones());
     let add_zone = ServerAction::<AddZone>::new();
-    let zone_error: FormError = Signal::derive(move || add_zone.value().get().and_then(Result::err));
+    let zone_error: FormError =
+        Signal::derive(move || add_zone.value().get().and_then(Result::err));
     let add_category = ServerAction::<AddCategory>::new();
     let category_error: FormError =
         Signal::derive(move || add_category.value().get().and_then(Result::err));

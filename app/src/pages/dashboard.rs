@@ -210,22 +210,34 @@ fn ListingEditorView(
     };
     let id = listing.id;
     let update = ServerAction::<UpdateListing>::new();
-    let update_error: FormError = Signal::derive(move || update.value().get().and_then(Result::err));
+    let update_error: FormError =
+        Signal::derive(move || update.value().get().and_then(Result::err));
     let status = ServerAction::<SetListingStatus>::new();
-    let status_error: FormError = Signal::derive(move || status.value().get().and_then(Result::err));
+    let status_error: FormError =
+        Signal::derive(move || status.value().get().and_then(Result::err));
     let remove_image = ServerAction::<RemoveImage>::new();
     let add_zone = ServerAction::<AddZone>::new();
-    let add_zone_error: FormError = Signal::derive(move || add_zone.value().get().and_then(Result::err));
+    let add_zone_error: FormError =
+        Signal::derive(move || add_zone.value().get().and_then(Result::err));
     let remove_zone = ServerAction::<RemoveZone>::new();
     let add_slot = ServerAction::<AddSlot>::new();
-    let slot_error: FormError = Signal::derive(move || add_slot.value().get().and_then(Result::err));
+    let slot_error: FormError =
+        Signal::derive(move || add_slot.value().get().and_then(Result::err));
     let remove_slot = ServerAction::<RemoveSlot>::new();
     let add_closed = ServerAction::<AddClosed>::new();
-    let closed_error: FormError = Signal::derive(move || add_closed.value().get().and_then(Result::err));
+    let closed_error: FormError =
+        Signal::derive(move || add_closed.value().get().and_then(Result::err));
     let remove_closed = ServerAction::<RemoveClosed>::new();
 
     let transitions: Vec<(ListingStatus, &'static str)> = [
-        (ListingStatus::Active, if listing.status == ListingStatus::Draft { t.action_publish } else { t.action_resume }),
+        (
+            ListingStatus::Active,
+            if listing.status == ListingStatus::Draft {
+                t.action_publish
+            } else {
+                t.action_resume
+            },
+        ),
         (ListingStatus::Paused, t.action_pause),
         (ListingStatus::Archived, t.action_archive),
     ]

@@ -51,7 +51,10 @@ pub async fn viewer_of(state: &super::AppState, session: &Session) -> AppResult<
                 if roles.is_some() {
                     session.cycle_id().await.map_err(respond::internal)?;
                 }
-                session.insert(ROLES, now).await.map_err(respond::internal)?;
+                session
+                    .insert(ROLES, now)
+                    .await
+                    .map_err(respond::internal)?;
             }
             Ok(Some(viewer))
         }

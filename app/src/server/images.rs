@@ -37,7 +37,10 @@ pub fn process(bytes: &[u8], max_bytes: usize) -> Result<Processed, ImageProblem
         return Err(ImageProblem::TooLarge);
     }
     let format = image::guess_format(bytes).map_err(|_| ImageProblem::WrongType)?;
-    if !matches!(format, ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP) {
+    if !matches!(
+        format,
+        ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP
+    ) {
         return Err(ImageProblem::WrongType);
     }
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
@@ -70,7 +73,8 @@ fn jpeg(img: &DynamicImage, quality: u8) -> Result<Vec<u8>, ImageProblem> {
     let mut rgb = RgbImage::new(rgba.width(), rgba.height());
     for (src, dst) in rgba.pixels().zip(rgb.pixels_mut()) {
         let [r, g, b, a] = src.0;
-        let blend = |c: u8| ((u16::from(c) * u16::from(a) + 255 * (255 - u16::from(a))) / 255) as u8;
+        let blend =
+            |c: u8| ((u16::from(c) * u16::from(a) + 255 * (255 - u16::from(a))) / 255) as u8;
         dst.0 = [blend(r), blend(g), blend(b)];
     }
     let mut out = Vec::new();
@@ -142,7 +146,8 @@ mod tests {
     fn png(w: u32, h: u32) -> Vec<u8> {
         let img = image::RgbaImage::from_fn(w, h, |x, y| image::Rgba([x as u8, y as u8, 90, 200]));
         let mut out = Vec::new();
-        let _ = DynamicImage::ImageRgba8(img).write_to(&mut Cursor::new(&mut out), ImageFormat::Png);
+        let _ =
+            DynamicImage::ImageRgba8(img).write_to(&mut Cursor::new(&mut out), ImageFormat::Png);
         out
     }
 
@@ -152,7 +157,10 @@ mod tests {
             panic!("png refused");
         };
         assert_eq!((p.width, p.height), (1200, 675));
-        assert_eq!(image::guess_format(&p.display).ok(), Some(ImageFormat::Jpeg));
+        assert_eq!(
+            image::guess_format(&p.display).ok(),
+            Some(ImageFormat::Jpeg)
+        );
         let thumb = image::load_from_memory(&p.thumb).map(|i| (i.width(), i.height()));
         assert_eq!(thumb.ok(), Some((THUMB_WIDTH, THUMB_HEIGHT)));
     }
@@ -161,16 +169,25 @@ mod tests {
     fn other_types_and_oversized_uploads_are_refused() {
         let pdf = b"%PDF-1.7\n1 0 obj << >> endobj\n".to_vec();
         assert_eq!(process(&pdf, 5 << 20).err(), Some(ImageProblem::WrongType));
-        assert_eq!(process(&png(10, 10), 10).err(), Some(ImageProblem::TooLarge));
+        assert_eq!(
+            process(&png(10, 10), 10).err(),
+            Some(ImageProblem::TooLarge)
+        );
         // A truncated PNG: right magic bytes, unreadable content.
         let broken = png(50, 50)[..40].to_vec();
-        assert_eq!(process(&broken, 5 << 20).err(), Some(ImageProblem::WrongType));
+        assert_eq!(
+            process(&broken, 5 << 20).err(),
+            Some(ImageProblem::WrongType)
+        );
     }
 
     #[test]
     fn only_our_own_file_names_parse() {
         let id = Uuid::now_v7();
-        assert_eq!(parse_file_name(&file_name(id, Variant::Thumb)), Some((id, Variant::Thumb)));
+        assert_eq!(
+            parse_file_name(&file_name(id, Variant::Thumb)),
+            Some((id, Variant::Thumb))
+        );
         assert_eq!(parse_file_name("../etc/passwd"), None);
         assert_eq!(parse_file_name(&format!("{id}-display.png")), None);
     }

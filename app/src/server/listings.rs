@@ -95,9 +95,7 @@ fn search_texts(
     (normalize(&draft.title), normalize(&all))
 }
 
-fn price_columns(
-    price: &PriceModel,
-) -> (i64, Option<i64>, Option<i32>, Option<i32>, Option<i32>) {
+fn price_columns(price: &PriceModel) -> (i64, Option<i64>, Option<i32>, Option<i32>, Option<i32>) {
     match *price {
         PriceModel::Fixed { price } => (price.minor(), None, None, None, None),
         PriceModel::Hourly {
@@ -314,7 +312,10 @@ pub async fn editor(
         description: l.description.clone(),
         price_model: l.price_model.clone(),
         price: money(price.headline()),
-        duration_minutes: l.duration_minutes.map(|d| d.to_string()).unwrap_or_default(),
+        duration_minutes: l
+            .duration_minutes
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
         ..ListingInput::default()
     };
     match price {
@@ -340,10 +341,7 @@ pub async fn editor(
         .into_iter()
         .map(|i| i.id)
         .collect();
-    let slots = slots_of(db, id)
-        .await?
-        .into_iter()
-        .collect::<Vec<_>>();
+    let slots = slots_of(db, id).await?.into_iter().collect::<Vec<_>>();
     let closed = availability_exceptions::Entity::find()
         .filter(availability_exceptions::Column::ListingId.eq(id))
         .order_by_asc(availability_exceptions::Column::ClosedOn)
@@ -680,7 +678,10 @@ pub async fn detail(
     if !public && !is_owner {
         return Ok(None);
     }
-    let Some(category) = categories::Entity::find_by_id(l.category_id).one(db).await? else {
+    let Some(category) = categories::Entity::find_by_id(l.category_id)
+        .one(db)
+        .await?
+    else {
         return Ok(None);
     };
     let (Some(price), Some(kind), Some(status)) = (
@@ -698,7 +699,11 @@ pub async fn detail(
         .into_iter()
         .map(|i| i.id)
         .collect();
-    let slots: Vec<WeeklySlot> = slots_of(db, id).await?.into_iter().map(|(_, s)| s).collect();
+    let slots: Vec<WeeklySlot> = slots_of(db, id)
+        .await?
+        .into_iter()
+        .map(|(_, s)| s)
+        .collect();
     let closed: Vec<NaiveDate> = availability_exceptions::Entity::find()
         .filter(availability_exceptions::Column::ListingId.eq(id))
         .filter(availability_exceptions::Column::ClosedOn.gte(now.date()))
@@ -707,7 +712,11 @@ pub async fn detail(
         .into_iter()
         .map(|c| c.closed_on)
         .collect();
-    let zones = zones_of(db, id).await?.into_iter().map(|z| z.name).collect();
+    let zones = zones_of(db, id)
+        .await?
+        .into_iter()
+        .map(|z| z.name)
+        .collect();
     let since = membership
         .as_ref()
         .and_then(|m| m.admitted_at)

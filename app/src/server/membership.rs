@@ -2,7 +2,7 @@
 //! directory and public profiles.
 
 use super::entities::{coop_settings, listings, membership_decisions, memberships, users};
-use crate::api::membership::{Application, DirectoryEntry, MembershipStatus, MembershipInfo};
+use crate::api::membership::{Application, DirectoryEntry, MembershipInfo, MembershipStatus};
 use crate::domain::account::FieldProblem;
 use crate::error::{AppError, FieldError};
 use chrono::Utc;
@@ -95,7 +95,12 @@ pub async fn apply(
     };
     match row.insert(db).await {
         Ok(m) => Ok(m),
-        Err(e) if matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) => {
+        Err(e)
+            if matches!(
+                e.sql_err(),
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+            ) =>
+        {
             Err(MembershipError::Conflict)
         }
         Err(e) => Err(e.into()),
@@ -167,8 +172,14 @@ pub async fn decide<C: ConnectionTrait + TransactionTrait>(
     let changed = match decision {
         Decision::Admit => {
             memberships::Entity::update_many()
-                .col_expr(memberships::Column::Status, sea_orm::sea_query::Expr::value("active"))
-                .col_expr(memberships::Column::AdmittedAt, sea_orm::sea_query::Expr::value(now))
+                .col_expr(
+                    memberships::Column::Status,
+                    sea_orm::sea_query::Expr::value("active"),
+                )
+                .col_expr(
+                    memberships::Column::AdmittedAt,
+                    sea_orm::sea_query::Expr::value(now),
+                )
                 .filter(memberships::Column::Id.eq(application.id))
                 .filter(memberships::Column::Status.eq("applicant"))
                 .exec(&txn)
@@ -201,7 +212,10 @@ pub async fn set_status(
         return Err(MembershipError::Conflict);
     }
     let res = memberships::Entity::update_many()
-        .col_expr(memberships::Column::Status, sea_orm::sea_query::Expr::value(status))
+        .col_expr(
+            memberships::Column::Status,
+            sea_orm::sea_query::Expr::value(status),
+        )
         .filter(memberships::Column::UserId.eq(user_id))
         .filter(memberships::Column::Status.ne("applicant"))
         .exec(db)
@@ -252,7 +266,9 @@ pub async fn mine(db: &impl ConnectionTrait, user_id: Uuid) -> Result<Membership
         _ => None,
     };
     Ok(MembershipInfo {
-        status: current.as_ref().and_then(|m| MembershipStatus::parse(&m.status)),
+        status: current
+            .as_ref()
+            .and_then(|m| MembershipStatus::parse(&m.status)),
         class: current.as_ref().map(|m| m.class.clone()),
         shares: current.as_ref().map_or(0, |m| m.shares),
         since: current.as_ref().and_then(|m| m.admitted_at),
@@ -343,7 +359,10 @@ pub async fn set_bio(
 ) -> Result<(), MembershipError> {
     let bio = crate::domain::listing::tidy_paragraphs(bio);
     if bio.chars().count() > BIO_MAX {
-        return Err(MembershipError::Invalid(vec![AppError::field("bio", FieldProblem::TooLong)]));
+        return Err(MembershipError::Invalid(vec![AppError::field(
+            "bio",
+            FieldProblem::TooLong,
+        )]));
     }
     if crate::domain::listing::contains_markup(&bio) {
         return Err(MembershipError::Invalid(vec![AppError::field(

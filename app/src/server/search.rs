@@ -131,7 +131,12 @@ pub fn parse(p: &SearchParams, default_per_page: u64) -> Result<Filter, Vec<Fiel
         },
     };
     let page = number("page", given(&p.page), 1, MAX_PAGE);
-    let per_page = number("per_page", given(&p.per_page), default_per_page, MAX_PER_PAGE);
+    let per_page = number(
+        "per_page",
+        given(&p.per_page),
+        default_per_page,
+        MAX_PER_PAGE,
+    );
     if let (Some(min), Some(max)) = (min, max) {
         if max < min {
             problems.push(AppError::field("max", FieldProblem::MaxBelowMin));

@@ -13,7 +13,12 @@ use uuid::Uuid;
 
 /// (name, postcodes, latitude, longitude)
 const ZONES: &[(&str, &str, &str, &str)] = &[
-    ("Centro Storico", "40121, 40122, 40123, 40124, 40125, 40126", "44.4938", "11.3426"),
+    (
+        "Centro Storico",
+        "40121, 40122, 40123, 40124, 40125, 40126",
+        "44.4938",
+        "11.3426",
+    ),
     ("Bolognina", "40128, 40129", "44.5130", "11.3460"),
     ("San Donato", "40127", "44.5090", "11.3700"),
     ("Saragozza", "40135, 40136", "44.4880", "11.3200"),
@@ -42,7 +47,11 @@ pub async fn seed_zones(db: &DatabaseConnection) -> anyhow::Result<Vec<Uuid>> {
             .map_err(|e| anyhow::anyhow!("demo zone {name}: {e}"))?;
         }
     }
-    Ok(catalog::zones(db).await?.into_iter().map(|z| z.id).collect())
+    Ok(catalog::zones(db)
+        .await?
+        .into_iter()
+        .map(|z| z.id)
+        .collect())
 }
 
 /// A listing template: category, title, description, price model and
@@ -64,7 +73,15 @@ const fn fixed(
     price: &'static str,
     duration: &'static str,
 ) -> Template {
-    Template { category, title, description, model: "fixed", price, extra: "", duration }
+    Template {
+        category,
+        title,
+        description,
+        model: "fixed",
+        price,
+        extra: "",
+        duration,
+    }
 }
 
 const fn hourly(
@@ -74,7 +91,15 @@ const fn hourly(
     rate: &'static str,
     hours: &'static str,
 ) -> Template {
-    Template { category, title, description, model: "hourly", price: rate, extra: hours, duration: "60" }
+    Template {
+        category,
+        title,
+        description,
+        model: "hourly",
+        price: rate,
+        extra: hours,
+        duration: "60",
+    }
 }
 
 const fn delivery(
@@ -83,7 +108,15 @@ const fn delivery(
     base: &'static str,
     per_km: &'static str,
 ) -> Template {
-    Template { category: "consegne", title, description, model: "distance", price: base, extra: per_km, duration: "" }
+    Template {
+        category: "consegne",
+        title,
+        description,
+        model: "distance",
+        price: base,
+        extra: per_km,
+        duration: "",
+    }
 }
 
 const TEMPLATES: &[Template] = &[
@@ -135,12 +168,30 @@ const VARIANTS: &[&str] = &["", " — Bolognina", " — San Donato", " — Sarag
 
 fn input(t: &Template, title: String) -> ListingInput {
     let (kind, per_km, min_hours, max_hours, max_km) = match t.model {
-        "distance" => ("delivery", t.extra.to_owned(), String::new(), String::new(), "12".to_owned()),
+        "distance" => (
+            "delivery",
+            t.extra.to_owned(),
+            String::new(),
+            String::new(),
+            "12".to_owned(),
+        ),
         "hourly" => {
             let (min, max) = t.extra.split_once('-').unwrap_or(("1", "4"));
-            ("service", String::new(), min.to_owned(), max.to_owned(), String::new())
+            (
+                "service",
+                String::new(),
+                min.to_owned(),
+                max.to_owned(),
+                String::new(),
+            )
         }
-        _ => ("service", String::new(), String::new(), String::new(), String::new()),
+        _ => (
+            "service",
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+        ),
     };
     ListingInput {
         kind: kind.into(),
@@ -173,7 +224,11 @@ pub fn demo_picture(category: &str, seed: u32) -> Vec<u8> {
     let img = image::RgbImage::from_fn(w, h, |x, y| {
         let t = (x + y) as f32 / (w + h) as f32;
         let d = ((x as f32 - cx).powi(2) + (y as f32 - cy).powi(2)).sqrt();
-        let ring = if (d as u32 / 40) % 2 == 0 { 1.0 } else { 0.85 };
+        let ring = if (d as u32 / 40).is_multiple_of(2) {
+            1.0
+        } else {
+            0.85
+        };
         let mix = |c: u8| ((f32::from(c) * (0.6 + 0.4 * t) + 255.0 * 0.4 * (1.0 - t)) * ring) as u8;
         image::Rgb([mix(r), mix(g), mix(b)])
     });
@@ -227,12 +282,16 @@ pub async fn seed_listings(
             // Weekdays, mornings or afternoons; couriers also on Saturday.
             let days: &[&str] = if t.model == "distance" {
                 &["0", "1", "2", "3", "4", "5"]
-            } else if n % 2 == 0 {
+            } else if n.is_multiple_of(2) {
                 &["0", "2", "4"]
             } else {
                 &["1", "3", "5"]
             };
-            let (start, end) = if n % 3 == 0 { ("14:00", "18:00") } else { ("09:00", "13:00") };
+            let (start, end) = if n.is_multiple_of(3) {
+                ("14:00", "18:00")
+            } else {
+                ("09:00", "13:00")
+            };
             for day in days {
                 service::add_slot(db, owner, id, day, start, end)
                     .await
@@ -246,9 +305,16 @@ pub async fn seed_listings(
                         .map_err(|e| anyhow::anyhow!("demo zone: {e}"))?;
                 }
             }
-            service::add_image(db, data_dir, owner, id, demo_picture(t.category, n), 5 << 20)
-                .await
-                .map_err(|e| anyhow::anyhow!("demo picture: {e}"))?;
+            service::add_image(
+                db,
+                data_dir,
+                owner,
+                id,
+                demo_picture(t.category, n),
+                5 << 20,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("demo picture: {e}"))?;
             service::set_status(db, owner, id, ListingStatus::Active)
                 .await
                 .map_err(|e| anyhow::anyhow!("demo publish: {e}"))?;

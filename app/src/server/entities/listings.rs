@@ -34,9 +34,17 @@ pub struct Model {
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
-    #[sea_orm(belongs_to = "super::users::Entity", from = "Column::OwnerId", to = "super::users::Column::Id")]
+    #[sea_orm(
+        belongs_to = "super::users::Entity",
+        from = "Column::OwnerId",
+        to = "super::users::Column::Id"
+    )]
     Owner,
-    #[sea_orm(belongs_to = "super::categories::Entity", from = "Column::CategoryId", to = "super::categories::Column::Id")]
+    #[sea_orm(
+        belongs_to = "super::categories::Entity",
+        from = "Column::CategoryId",
+        to = "super::categories::Column::Id"
+    )]
     Category,
 }
 
@@ -51,6 +59,5 @@ impl Related<super::categories::Entity> for Entity {
         Relation::Category.def()
     }
 }
-
 
 impl ActiveModelBehavior for ActiveModel {}
