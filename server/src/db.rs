@@ -1,7 +1,7 @@
 //! Opening the database (SQLite file or PostgreSQL) and migrating it.
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 use std::time::Duration;
 
 pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
@@ -18,28 +18,39 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10));
     if url.starts_with("sqlite:") {
-        // One writer at a time on SQLite: a small pool, WAL and a busy timeout.
-        opts.max_connections(8).min_connections(1);
+        // One writer at a time on SQLite: a small pool, WAL and a busy
+        // timeout, set on every connection of the pool.
+        use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+        opts.max_connections(8)
+            .min_connections(1)
+            .map_sqlx_sqlite_opts(|o| {
+                o.journal_mode(SqliteJournalMode::Wal)
+                    .busy_timeout(Duration::from_secs(5))
+                    .foreign_keys(true)
+                    .synchronous(SqliteSynchronous::Normal)
+            });
     } else {
         opts.max_connections(20).min_connections(1);
     }
     let db = Database::connect(opts)
         .await
         .map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
-    if db.get_database_backend() == DbBackend::Sqlite {
-        for pragma in [
-            "PRAGMA journal_mode = WAL",
-            "PRAGMA busy_timeout = 5000",
-            "PRAGMA foreign_keys = ON",
-            "PRAGMA synchronous = NORMAL",
-        ] {
-            db.execute_unprepared(pragma).await?;
-        }
-    }
     Ok(db)
 }
 
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     Migrator::up(db, None).await?;
+    refresh_statistics(db).await
+}
+
+/// Gives SQLite's query planner table statistics (bounded, so it stays fast
+/// on a large file); without them it picks poor plans for search. PostgreSQL
+/// keeps its own statistics.
+pub async fn refresh_statistics(db: &DatabaseConnection) -> anyhow::Result<()> {
+    use sea_orm::{ConnectionTrait, DbBackend};
+    if db.get_database_backend() == DbBackend::Sqlite {
+        db.execute_unprepared("PRAGMA analysis_limit = 1000; ANALYZE;")
+            .await?;
+    }
     Ok(())
 }

@@ -98,6 +98,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         }
         Command::SeedDemo { bench_listings } => {
             let report = seed::seed_demo(&db, &hasher, &config.data_dir, bench_listings).await?;
+            db::refresh_statistics(&db).await?;
             println!("{report}");
             Ok(())
         }
@@ -184,8 +185,8 @@ async fn serve(
     };
     let router = web::router(&config, leptos_options(&config, addr), state, origins);
 
-    // Expired sessions are swept every hour.
-    let store = DbSessionStore::new(db);
+    // Every hour: expired sessions are swept, planner statistics refreshed.
+    let store = DbSessionStore::new(db.clone());
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
         loop {
@@ -194,6 +195,9 @@ async fn serve(
                 Ok(n) if n > 0 => tracing::info!(sessions = n, "expired sessions deleted"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!("session sweep failed: {e}"),
+            }
+            if let Err(e) = db::refresh_statistics(&db).await {
+                tracing::warn!("statistics refresh failed: {e}");
             }
         }
     });

@@ -95,11 +95,11 @@ pub async fn create_listing(
     description: String,
     price_model: String,
     price: String,
-    per_km: Option<String>,
-    min_hours: Option<String>,
-    max_hours: Option<String>,
-    max_km: Option<String>,
-    duration_minutes: Option<String>,
+    #[server(default)] per_km: String,
+    #[server(default)] min_hours: String,
+    #[server(default)] max_hours: String,
+    #[server(default)] max_km: String,
+    #[server(default)] duration_minutes: String,
 ) -> Result<(), AppError> {
     use crate::server::{listings, respond};
     let viewer = imp::require_worker().await?;
@@ -111,11 +111,11 @@ pub async fn create_listing(
         description,
         price_model,
         price,
-        per_km: per_km.unwrap_or_default(),
-        min_hours: min_hours.unwrap_or_default(),
-        max_hours: max_hours.unwrap_or_default(),
-        max_km: max_km.unwrap_or_default(),
-        duration_minutes: duration_minutes.unwrap_or_default(),
+        per_km,
+        min_hours,
+        max_hours,
+        max_km,
+        duration_minutes,
     };
     let id = listings::create(&state.db, viewer.id, &input)
         .await
@@ -134,11 +134,11 @@ pub async fn update_listing(
     description: String,
     price_model: String,
     price: String,
-    per_km: Option<String>,
-    min_hours: Option<String>,
-    max_hours: Option<String>,
-    max_km: Option<String>,
-    duration_minutes: Option<String>,
+    #[server(default)] per_km: String,
+    #[server(default)] min_hours: String,
+    #[server(default)] max_hours: String,
+    #[server(default)] max_km: String,
+    #[server(default)] duration_minutes: String,
 ) -> Result<(), AppError> {
     use crate::server::{listings, respond};
     let viewer = imp::require_worker().await?;
@@ -150,11 +150,11 @@ pub async fn update_listing(
         description,
         price_model,
         price,
-        per_km: per_km.unwrap_or_default(),
-        min_hours: min_hours.unwrap_or_default(),
-        max_hours: max_hours.unwrap_or_default(),
-        max_km: max_km.unwrap_or_default(),
-        duration_minutes: duration_minutes.unwrap_or_default(),
+        per_km,
+        min_hours,
+        max_hours,
+        max_km,
+        duration_minutes,
     };
     listings::update(&state.db, viewer.id, id, &input)
         .await

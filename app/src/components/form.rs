@@ -37,19 +37,7 @@ pub fn Field(
                 .or_else(|| value.clone())
         }
     };
-    let described = {
-        let (err_id, hint_id) = (err_id.clone(), hint_id.clone());
-        move || {
-            let mut ids = Vec::new();
-            if hint.is_some() {
-                ids.push(hint_id.clone());
-            }
-            if message().is_some() {
-                ids.push(err_id.clone());
-            }
-            (!ids.is_empty()).then(|| ids.join(" "))
-        }
-    };
+    let described = described_by(hint.map(|_| hint_id.clone()), err_id.clone(), message);
     view! {
         <div class="field" class:field-invalid=move || message().is_some()>
             <label for=id.clone()>{label}</label>
@@ -66,6 +54,21 @@ pub fn Field(
             />
             <p class="field-error" id=err_id role="alert">{message}</p>
         </div>
+    }
+}
+
+/// The `aria-describedby` of a field: its hint, and its error while shown.
+fn described_by(
+    hint_id: Option<String>,
+    err_id: String,
+    message: impl Fn() -> Option<&'static str> + Clone,
+) -> impl Fn() -> Option<String> + Clone {
+    move || {
+        let mut ids: Vec<String> = hint_id.iter().cloned().collect();
+        if message().is_some() {
+            ids.push(err_id.clone());
+        }
+        (!ids.is_empty()).then(|| ids.join(" "))
     }
 }
 
@@ -104,19 +107,7 @@ pub fn TextArea(
             .unwrap_or_default()
     };
     let text = echoed.clone();
-    let described = {
-        let (err_id, hint_id) = (err_id.clone(), hint_id.clone());
-        move || {
-            let mut ids = Vec::new();
-            if hint.is_some() {
-                ids.push(hint_id.clone());
-            }
-            if message().is_some() {
-                ids.push(err_id.clone());
-            }
-            (!ids.is_empty()).then(|| ids.join(" "))
-        }
-    };
+    let described = described_by(hint.map(|_| hint_id.clone()), err_id.clone(), message);
     view! {
         <div class="field" class:field-invalid=move || message().is_some()>
             <label for=id.clone()>{label}</label>

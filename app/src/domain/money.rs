@@ -10,6 +10,13 @@ pub enum Currency {
 }
 
 impl Currency {
+    /// The currency of an ISO 4217 code we support.
+    pub fn parse(code: &str) -> Option<Currency> {
+        match code {
+            "EUR" => Some(Currency::Eur),
+            _ => None,
+        }
+    }
     pub fn code(self) -> &'static str {
         match self {
             Currency::Eur => "EUR",

@@ -16,6 +16,18 @@ pub fn category_name(c: &categories::Model, locale: Locale) -> String {
     }
 }
 
+impl From<zones::Model> for Zone {
+    fn from(z: zones::Model) -> Zone {
+        Zone {
+            id: z.id,
+            name: z.name,
+            postcodes: z.postcodes,
+            latitude: z.latitude,
+            longitude: z.longitude,
+        }
+    }
+}
+
 pub async fn categories(db: &impl ConnectionTrait, locale: Locale) -> Result<Vec<Category>, DbErr> {
     Ok(categories::Entity::find()
         .order_by_asc(categories::Column::Position)
@@ -37,13 +49,7 @@ pub async fn zones(db: &impl ConnectionTrait) -> Result<Vec<Zone>, DbErr> {
         .all(db)
         .await?
         .into_iter()
-        .map(|z| Zone {
-            id: z.id,
-            name: z.name,
-            postcodes: z.postcodes,
-            latitude: z.latitude,
-            longitude: z.longitude,
-        })
+        .map(Zone::from)
         .collect())
 }
 

@@ -244,13 +244,9 @@ pub async fn set_status(
 }
 
 fn price_of(row: &listings::Model) -> Option<PriceModel> {
-    let currency = match row.currency.as_str() {
-        "EUR" => Currency::Eur,
-        _ => return None,
-    };
     PriceModel::from_columns(
         &row.price_model,
-        currency,
+        Currency::parse(&row.currency)?,
         row.price_minor,
         row.per_km_minor,
         row.min_hours,
@@ -402,13 +398,7 @@ async fn zones_of(db: &impl ConnectionTrait, listing: Uuid) -> Result<Vec<Zone>,
         .all(db)
         .await?
         .into_iter()
-        .map(|z| Zone {
-            id: z.id,
-            name: z.name,
-            postcodes: z.postcodes,
-            latitude: z.latitude,
-            longitude: z.longitude,
-        })
+        .map(Zone::from)
         .collect())
 }
 

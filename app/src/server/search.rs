@@ -179,15 +179,25 @@ struct CardRow {
     name_it: String,
     name_en: String,
     name_es: String,
+    /// All matches, counted in the same query (`COUNT(*) OVER ()`) when
+    /// the search has words.
+    total_count: Option<i64>,
 }
 
+/// Every filter as a condition on `listings` alone (subqueries instead of
+/// joins), so counting never touches the other tables row by row.
 fn base_query(filter: &Filter) -> Select<listings::Entity> {
     let mut q = listings::Entity::find()
-        .join(JoinType::InnerJoin, listings::Relation::Owner.def())
-        .join(JoinType::InnerJoin, memberships::Relation::User.def().rev())
-        .join(JoinType::InnerJoin, listings::Relation::Category.def())
         .filter(listings::Column::Status.eq("active"))
-        .filter(memberships::Column::Status.eq("active"));
+        .filter(
+            listings::Column::OwnerId.in_subquery(
+                Query::select()
+                    .column(memberships::Column::UserId)
+                    .from(memberships::Entity)
+                    .and_where(memberships::Column::Status.eq("active"))
+                    .to_owned(),
+            ),
+        );
     for term in &filter.terms {
         q = q.filter(listings::Column::SearchText.contains(term));
     }
@@ -195,7 +205,15 @@ fn base_query(filter: &Filter) -> Select<listings::Entity> {
         q = q.filter(listings::Column::Kind.eq(kind.as_str()));
     }
     if let Some(slug) = &filter.category {
-        q = q.filter(categories::Column::Slug.eq(slug.as_str()));
+        q = q.filter(
+            listings::Column::CategoryId.in_subquery(
+                Query::select()
+                    .column(categories::Column::Id)
+                    .from(categories::Entity)
+                    .and_where(categories::Column::Slug.eq(slug.as_str()))
+                    .to_owned(),
+            ),
+        );
     }
     if let Some(zone) = filter.zone {
         q = q.filter(
@@ -260,13 +278,9 @@ fn relevance(terms: &[String]) -> SimpleExpr {
 }
 
 fn card(row: CardRow, thumb: Option<Uuid>, locale: Locale) -> Option<ListingCard> {
-    let currency = match row.currency.as_str() {
-        "EUR" => Currency::Eur,
-        _ => return None,
-    };
     let price = PriceModel::from_columns(
         &row.price_model,
-        currency,
+        Currency::parse(&row.currency)?,
         row.price_minor,
         row.per_km_minor,
         row.min_hours,
@@ -320,8 +334,9 @@ pub async fn run(
     filter: &Filter,
     locale: Locale,
 ) -> Result<SearchPage, DbErr> {
-    let total = base_query(filter).count(db).await?;
     let mut q = base_query(filter)
+        .join(JoinType::InnerJoin, listings::Relation::Owner.def())
+        .join(JoinType::InnerJoin, listings::Relation::Category.def())
         .select_only()
         .columns([
             listings::Column::Id,
@@ -344,6 +359,15 @@ pub async fn run(
             categories::Column::NameEn,
             categories::Column::NameEs,
         ]);
+    // With words, every row is scanned anyway: one query gives the page and
+    // the total. Without, the page comes from an index in order and the
+    // total from a cheap count.
+    let windowed = !filter.terms.is_empty();
+    q = if windowed {
+        q.column_as(Expr::cust("COUNT(*) OVER ()"), "total_count")
+    } else {
+        q.column_as(Expr::cust("NULL"), "total_count")
+    };
     q = match filter.sort {
         Sort::Relevance => q
             .order_by(relevance(&filter.terms), Order::Desc)
@@ -360,6 +384,13 @@ pub async fn run(
         .into_model::<CardRow>()
         .all(db)
         .await?;
+    // One scan gives the page and the total; past the last page there is
+    // no row to carry the total, so it is counted on its own.
+    let total = match rows.first().and_then(|r| r.total_count) {
+        Some(n) => u64::try_from(n).unwrap_or_default(),
+        None if windowed && filter.page == 1 => 0,
+        None => base_query(filter).count(db).await?,
+    };
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     let thumbs = thumbnails(db, &ids).await?;
     let items = rows
