@@ -346,12 +346,50 @@ on_both_databases!(cli_creates_users_and_seeds_the_demo, |backend| async move {
         "seeding twice adds nothing"
     );
     assert!(String::from_utf8_lossy(&second.stdout).contains("0 accounts created"));
-    assert_eq!(db.query_i64("SELECT COUNT(*) FROM board_seats").await, 3);
+    assert!(String::from_utf8_lossy(&second.stdout).contains("0 listings created"));
+    assert_eq!(db.query_i64("SELECT COUNT(*) FROM board_seats").await, 4);
     assert_eq!(
         db.query_i64("SELECT COUNT(*) FROM memberships WHERE status = 'active'")
             .await,
-        7
+        12
     );
+    assert_eq!(
+        db.query_i64("SELECT COUNT(*) FROM memberships WHERE status = 'applicant'")
+            .await,
+        1
+    );
+    // About forty published listings, each with a picture and weekly hours.
+    assert_eq!(
+        db.query_i64("SELECT COUNT(*) FROM listings WHERE status = 'active'")
+            .await,
+        40
+    );
+    assert_eq!(
+        db.query_i64("SELECT COUNT(*) FROM listing_images").await,
+        40
+    );
+    assert_eq!(
+        db.query_i64("SELECT COUNT(DISTINCT listing_id) FROM availability_slots")
+            .await,
+        40
+    );
+    let list: serde_json::Value = server
+        .client()
+        .get("/api/v1/listings?q=cargo")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let first_id = list["items"][0]["id"].as_str().expect("a demo listing");
+    let detail: serde_json::Value = server
+        .client()
+        .get(&format!("/api/v1/listings/{first_id}"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let picture = detail["images"][0].as_str().expect("a picture").to_owned();
+    assert_eq!(server.client().get(&picture).await.status(), 200);
 
     // A demo member is a member.
     let c = server.client();
