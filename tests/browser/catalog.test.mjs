@@ -7,8 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync, crc32 } from 'node:zlib';
-import { chromium } from 'playwright-core';
-import { startServer, root } from './server.mjs';
+import { startServer, root, launchBrowser } from './server.mjs';
 
 const shots = join(root, 'target', 'browser-screenshots');
 mkdirSync(shots, { recursive: true });
@@ -45,11 +44,7 @@ function png(width, height) {
 
 before(async () => {
   server = await startServer();
-  browser = await chromium.launch({
-    executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchBrowser();
 });
 
 after(async () => {

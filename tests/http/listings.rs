@@ -23,27 +23,21 @@ on_both_databases!(only_owners_touch_their_listings, |backend| async move {
     // Customers, applicants and non-worker members cannot create listings.
     let form = service_form(&[]);
     assert_eq!(
-        visitor
-            .post_form("/fn/listing-create", &form)
-            .await
-            .status(),
+        visitor.post_form("/fn/listing-save", &form).await.status(),
         401
     );
     assert_eq!(
-        carla.post_form("/fn/listing-create", &form).await.status(),
+        carla.post_form("/fn/listing-save", &form).await.status(),
         403
     );
-    assert_eq!(
-        ugo.post_form("/fn/listing-create", &form).await.status(),
-        403
-    );
+    assert_eq!(ugo.post_form("/fn/listing-save", &form).await.status(), 403);
     assert_eq!(carla.get("/dashboard/listings/new").await.status(), 403);
     assert_eq!(db.query_i64("SELECT COUNT(*) FROM listings").await, 0);
 
     // Anna's draft: only Anna sees it.
     let res = anna
         .post_form(
-            "/fn/listing-create",
+            "/fn/listing-save",
             &service_form(&[("title", "Bozza segreta di Anna")]),
         )
         .await;
@@ -82,7 +76,7 @@ on_both_databases!(only_owners_touch_their_listings, |backend| async move {
     let mut edit = service_form(&[("title", "Rubato")]);
     edit.push(("id", &id));
     assert_eq!(
-        beppe.post_form("/fn/listing-update", &edit).await.status(),
+        beppe.post_form("/fn/listing-save", &edit).await.status(),
         404
     );
     assert_eq!(
@@ -253,7 +247,7 @@ on_both_databases!(
             ),
         ];
         for (overrides, field, problem) in cases {
-            let err = call(&anna, "listing-create", &service_form(overrides))
+            let err = call(&anna, "listing-save", &service_form(overrides))
                 .await
                 .expect_err("refused");
             assert_eq!(err.0, 422, "{overrides:?}");
@@ -281,7 +275,7 @@ on_both_databases!(
         form.push(("description", "Testo scritto con cura"));
         let res = anna
             .post_form_with(
-                "/fn/listing-create",
+                "/fn/listing-save",
                 &form,
                 &[
                     ("accept", "text/html"),

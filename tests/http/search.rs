@@ -98,7 +98,7 @@ on_both_databases!(search_finds_the_same_everywhere, |backend| async move {
     // A draft never shows.
     let res = anna
         .post_form(
-            "/fn/listing-create",
+            "/fn/listing-save",
             &service_form(&[("title", "Caffè in bozza")]),
         )
         .await;

@@ -131,7 +131,7 @@ pub fn created_id(res: &Response) -> Uuid {
 /// Creates a listing and publishes it; returns its id.
 pub async fn published(c: &Client, overrides: &[(&str, &str)]) -> Uuid {
     let res = c
-        .post_form("/fn/listing-create", &service_form(overrides))
+        .post_form("/fn/listing-save", &service_form(overrides))
         .await;
     assert_eq!(res.status(), 200, "create listing");
     let id = created_id(&res);

@@ -81,16 +81,20 @@ impl TestDb {
         }
     }
 
+    async fn pg(&self) -> tokio_postgres::Client {
+        let (client, conn) = tokio_postgres::connect(&self.url, tokio_postgres::NoTls)
+            .await
+            .expect("connect test database");
+        tokio::spawn(conn);
+        client
+    }
+
     /// Runs a statement that changes data (to set up what no page does yet,
     /// e.g. a suspension, which the governance work will bring).
     pub async fn execute(&self, sql: &str) {
         match self.backend {
             Backend::Postgres => {
-                let (client, conn) = tokio_postgres::connect(&self.url, tokio_postgres::NoTls)
-                    .await
-                    .expect("connect test database");
-                tokio::spawn(conn);
-                client.batch_execute(sql).await.expect("statement");
+                self.pg().await.batch_execute(sql).await.expect("statement");
             }
             Backend::Sqlite => {
                 let path = self.dir.join("mutua.db");
@@ -113,11 +117,7 @@ impl TestDb {
     pub async fn query_i64(&self, sql: &str) -> i64 {
         match self.backend {
             Backend::Postgres => {
-                let (client, conn) = tokio_postgres::connect(&self.url, tokio_postgres::NoTls)
-                    .await
-                    .expect("connect test database");
-                tokio::spawn(conn);
-                let row = client.query_one(sql, &[]).await.expect("query");
+                let row = self.pg().await.query_one(sql, &[]).await.expect("query");
                 row.get::<_, i64>(0)
             }
             Backend::Sqlite => {

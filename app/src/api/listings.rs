@@ -85,10 +85,12 @@ pub async fn listing_editor(id: Uuid) -> Result<EditableListing, AppError> {
         .map_err(|e| imp::listing_error(e, &[]))
 }
 
-/// Creates a listing as a draft and opens its edit page (pictures, zones,
-/// availability, publishing).
-#[server(prefix = "/fn", endpoint = "listing-create")]
-pub async fn create_listing(
+/// Saves the listing form: without `id` it creates a draft and opens its
+/// edit page (pictures, zones, availability, publishing); with `id` it
+/// updates that listing, if it is the viewer's.
+#[server(prefix = "/fn", endpoint = "listing-save")]
+pub async fn save_listing(
+    #[server(default)] id: Option<Uuid>,
     kind: String,
     category: String,
     title: String,
@@ -117,49 +119,22 @@ pub async fn create_listing(
         max_km,
         duration_minutes,
     };
-    let id = listings::create(&state.db, viewer.id, &input)
-        .await
-        .map_err(|e| imp::listing_error(e, &input.echo()))?;
-    tracing::info!(listing = %id, "listing created");
-    leptos_axum::redirect(&format!("/dashboard/listings/{id}?saved=created"));
-    Ok(())
-}
-
-#[server(prefix = "/fn", endpoint = "listing-update")]
-pub async fn update_listing(
-    id: Uuid,
-    kind: String,
-    category: String,
-    title: String,
-    description: String,
-    price_model: String,
-    price: String,
-    #[server(default)] per_km: String,
-    #[server(default)] min_hours: String,
-    #[server(default)] max_hours: String,
-    #[server(default)] max_km: String,
-    #[server(default)] duration_minutes: String,
-) -> Result<(), AppError> {
-    use crate::server::{listings, respond};
-    let viewer = imp::require_worker().await?;
-    let state = respond::state()?;
-    let input = ListingInput {
-        kind,
-        category,
-        title,
-        description,
-        price_model,
-        price,
-        per_km,
-        min_hours,
-        max_hours,
-        max_km,
-        duration_minutes,
-    };
-    listings::update(&state.db, viewer.id, id, &input)
-        .await
-        .map_err(|e| imp::listing_error(e, &input.echo()))?;
-    leptos_axum::redirect(&format!("/dashboard/listings/{id}?saved=details"));
+    let refused = |e| imp::listing_error(e, &input.echo());
+    match id {
+        None => {
+            let id = listings::create(&state.db, viewer.id, &input)
+                .await
+                .map_err(refused)?;
+            tracing::info!(listing = %id, "listing created");
+            leptos_axum::redirect(&format!("/dashboard/listings/{id}?saved=created"));
+        }
+        Some(id) => {
+            listings::update(&state.db, viewer.id, id, &input)
+                .await
+                .map_err(refused)?;
+            leptos_axum::redirect(&format!("/dashboard/listings/{id}?saved=details"));
+        }
+    }
     Ok(())
 }
 

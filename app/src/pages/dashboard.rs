@@ -3,8 +3,8 @@
 
 use crate::api::catalog::{list_categories, list_zones, Category, Zone};
 use crate::api::listings::{
-    listing_editor, my_listings, AddClosed, AddSlot, AddZone, CreateListing, EditableListing,
-    RemoveClosed, RemoveImage, RemoveSlot, RemoveZone, SetListingStatus, UpdateListing,
+    listing_editor, my_listings, AddClosed, AddSlot, AddZone, EditableListing, RemoveClosed,
+    RemoveImage, RemoveSlot, RemoveZone, SaveListing, SetListingStatus,
 };
 use crate::api::membership::my_membership;
 use crate::components::form::{Field, FormError, FormMessage, Select, TextArea};
@@ -132,7 +132,7 @@ pub fn NewListingPage() -> impl IntoView {
     let categories = Resource::new(|| (), |_| list_categories());
     // Only workers may create: the list of my listings answers 401/403 for others.
     let allowed = Resource::new(|| (), |_| my_listings());
-    let action = ServerAction::<CreateListing>::new();
+    let action = ServerAction::<SaveListing>::new();
     let error: FormError = Signal::derive(move || action.value().get().and_then(Result::err));
     let defaults = ListingInput {
         kind: "service".into(),
@@ -209,7 +209,7 @@ fn ListingEditorView(
         })
     };
     let id = listing.id;
-    let update = ServerAction::<UpdateListing>::new();
+    let update = ServerAction::<SaveListing>::new();
     let update_error: FormError =
         Signal::derive(move || update.value().get().and_then(Result::err));
     let status = ServerAction::<SetListingStatus>::new();
