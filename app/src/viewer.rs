@@ -36,6 +36,11 @@ impl Viewer {
         }
     }
 
+    /// An active member of class `worker`: the only ones who offer listings.
+    pub fn is_worker(&self) -> bool {
+        self.member_class.as_deref() == Some("worker")
+    }
+
     /// The roles as a short text, stored in the session to notice a change.
     pub fn roles_fingerprint(&self) -> String {
         format!(

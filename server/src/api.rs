@@ -292,12 +292,7 @@ pub async fn get_listing(State(state): State<AppState>, Path(id): Path<String>) 
             images: l
                 .images
                 .iter()
-                .map(|i| {
-                    format!(
-                        "/images/{}",
-                        app::server::images::file_name(*i, app::server::images::Variant::Display)
-                    )
-                })
+                .map(|i| app::picture::url(*i, app::picture::Variant::Display))
                 .collect(),
             next_openings: l
                 .openings

@@ -6,7 +6,6 @@ use app::error::AppError;
 use app::server::images::{self, parse_file_name};
 use app::server::listings::{self, ListingError};
 use app::server::{auth, AppState};
-use app::viewer::Role;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Json, Redirect, Response};
@@ -68,7 +67,7 @@ pub async fn upload_image(
         Ok(None) => return Redirect::to("/login").into_response(),
         Err(e) => return status(json, StatusCode::INTERNAL_SERVER_ERROR, e),
     };
-    if !viewer.has(Role::Member) || viewer.member_class.as_deref() != Some("worker") {
+    if !viewer.is_worker() {
         return status(json, StatusCode::FORBIDDEN, AppError::Forbidden);
     }
     let mut bytes = None;

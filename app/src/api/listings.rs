@@ -47,7 +47,7 @@ pub(crate) mod imp {
     /// An active member of class `worker`: 401 for visitors, 403 for others.
     pub async fn require_worker() -> Result<Viewer, AppError> {
         let viewer = auth::require(Role::Member).await?;
-        if viewer.member_class.as_deref() == Some("worker") {
+        if viewer.is_worker() {
             Ok(viewer)
         } else {
             Err(respond::fail(AppError::Forbidden))

@@ -48,11 +48,11 @@ pub fn class_name(t: &Strings, class: &str) -> &'static str {
 }
 
 pub fn thumb_url(id: uuid::Uuid) -> String {
-    format!("/images/{id}-thumb.jpg")
+    crate::picture::url(id, crate::picture::Variant::Thumb)
 }
 
 pub fn display_url(id: uuid::Uuid) -> String {
-    format!("/images/{id}-display.jpg")
+    crate::picture::url(id, crate::picture::Variant::Display)
 }
 
 #[component]
@@ -74,6 +74,22 @@ pub fn ListingCardView(card: ListingCard) -> impl IntoView {
             </div>
         </li>
     }
+}
+
+/// Whether the viewer may open a page, from the viewer already loaded for
+/// the header: `Unauthorized` for visitors, `Forbidden` when `allowed` says
+/// no; `None` while loading. The server functions behind the page check again.
+pub fn viewer_allowed(
+    allowed: impl Fn(&crate::viewer::Viewer) -> bool,
+) -> Option<Result<(), AppError>> {
+    crate::components::layout::use_viewer()
+        .and_then(|v| v.get())
+        .map(|r| match r {
+            Ok(Some(v)) if allowed(&v) => Ok(()),
+            Ok(Some(_)) => Err(AppError::Forbidden),
+            Ok(None) => Err(AppError::Unauthorized),
+            Err(e) => Err(e),
+        })
 }
 
 /// What a page shows when its data did not load: a login redirect for

@@ -4,7 +4,7 @@ use crate::api::board::{AddCategory, AddZone};
 use crate::api::catalog::{list_categories, list_zones};
 use crate::api::membership::{pending_applications, DecideApplication};
 use crate::components::form::{Field, FormError, FormMessage};
-use crate::components::listing::{class_name, load_error};
+use crate::components::listing::{class_name, load_error, viewer_allowed};
 use crate::i18n::{format_date, use_i18n, use_locale};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -65,8 +65,6 @@ pub fn ApplicationsPage() -> impl IntoView {
 #[component]
 pub fn CatalogPage() -> impl IntoView {
     let t = use_i18n();
-    // Board only: the applications list answers 403 to anyone else.
-    let allowed = Resource::new(|| (), |_| pending_applications());
     let categories = Resource::new(|| (), |_| list_categories());
     let zones = Resource::new(|| (), |_| list_zones());
     let add_zone = ServerAction::<AddZone>::new();
@@ -78,7 +76,7 @@ pub fn CatalogPage() -> impl IntoView {
     view! {
         <Title text=t.board_catalog_title/>
         <Suspense fallback=|| ()>
-            {move || match (allowed.get(), categories.get(), zones.get()) {
+            {move || match (viewer_allowed(|v| v.board), categories.get(), zones.get()) {
                 (Some(Err(e)), _, _) | (_, Some(Err(e)), _) | (_, _, Some(Err(e))) => Some(load_error(e)),
                 (Some(Ok(_)), Some(Ok(categories)), Some(Ok(zones))) => Some(view! {
                     <h1>{t.board_catalog_title}</h1>

@@ -9,7 +9,9 @@ use crate::api::listings::{
 use crate::api::membership::my_membership;
 use crate::components::form::{Field, FormError, FormMessage, Select, TextArea};
 use crate::components::layout::use_viewer;
-use crate::components::listing::{kind_name, load_error, price_text, status_name, thumb_url};
+use crate::components::listing::{
+    kind_name, load_error, price_text, status_name, thumb_url, viewer_allowed,
+};
 use crate::domain::account::FieldProblem;
 use crate::domain::availability::format_time;
 use crate::domain::listing::{ListingInput, ListingStatus};
@@ -18,6 +20,7 @@ use crate::error::{problem_message, AppError};
 use crate::i18n::{format_date, use_i18n, use_locale};
 use crate::pages::join::status_text;
 use crate::pages::listing::path_id;
+use crate::viewer::Viewer;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -34,7 +37,7 @@ pub fn DashboardPage() -> impl IntoView {
             .and_then(|v| v.get())
             .and_then(Result::ok)
             .flatten()
-            .is_some_and(|v| v.member_class.as_deref() == Some("worker"))
+            .is_some_and(|v| v.is_worker())
     };
     let listings = Resource::new(|| (), |_| my_listings());
     view! {
@@ -130,8 +133,6 @@ fn ListingFields(
 pub fn NewListingPage() -> impl IntoView {
     let t = use_i18n();
     let categories = Resource::new(|| (), |_| list_categories());
-    // Only workers may create: the list of my listings answers 401/403 for others.
-    let allowed = Resource::new(|| (), |_| my_listings());
     let action = ServerAction::<SaveListing>::new();
     let error: FormError = Signal::derive(move || action.value().get().and_then(Result::err));
     let defaults = ListingInput {
@@ -143,7 +144,7 @@ pub fn NewListingPage() -> impl IntoView {
     view! {
         <Title text=t.listing_new_title/>
         <Suspense fallback=|| ()>
-            {move || match (allowed.get(), categories.get()) {
+            {move || match (viewer_allowed(Viewer::is_worker), categories.get()) {
                 (Some(Err(e)), _) | (_, Some(Err(e))) => Some(load_error(e)),
                 (Some(Ok(_)), Some(Ok(categories))) => Some({
                     let input = defaults.clone();

@@ -9,6 +9,8 @@ use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use uuid::Uuid;
 
+pub use crate::picture::{file_name, parse_file_name, Variant};
+
 /// Longest side of the display size.
 pub const DISPLAY_MAX: u32 = 1200;
 pub const THUMB_WIDTH: u32 = 480;
@@ -82,32 +84,6 @@ fn jpeg(img: &DynamicImage, quality: u8) -> Result<Vec<u8>, ImageProblem> {
         .encode_image(&rgb)
         .map_err(|_| ImageProblem::WrongType)?;
     Ok(out)
-}
-
-/// Which stored variant of a picture.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Variant {
-    Display,
-    Thumb,
-}
-
-pub fn file_name(id: Uuid, variant: Variant) -> String {
-    match variant {
-        Variant::Display => format!("{id}-display.jpg"),
-        Variant::Thumb => format!("{id}-thumb.jpg"),
-    }
-}
-
-/// Parses a file name we produced; anything else (paths, other names) is `None`.
-pub fn parse_file_name(name: &str) -> Option<(Uuid, Variant)> {
-    let stem = name.strip_suffix(".jpg")?;
-    let (id, variant) = stem.rsplit_once('-')?;
-    let variant = match variant {
-        "display" => Variant::Display,
-        "thumb" => Variant::Thumb,
-        _ => return None,
-    };
-    Some((Uuid::parse_str(id).ok()?, variant))
 }
 
 pub fn images_dir(data_dir: &Path) -> PathBuf {
