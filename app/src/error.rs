@@ -159,6 +159,14 @@ pub fn problem_message(t: &Strings, p: FieldProblem) -> &'static str {
         FieldProblem::TimeRangeInvalid => t.err_time_range_invalid,
         FieldProblem::DateInvalid => t.err_date_invalid,
         FieldProblem::Taken => t.err_taken,
+        FieldProblem::SlotUnavailable => t.err_slot_unavailable,
+        FieldProblem::SlotTaken => t.err_slot_taken,
+        FieldProblem::PostcodeUnknown => t.err_postcode_unknown,
+        FieldProblem::ZoneNotServed => t.err_zone_not_served,
+        FieldProblem::OutOfRange => t.err_out_of_range,
+        FieldProblem::NoCourier => t.err_no_courier,
+        FieldProblem::OwnListing => t.err_own_listing,
+        FieldProblem::NotOrderable => t.err_not_orderable,
     }
 }
 

@@ -80,6 +80,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account") view=pages::account::AccountPage ssr=SsrMode::Async/>
                     <Route path=path!("/search") view=pages::search::SearchPage ssr=SsrMode::Async/>
                     <Route path=path!("/listings/:id") view=pages::listing::ListingPage ssr=SsrMode::Async/>
+                    <Route path=path!("/listings/:id/order") view=pages::orders::OrderNewPage ssr=SsrMode::Async/>
+                    <Route path=path!("/orders") view=pages::orders::MyOrdersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/orders/:id") view=pages::orders::OrderPage ssr=SsrMode::Async/>
+                    <Route path=path!("/dashboard/deliveries") view=pages::orders::CourierDayPage ssr=SsrMode::Async/>
+                    <Route path=path!("/board/orders") view=pages::orders::BoardOrdersPage ssr=SsrMode::Async/>
                     <Route path=path!("/members") view=pages::members::MembersPage ssr=SsrMode::Async/>
                     <Route path=path!("/members/:id") view=pages::members::MemberPage ssr=SsrMode::Async/>
                     <Route path=path!("/join") view=pages::join::JoinPage ssr=SsrMode::Async/>

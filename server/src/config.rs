@@ -47,6 +47,12 @@ pub struct Config {
     pub login_window_secs: u64,
     /// Largest picture a member may upload, in megabytes.
     pub max_image_mb: usize,
+    /// Sender of the e-mails Mutua sends.
+    pub mail_from: String,
+    /// Seconds between runs of the job runner (timed transitions, e-mail).
+    pub job_interval_secs: u64,
+    /// Tests only: a file holding seconds to add to the clock orders run on.
+    pub clock_offset_file: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -67,6 +73,9 @@ impl Default for Config {
             login_limit_per_account: 5,
             login_window_secs: 15 * 60,
             max_image_mb: 5,
+            mail_from: "Mutua <noreply@localhost>".into(),
+            job_interval_secs: 15,
+            clock_offset_file: None,
         }
     }
 }
@@ -129,6 +138,15 @@ impl Config {
         }
         if let Some(v) = var("MUTUA_MAX_IMAGE_MB") {
             self.max_image_mb = num("MUTUA_MAX_IMAGE_MB", v)?;
+        }
+        if let Some(v) = var("MUTUA_MAIL_FROM") {
+            self.mail_from = v;
+        }
+        if let Some(v) = var("MUTUA_JOB_INTERVAL_SECS") {
+            self.job_interval_secs = num("MUTUA_JOB_INTERVAL_SECS", v)?;
+        }
+        if let Some(v) = var("MUTUA_CLOCK_OFFSET_FILE") {
+            self.clock_offset_file = Some(v.into());
         }
         if let Some(v) = var("MUTUA_LOGIN_LIMIT_PER_ACCOUNT") {
             self.login_limit_per_account = num("MUTUA_LOGIN_LIMIT_PER_ACCOUNT", v)?;

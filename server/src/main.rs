@@ -3,6 +3,7 @@
 mod api;
 mod config;
 mod db;
+mod mailer;
 mod middleware;
 mod routes;
 mod seed;
@@ -10,10 +11,11 @@ mod uploads;
 mod web;
 
 use app::i18n::Locale;
+use app::server::clock::Clock;
 use app::server::password::Hasher;
 use app::server::session_store::DbSessionStore;
 use app::server::throttle::{LoginThrottle, ThrottleLimits};
-use app::server::{accounts, AppState};
+use app::server::{accounts, jobs, AppState};
 use clap::{Parser, Subcommand};
 use config::Config;
 use leptos::prelude::LeptosOptions;
@@ -182,9 +184,15 @@ async fn serve(
         session_absolute_secs: config.session_absolute_hours * 3600,
         data_dir: config.data_dir.clone(),
         max_image_bytes: config.max_image_mb.saturating_mul(1024 * 1024),
+        clock: match &config.clock_offset_file {
+            Some(path) => Clock::with_offset_file(path.clone()),
+            None => Clock::system(),
+        },
     };
+    let clock = state.clock.clone();
     let router = web::router(&config, leptos_options(&config, addr), state, origins);
 
+    let jobs_db = db.clone();
     // Every hour: expired sessions are swept, planner statistics refreshed.
     let store = DbSessionStore::new(db.clone());
     tokio::spawn(async move {
@@ -206,6 +214,31 @@ async fn serve(
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{addr}"));
+
+    // The job runner: timed order transitions, then e-mail. Safe with
+    // several server processes (leases in the database).
+    let mailer = mailer::Mailer::new(
+        config.smtp_url.as_ref().map(|s| s.expose()),
+        &config.data_dir,
+        &config.mail_from,
+        &public,
+    )?;
+    let holder = uuid::Uuid::now_v7().to_string();
+    let interval = Duration::from_secs(config.job_interval_secs.max(1));
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(interval);
+        loop {
+            tick.tick().await;
+            match jobs::run_due(&jobs_db, &clock, &holder).await {
+                Ok(n) if n > 0 => tracing::info!(orders = n, "timed transitions applied"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!("job runner: {e}"),
+            }
+            if let Err(e) = mailer.send_pending(&jobs_db, &holder).await {
+                tracing::warn!("mailer: {e}");
+            }
+        }
+    });
     // Tests and scripts read this line to learn the port.
     println!("Mutua is listening on http://{addr} (open {public})");
     axum::serve(

@@ -7,3 +7,4 @@ pub mod catalog;
 pub mod coop;
 pub mod listings;
 pub mod membership;
+pub mod orders;

@@ -42,6 +42,7 @@ fn Header() -> impl IntoView {
                 } else {
                     view! { <li><a href="/join">{t.nav_join}</a></li> }.into_any()
                 }}
+                <li><a href="/orders">{t.nav_orders}</a></li>
                 {v.board.then(|| view! { <li><a href="/board/applications">{t.nav_board}</a></li> })}
                 <li><a href="/account" class="nav-account">{t.nav_account}<span class="visually-hidden">": "</span><span class="nav-name">{v.display_name}</span></a></li>
                 <li>

@@ -35,6 +35,22 @@ pub enum FieldProblem {
     TimeRangeInvalid,
     DateInvalid,
     Taken,
+    /// An opening that is not offered (any more).
+    SlotUnavailable,
+    /// Someone else booked this opening first.
+    SlotTaken,
+    /// No zone of the cooperative has this postcode.
+    PostcodeUnknown,
+    /// The courier does not serve the zone.
+    ZoneNotServed,
+    /// Farther than the courier rides.
+    OutOfRange,
+    /// No courier is available for this delivery.
+    NoCourier,
+    /// Members do not order their own listings.
+    OwnListing,
+    /// Not on sale now (paused, archived or its provider suspended).
+    NotOrderable,
 }
 
 /// A syntactically valid e-mail address, trimmed and lowercased.

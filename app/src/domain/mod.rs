@@ -2,6 +2,10 @@
 
 pub mod account;
 pub mod availability;
+pub mod fee;
 pub mod listing;
 pub mod money;
+pub mod order;
+pub mod order_form;
+pub mod pricing;
 pub mod search;

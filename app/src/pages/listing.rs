@@ -110,8 +110,9 @@ fn ListingDetails(listing: ListingView) -> impl IntoView {
                         <p class="price price-big" data-testid="price">{price_text(t, locale, &card.price)}</p>
                         {explanation.map(|e| view! { <p class="muted">{e}</p> })}
                         {listing.duration_minutes.map(|d| view! { <p class="muted">{t.duration}": "{d}" "{t.minutes}</p> })}
-                        <button type="button" class="button button-wide" disabled=true aria-describedby="order-soon">{t.listing_order}</button>
-                        <p class="muted small" id="order-soon">{t.listing_order_soon}</p>
+                        {(!listing.is_owner && listing.status == ListingStatus::Active).then(|| view! {
+                            <a class="button button-wide" href=format!("/listings/{}/order", card.id) data-testid="order-link">{t.listing_order}</a>
+                        })}
                     </section>
                     <section class="card provider-card" data-testid="provider">
                         <h2>{t.listing_provider}</h2>

@@ -7,5 +7,6 @@ pub mod listing;
 pub mod login;
 pub mod members;
 pub mod not_found;
+pub mod orders;
 pub mod register;
 pub mod search;

@@ -11,7 +11,7 @@ use super::images;
 use crate::api::catalog::{ListingCard, ListingView, Provider, Zone};
 use crate::api::listings::{EditableListing, MyListing};
 use crate::domain::account::FieldProblem;
-use crate::domain::availability::{next_openings, parse_time, WeeklySlot};
+use crate::domain::availability::{parse_time, WeeklySlot};
 use crate::domain::listing::{
     parse_listing, ListingDraft, ListingInput, ListingKind, ListingStatus, PriceModel, MAX_IMAGES,
 };
@@ -27,8 +27,7 @@ use sea_orm::{
 use std::path::Path;
 use uuid::Uuid;
 
-/// How far ahead a listing page looks for openings, and how many it shows.
-const OPENING_DAYS: u32 = 21;
+/// How many openings a listing page shows.
 const OPENING_COUNT: usize = 6;
 const MAX_SLOTS: u64 = 50;
 
@@ -243,7 +242,7 @@ pub async fn set_status(
     Ok(())
 }
 
-fn price_of(row: &listings::Model) -> Option<PriceModel> {
+pub(crate) fn price_of(row: &listings::Model) -> Option<PriceModel> {
     PriceModel::from_columns(
         &row.price_model,
         Currency::parse(&row.currency)?,
@@ -357,7 +356,7 @@ pub async fn editor(
     })
 }
 
-async fn slots_of(
+pub(crate) async fn slots_of(
     db: &impl ConnectionTrait,
     listing: Uuid,
 ) -> Result<Vec<(Uuid, WeeklySlot)>, DbErr> {
@@ -689,19 +688,8 @@ pub async fn detail(
         .into_iter()
         .map(|i| i.id)
         .collect();
-    let slots: Vec<WeeklySlot> = slots_of(db, id)
-        .await?
-        .into_iter()
-        .map(|(_, s)| s)
-        .collect();
-    let closed: Vec<NaiveDate> = availability_exceptions::Entity::find()
-        .filter(availability_exceptions::Column::ListingId.eq(id))
-        .filter(availability_exceptions::Column::ClosedOn.gte(now.date()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| c.closed_on)
-        .collect();
+    // Openings already booked by an order are not offered again.
+    let openings = super::orders::free_openings(db, id, now, OPENING_COUNT).await?;
     let zones = zones_of(db, id)
         .await?
         .into_iter()
@@ -729,7 +717,7 @@ pub async fn detail(
         duration_minutes: l.duration_minutes.and_then(|d| u16::try_from(d).ok()),
         zones,
         images,
-        openings: next_openings(&slots, &closed, now, OPENING_DAYS, OPENING_COUNT),
+        openings,
         provider: Provider {
             id: owner.id,
             name: owner.display_name,

@@ -3,11 +3,16 @@
 pub mod accounts;
 pub mod auth;
 pub mod catalog;
+pub mod clock;
 pub mod entities;
 pub mod images;
+pub mod jobs;
 pub mod listings;
 pub mod membership;
+pub mod notify;
+pub mod orders;
 pub mod password;
+pub mod payments;
 pub mod respond;
 pub mod search;
 pub mod session_store;

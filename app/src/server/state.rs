@@ -1,6 +1,7 @@
 //! What server functions and routes share: the database, the password
 //! hasher, the login throttle and public settings.
 
+use super::clock::Clock;
 use super::password::Hasher;
 use super::throttle::LoginThrottle;
 use sea_orm::DatabaseConnection;
@@ -18,4 +19,6 @@ pub struct AppState {
     pub data_dir: PathBuf,
     /// Largest picture accepted, in bytes.
     pub max_image_bytes: usize,
+    /// The time orders and jobs run on.
+    pub clock: Clock,
 }

@@ -1,0 +1,354 @@
+//! Orders: placing one from a listing page, following it, acting on it, and
+//! its message thread. Only the customer, the providers of its lines and the
+//! board see an order; anyone else gets 404, as for a missing one.
+
+// The order form has many fields and a server function takes a form's
+// fields as arguments.
+#![allow(clippy::too_many_arguments)]
+
+use crate::domain::listing::ListingKind;
+use crate::domain::money::Money;
+use crate::domain::order::Status;
+use crate::domain::order_form::OrderInput;
+use crate::error::AppError;
+use chrono::{DateTime, NaiveDate, Utc};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// A courier the customer may choose for a delivery leg.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CourierChoice {
+    pub listing_id: Uuid,
+    pub title: String,
+    pub provider_name: String,
+}
+
+/// What the order form of a listing needs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderForm {
+    pub listing_id: Uuid,
+    pub kind: ListingKind,
+    /// A fresh idempotency key for this showing of the form.
+    pub key: String,
+    /// Free openings of a service: (`YYYY-MM-DDTHH:MM`, date, start, end).
+    pub openings: Vec<(String, NaiveDate, u16, u16)>,
+    /// Hours an hourly service may be booked for.
+    pub hours: Option<(u8, u8)>,
+    pub couriers: Vec<CourierChoice>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeliveryView {
+    pub pickup_address: String,
+    pub pickup_postcode: String,
+    pub dropoff_address: String,
+    pub dropoff_postcode: String,
+    pub distance_km: Option<i32>,
+    pub package_size: String,
+    pub weight_kg: Option<i32>,
+    pub window_start: Option<DateTime<Utc>>,
+    pub window_end: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LineView {
+    pub id: Uuid,
+    pub position: i16,
+    pub kind: ListingKind,
+    pub listing_id: Uuid,
+    pub title: String,
+    pub provider_id: Uuid,
+    pub provider_name: String,
+    pub status: Status,
+    /// Shown to the customer, the board and the line's own provider.
+    pub price: Option<Money>,
+    pub fee: Option<Money>,
+    pub net: Option<Money>,
+    pub hours: Option<i16>,
+    pub slot: Option<(NaiveDate, u16, u16)>,
+    pub delivery: Option<DeliveryView>,
+    /// The viewer provides this line.
+    pub mine: bool,
+    /// Actions the viewer may take on this line now (`accept`, `decline`,
+    /// `start`, `fulfil`).
+    pub actions: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventView {
+    pub at: DateTime<Utc>,
+    pub action: String,
+    pub from: Option<Status>,
+    pub to: Status,
+    /// Position of the line, for a line's event.
+    pub line: Option<i16>,
+    /// `None`: the cooperative's clock (timed transitions).
+    pub actor_name: Option<String>,
+    pub reason: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageView {
+    pub at: DateTime<Utc>,
+    pub author_name: String,
+    pub body: String,
+    pub mine: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OrderView {
+    pub id: Uuid,
+    pub status: Status,
+    pub created_at: DateTime<Utc>,
+    pub customer_name: String,
+    pub is_customer: bool,
+    pub is_board: bool,
+    /// Shown to the customer and the board.
+    pub total: Option<Money>,
+    pub fee: Option<Money>,
+    pub fee_rule_version: i32,
+    pub payment_provider: String,
+    pub note: Option<String>,
+    pub resolution: Option<String>,
+    pub lines: Vec<LineView>,
+    pub events: Vec<EventView>,
+    pub messages: Vec<MessageView>,
+    /// Order-level actions the viewer may take now.
+    pub actions: Vec<String>,
+}
+
+/// One row of a list of orders.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderSummary {
+    pub id: Uuid,
+    pub status: Status,
+    pub created_at: DateTime<Utc>,
+    pub total: Money,
+    pub titles: Vec<String>,
+    pub customer_name: String,
+}
+
+/// A line a member provides, for the work dashboard.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WorkItem {
+    pub order_id: Uuid,
+    pub line_id: Uuid,
+    pub order_status: Status,
+    pub status: Status,
+    pub kind: ListingKind,
+    pub title: String,
+    pub customer_name: String,
+    pub net: Money,
+    /// When the work happens: the slot start or the delivery window start.
+    pub when: Option<chrono::NaiveDateTime>,
+    pub until: Option<chrono::NaiveDateTime>,
+    pub delivery: Option<DeliveryView>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MyWork {
+    /// Waiting for the member: money to confirm, lines to accept.
+    pub to_act: Vec<WorkItem>,
+    pub today: Vec<WorkItem>,
+    pub upcoming: Vec<WorkItem>,
+}
+
+#[cfg(feature = "ssr")]
+pub(crate) mod imp {
+    use crate::error::AppError;
+    use crate::server::orders::OrderError;
+    use crate::server::respond::{fail, internal};
+
+    pub fn order_error(e: OrderError, echo: &[(&str, &str)]) -> AppError {
+        match e {
+            OrderError::Invalid(fields) => fail(AppError::invalid(fields, echo)),
+            OrderError::NotFound => fail(AppError::NotFound),
+            OrderError::Forbidden => fail(AppError::Forbidden),
+            OrderError::Conflict => fail(AppError::Conflict),
+            OrderError::Db(e) => internal(e),
+        }
+    }
+}
+
+#[server(prefix = "/fn", endpoint = "order-form")]
+pub async fn load_order_form(listing: Uuid) -> Result<OrderForm, AppError> {
+    use crate::server::{auth, orders, respond};
+    let viewer = auth::require(crate::viewer::Role::Customer).await?;
+    let state = respond::state()?;
+    orders::form(&state.db, &state.clock, viewer.id, listing)
+        .await
+        .map_err(|e| imp::order_error(e, &[]))
+}
+
+/// Places an order. Sending the same form (same `key`) again, even many
+/// times at once, creates one order and answers with it.
+#[server(prefix = "/fn", endpoint = "order-place")]
+pub async fn place_order(
+    listing: String,
+    key: String,
+    #[server(default)] slot: String,
+    #[server(default)] hours: String,
+    #[server(default)] note: String,
+    #[server(default)] with_delivery: String,
+    #[server(default)] courier: String,
+    #[server(default)] pickup_address: String,
+    #[server(default)] pickup_postcode: String,
+    #[server(default)] pickup_lat: String,
+    #[server(default)] pickup_lon: String,
+    #[server(default)] dropoff_address: String,
+    #[server(default)] dropoff_postcode: String,
+    #[server(default)] dropoff_lat: String,
+    #[server(default)] dropoff_lon: String,
+    #[server(default)] package_size: String,
+    #[server(default)] weight_kg: String,
+    #[server(default)] window_date: String,
+    #[server(default)] window_from: String,
+    #[server(default)] window_to: String,
+) -> Result<Uuid, AppError> {
+    use crate::server::{auth, orders, respond};
+    let viewer = auth::require(crate::viewer::Role::Customer).await?;
+    let state = respond::state()?;
+    let input = OrderInput {
+        listing,
+        key,
+        slot,
+        hours,
+        note,
+        with_delivery,
+        courier,
+        pickup_address,
+        pickup_postcode,
+        pickup_lat,
+        pickup_lon,
+        dropoff_address,
+        dropoff_postcode,
+        dropoff_lat,
+        dropoff_lon,
+        package_size,
+        weight_kg,
+        window_date,
+        window_from,
+        window_to,
+    };
+    let id = orders::place(&state.db, &state.clock, &viewer, &input)
+        .await
+        .map_err(|e| imp::order_error(e, &input.echo()))?;
+    leptos_axum::redirect(&format!("/orders/{id}"));
+    Ok(id)
+}
+
+#[server(prefix = "/fn", endpoint = "order")]
+pub async fn get_order(id: Uuid) -> Result<OrderView, AppError> {
+    use crate::server::{auth, orders, respond};
+    let viewer = auth::require(crate::viewer::Role::Customer).await?;
+    let state = respond::state()?;
+    orders::view(&state.db, &state.clock, &viewer, id)
+        .await
+        .map_err(|e| imp::order_error(e, &[]))
+}
+
+/// One step of the order's life: `confirm_payment`, `accept`, `decline`,
+/// `start`, `fulfil` (with `line`), `complete`, `dispute`, `cancel`,
+/// `resolve_release`, `resolve_refund`.
+#[server(prefix = "/fn", endpoint = "order-act")]
+pub async fn act_on_order(
+    id: Uuid,
+    action: String,
+    #[server(default)] line: Option<Uuid>,
+    #[server(default)] reason: String,
+) -> Result<(), AppError> {
+    use crate::server::{auth, orders, respond};
+    let viewer = auth::require(crate::viewer::Role::Customer).await?;
+    let state = respond::state()?;
+    orders::act_as(&state.db, &state.clock, &viewer, id, &action, line, &reason)
+        .await
+        .map_err(|e| imp::order_error(e, &[("reason", &reason)]))?;
+    leptos_axum::redirect(&format!("/orders/{id}"));
+    Ok(())
+}
+
+#[server(prefix = "/fn", endpoint = "order-message")]
+pub async fn post_message(id: Uuid, body: String) -> Result<(), AppError> {
+    use crate::server::{auth, orders, respond};
+    let viewer = auth::require(crate::viewer::Role::Customer).await?;
+    let state = respond::state()?;
+    orders::post_message(&state.db, &state.clock, &viewer, id, &body)
+        .await
+        .map_err(|e| imp::order_error(e, &[("body", &body)]))?;
+    leptos_axum::redirect(&format!("/orders/{id}#messages"));
+    Ok(())
+}
+
+/// The viewer's own orders as a customer, newest first.
+#[server(prefix = "/fn", endpoint = "my-orders")]
+pub async fn my_orders() -> Result<Vec<OrderSummary>, AppError> {
+    use crate::server::{auth, orders, respond};
+    let viewer = auth::require(crate::viewer::Role::Customer).await?;
+    let state = respond::state()?;
+    orders::of_customer(&state.db, viewer.id)
+        .await
+        .map_err(respond::internal)
+}
+
+/// The member's work: lines to act on, today's and upcoming.
+#[server(prefix = "/fn", endpoint = "my-work")]
+pub async fn load_my_work() -> Result<MyWork, AppError> {
+    use crate::server::{auth, orders, respond};
+    let viewer = auth::require(crate::viewer::Role::Member).await?;
+    let state = respond::state()?;
+    orders::work(&state.db, &state.clock, viewer.id)
+        .await
+        .map_err(respond::internal)
+}
+
+/// A courier's day: pickups and drop-offs in time order.
+#[server(prefix = "/fn", endpoint = "courier-day")]
+pub async fn courier_day(
+    #[server(default)] date: String,
+) -> Result<(NaiveDate, Vec<WorkItem>), AppError> {
+    use crate::server::{auth, orders, respond};
+    let viewer = auth::require(crate::viewer::Role::Member).await?;
+    let state = respond::state()?;
+    let day = match date.trim() {
+        "" => state.clock.now().date_naive(),
+        d => NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
+            respond::fail(AppError::invalid(
+                vec![AppError::field(
+                    "date",
+                    crate::domain::account::FieldProblem::DateInvalid,
+                )],
+                &[("date", &date)],
+            ))
+        })?,
+    };
+    let items = orders::courier_day(&state.db, viewer.id, day)
+        .await
+        .map_err(respond::internal)?;
+    Ok((day, items))
+}
+
+/// Every order, for the board, optionally with one status.
+#[server(prefix = "/fn", endpoint = "board-orders")]
+pub async fn board_orders(
+    #[server(default)] status: String,
+) -> Result<Vec<OrderSummary>, AppError> {
+    use crate::server::{auth, orders, respond};
+    auth::require(crate::viewer::Role::Board).await?;
+    let state = respond::state()?;
+    let status = match status.trim() {
+        "" => None,
+        s => Some(Status::parse(s).ok_or_else(|| {
+            respond::fail(AppError::invalid(
+                vec![AppError::field(
+                    "status",
+                    crate::domain::account::FieldProblem::ChoiceInvalid,
+                )],
+                &[],
+            ))
+        })?),
+    };
+    orders::all(&state.db, status)
+        .await
+        .map_err(respond::internal)
+}

@@ -1,0 +1,600 @@
+//! Ordering and following orders: the order form of a listing, an order's
+//! page (breakdown, lines, actions, timeline, messages), the customer's
+//! orders, the courier's day and the board's list.
+
+use crate::api::orders::{
+    board_orders, courier_day, get_order, load_order_form, my_orders, ActOnOrder, DeliveryView,
+    EventView, LineView, OrderForm, OrderSummary, OrderView, PlaceOrder, PostMessage, WorkItem,
+};
+use crate::components::form::{Field, FormError, FormMessage, Select, TextArea};
+use crate::components::listing::{kind_name, load_error};
+use crate::domain::availability::format_time;
+use crate::domain::listing::ListingKind;
+use crate::domain::order::Status;
+use crate::domain::order_form::PackageSize;
+use crate::error::AppError;
+use crate::i18n::{format_date, use_i18n, use_locale, Locale, Strings};
+use crate::pages::listing::path_id;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+pub fn status_name(t: &Strings, s: Status) -> &'static str {
+    match s {
+        Status::PendingPayment => t.order_status_pending_payment,
+        Status::Paid => t.order_status_paid,
+        Status::Accepted => t.order_status_accepted,
+        Status::InProgress => t.order_status_in_progress,
+        Status::Fulfilled => t.order_status_fulfilled,
+        Status::Completed => t.order_status_completed,
+        Status::Declined => t.order_status_declined,
+        Status::Cancelled => t.order_status_cancelled,
+        Status::Refunded => t.order_status_refunded,
+        Status::Disputed => t.order_status_disputed,
+        Status::Resolved => t.order_status_resolved,
+    }
+}
+
+/// The label of an action's button (or timeline entry); line actions read
+/// differently for a courier's leg.
+fn action_label(t: &Strings, action: &str, kind: Option<ListingKind>) -> &'static str {
+    let delivery = kind == Some(ListingKind::Delivery);
+    match action {
+        "place" => t.order_act_place,
+        "confirm_payment" => t.order_act_confirm_payment,
+        "accept" => t.order_act_accept,
+        "decline" => t.order_act_decline,
+        "start" if delivery => t.order_act_picked_up,
+        "start" => t.order_act_start,
+        "fulfil" if delivery => t.order_act_delivered,
+        "fulfil" => t.order_act_done,
+        "complete" => t.order_act_complete,
+        "dispute" => t.order_act_dispute,
+        "cancel" => t.order_act_cancel,
+        "resolve_release" => t.order_act_resolve_release,
+        "resolve_refund" => t.order_act_resolve_refund,
+        "expire" => t.order_act_expire,
+        "auto_decline" => t.order_act_auto_decline,
+        "auto_complete" => t.order_act_auto_complete,
+        _ => t.order_act_other,
+    }
+}
+
+fn size_name(t: &Strings, size: &str) -> &'static str {
+    match size {
+        "small" => t.size_small,
+        "medium" => t.size_medium,
+        _ => t.size_large,
+    }
+}
+
+fn date_time(locale: Locale, at: NaiveDateTime) -> String {
+    format!("{} {}", format_date(locale, at.date()), at.format("%H:%M"))
+}
+
+fn moment(locale: Locale, at: DateTime<Utc>) -> String {
+    date_time(locale, at.naive_utc())
+}
+
+fn status_badge(t: &'static Strings, s: Status) -> impl IntoView {
+    view! { <span class=format!("badge order-{}", s.as_str()) data-status=s.as_str()>{status_name(t, s)}</span> }
+}
+
+// ---------------------------------------------------------------------------
+// Order form
+
+#[component]
+pub fn OrderNewPage() -> impl IntoView {
+    let id = path_id("id");
+    let form = Resource::new(
+        move || id.get(),
+        |id| async move {
+            match id {
+                Some(id) => load_order_form(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    view! {
+        <Suspense fallback=|| ()>
+            {move || form.get().map(|r| match r {
+                Ok(f) => view! { <OrderFormView form=f/> }.into_any(),
+                Err(e) => load_error(e),
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn OrderFormView(form: OrderForm) -> impl IntoView {
+    let t = use_i18n();
+    let locale = use_locale();
+    let place = ServerAction::<PlaceOrder>::new();
+    let error: FormError = Signal::derive(move || place.value().get().and_then(Result::err));
+    let echoed = move |name: &'static str| error.get().and_then(|e| e.echoed(name));
+    let slot_message = move || error.get().and_then(|e| e.field_message(t, "slot"));
+    let is_service = form.kind == ListingKind::Service;
+    let sizes: Vec<(String, String)> = PackageSize::ALL
+        .into_iter()
+        .map(|s| (s.as_str().to_owned(), size_name(t, s.as_str()).to_owned()))
+        .collect();
+    let mut couriers = vec![("auto".to_owned(), t.order_courier_auto.to_owned())];
+    couriers.extend(form.couriers.iter().map(|c| {
+        (
+            c.listing_id.to_string(),
+            format!("{} — {}", c.title, c.provider_name),
+        )
+    }));
+    let no_openings = is_service && form.openings.is_empty();
+    view! {
+        <Title text=t.order_new_title/>
+        <section class="card">
+            <h1>{t.order_new_title}</h1>
+            <p><a href=format!("/listings/{}", form.listing_id)>{t.order_back_to_listing}</a></p>
+            <ActionForm action=place attr:novalidate="" attr:class="stack" attr:data-testid="order-form">
+                <FormMessage error/>
+                <input type="hidden" name="listing" value=form.listing_id.to_string()/>
+                <input type="hidden" name="key" value=form.key.clone()/>
+                {is_service.then(|| view! {
+                    <fieldset class="openings-choice" aria-describedby="field-slot-error">
+                        <legend>{t.order_choose_slot}</legend>
+                        {no_openings.then(|| view! { <p class="muted">{t.listing_no_slots}</p> })}
+                        {form.openings.iter().enumerate().map(|(i, (value, date, start, end))| {
+                            let id = format!("slot-{i}");
+                            let v = value.clone();
+                            let checked = move || echoed("slot").is_some_and(|e| e == v) || (i == 0 && echoed("slot").is_none());
+                            view! {
+                                <div class="radio">
+                                    <input type="radio" id=id.clone() name="slot" value=value.clone() checked=checked/>
+                                    <label for=id>
+                                        {t.weekdays[crate::domain::availability::weekday_of(*date) as usize]}" "{format_date(locale, *date)}" "{format_time(*start)}"–"{format_time(*end)}
+                                    </label>
+                                </div>
+                            }
+                        }).collect_view()}
+                        <p class="field-error" id="field-slot-error" role="alert">{slot_message}</p>
+                    </fieldset>
+                })}
+                {form.hours.map(|(min, max)| view! {
+                    <Field error name="hours" label=t.order_hours input_type="number" value=min.to_string()/>
+                    <p class="muted small">{t.hours_range}": "{format!("{min}–{max}")}</p>
+                })}
+                <TextArea error name="note" label=t.order_note required=false rows=3/>
+                {is_service.then(|| view! {
+                    <div class="checkbox">
+                        <input type="checkbox" id="field-with_delivery" name="with_delivery" value="on"
+                            checked=move || echoed("with_delivery").is_some_and(|v| v == "on")/>
+                        <label for="field-with_delivery">{t.order_with_delivery}</label>
+                    </div>
+                })}
+                <fieldset class="subfields delivery-fields">
+                    <legend>{if is_service { t.order_delivery_leg } else { t.order_delivery }}</legend>
+                    {is_service.then(|| view! {
+                        <Select error name="courier" label=t.order_courier options=couriers.clone() value="auto"/>
+                    })}
+                    <Field error name="pickup_address" label=t.order_pickup_address required=!is_service autocomplete="street-address"/>
+                    <Field error name="pickup_postcode" label=t.order_pickup_postcode required=!is_service autocomplete="postal-code"/>
+                    <Field error name="dropoff_address" label=t.order_dropoff_address required=!is_service/>
+                    <Field error name="dropoff_postcode" label=t.order_dropoff_postcode required=!is_service/>
+                    <Select error name="package_size" label=t.order_package_size options=sizes value="small"/>
+                    <Field error name="weight_kg" label=t.order_weight input_type="number" required=!is_service/>
+                    <Field error name="window_date" label=t.order_window_date input_type="date" required=!is_service/>
+                    <div class="field-row">
+                        <Field error name="window_from" label=t.order_window_from input_type="time" required=!is_service/>
+                        <Field error name="window_to" label=t.order_window_to input_type="time" required=!is_service/>
+                    </div>
+                    <details>
+                        <summary>{t.order_coordinates}</summary>
+                        <Field error name="pickup_lat" label=t.order_pickup_lat required=false/>
+                        <Field error name="pickup_lon" label=t.order_pickup_lon required=false/>
+                        <Field error name="dropoff_lat" label=t.order_dropoff_lat required=false/>
+                        <Field error name="dropoff_lon" label=t.order_dropoff_lon required=false/>
+                    </details>
+                </fieldset>
+                <p class="muted small">{t.order_pay_manual}</p>
+                <button type="submit" class="button" disabled=no_openings data-testid="place-order">{t.order_place}</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+// ---------------------------------------------------------------------------
+// One order
+
+#[component]
+pub fn OrderPage() -> impl IntoView {
+    let id = path_id("id");
+    let act = ServerAction::<ActOnOrder>::new();
+    let message = ServerAction::<PostMessage>::new();
+    let order = Resource::new(
+        move || (id.get(), act.version().get(), message.version().get()),
+        |(id, _, _)| async move {
+            match id {
+                Some(id) => get_order(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    view! {
+        <Suspense fallback=|| ()>
+            {move || order.get().map(|r| match r {
+                Ok(o) => view! { <OrderDetails order=o act message/> }.into_any(),
+                Err(e) => load_error(e),
+            })}
+        </Suspense>
+    }
+}
+
+/// A button that takes one action on the order (a real form: works without JavaScript).
+#[component]
+fn ActButton(
+    act: ServerAction<ActOnOrder>,
+    order: uuid::Uuid,
+    action: String,
+    #[prop(optional)] line: Option<uuid::Uuid>,
+    label: &'static str,
+    #[prop(optional)] with_reason: Option<&'static str>,
+    #[prop(default = false)] secondary: bool,
+) -> impl IntoView {
+    let error: FormError = Signal::derive(move || act.value().get().and_then(Result::err));
+    let testid = format!("act-{action}");
+    view! {
+        <ActionForm action=act attr:class="act-form">
+            <input type="hidden" name="id" value=order.to_string()/>
+            <input type="hidden" name="action" value=action.clone()/>
+            {line.map(|l| view! { <input type="hidden" name="line" value=l.to_string()/> })}
+            {with_reason.map(|label| view! {
+                <TextArea error name="reason" label=label required=false rows=2/>
+            })}
+            <button type="submit" class=if secondary { "button button-secondary" } else { "button" } data-testid=testid>{label}</button>
+        </ActionForm>
+    }
+}
+
+#[component]
+fn OrderDetails(
+    order: OrderView,
+    act: ServerAction<ActOnOrder>,
+    message: ServerAction<PostMessage>,
+) -> impl IntoView {
+    let t = use_i18n();
+    let locale = use_locale();
+    let act_error: FormError = Signal::derive(move || act.value().get().and_then(Result::err));
+    let msg_error: FormError = Signal::derive(move || message.value().get().and_then(Result::err));
+    let id = order.id;
+    let short = id.simple().to_string()[..8].to_owned();
+    let kinds: Vec<ListingKind> = order.lines.iter().map(|l| l.kind).collect();
+    let order_actions = order.actions.clone();
+    view! {
+        <Title text=format!("{} {short}", t.order_title)/>
+        <article class="order-page" data-testid="order" data-status=order.status.as_str()>
+            <header class="order-head">
+                <h1>{t.order_title}" "<span class="muted">{short.clone()}</span></h1>
+                <p>{status_badge(t, order.status)}" "<span class="muted">{moment(locale, order.created_at)}" · "{order.customer_name.clone()}</span></p>
+            </header>
+            <FormMessage error=act_error/>
+            {order.total.map(|total| view! {
+                <section class="card breakdown" data-testid="breakdown">
+                    <h2>{t.order_breakdown}</h2>
+                    <table>
+                        <tbody>
+                            {order.lines.iter().map(|l| view! {
+                                <tr><th scope="row">{l.title.clone()}</th><td class="num">{l.price.map(|p| p.format(locale))}</td></tr>
+                            }).collect_view()}
+                        </tbody>
+                        <tfoot>
+                            <tr><th scope="row">{t.order_total}</th><td class="num" data-testid="total">{total.format(locale)}</td></tr>
+                            <tr><th scope="row" class="muted">{t.order_of_which_coop}</th><td class="num muted" data-testid="coop-fee">{order.fee.map(|f| f.format(locale))}</td></tr>
+                        </tfoot>
+                    </table>
+                    <p class="muted small">{t.order_fee_version}" "{order.fee_rule_version}" · "{t.order_pay_manual}</p>
+                </section>
+            })}
+            {order.note.clone().map(|n| view! { <section class="card"><h2>{t.order_note}</h2><p>{n}</p></section> })}
+            <section class="order-lines">
+                {order.lines.iter().map(|l| view! { <LineCard line=l.clone() order=id act/> }).collect_view()}
+            </section>
+            {(!order_actions.is_empty()).then(|| view! {
+                <section class="card order-actions" data-testid="order-actions">
+                    <h2>{t.order_what_next}</h2>
+                    {order_actions.iter().map(|a| {
+                        let label = action_label(t, a, None);
+                        let reason = match a.as_str() {
+                            "dispute" => Some(t.order_dispute_reason),
+                            _ => None,
+                        };
+                        let secondary = matches!(a.as_str(), "cancel" | "dispute" | "resolve_refund");
+                        match reason {
+                            Some(r) => view! { <ActButton act order=id action=a.clone() label with_reason=r secondary/> }.into_any(),
+                            None => view! { <ActButton act order=id action=a.clone() label secondary/> }.into_any(),
+                        }
+                    }).collect_view()}
+                </section>
+            })}
+            <section class="card">
+                <h2>{t.order_timeline}</h2>
+                <ol class="timeline" data-testid="timeline">
+                    {order.events.iter().map(|e| view! { <TimelineEntry event=e.clone() kinds=kinds.clone()/> }).collect_view()}
+                </ol>
+            </section>
+            <section class="card" id="messages">
+                <h2>{t.order_messages}</h2>
+                {if order.messages.is_empty() {
+                    view! { <p class="muted">{t.order_no_messages}</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="messages" data-testid="messages">
+                            {order.messages.iter().map(|m| view! {
+                                <li class:mine=m.mine>
+                                    <p class="muted small">{m.author_name.clone()}" · "{moment(locale, m.at)}</p>
+                                    <p>{m.body.clone()}</p>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }}
+                <ActionForm action=message attr:class="stack" attr:novalidate="">
+                    <FormMessage error=msg_error/>
+                    <input type="hidden" name="id" value=id.to_string()/>
+                    <TextArea error=msg_error name="body" label=t.order_message_label rows=3/>
+                    <button type="submit" class="button button-secondary" data-testid="send-message">{t.order_send_message}</button>
+                </ActionForm>
+            </section>
+        </article>
+    }
+}
+
+fn delivery_lines(t: &'static Strings, locale: Locale, d: &DeliveryView) -> impl IntoView {
+    let window = match (d.window_start, d.window_end) {
+        (Some(a), Some(b)) => Some(format!("{}–{}", moment(locale, a), b.format("%H:%M"))),
+        _ => None,
+    };
+    view! {
+        <dl class="facts">
+            <dt>{t.order_pickup}</dt><dd>{d.pickup_address.clone()}" ("{d.pickup_postcode.clone()}")"</dd>
+            <dt>{t.order_dropoff}</dt><dd>{d.dropoff_address.clone()}" ("{d.dropoff_postcode.clone()}")"</dd>
+            {window.map(|w| view! { <dt>{t.order_window}</dt><dd>{w}</dd> })}
+            {d.distance_km.map(|km| view! { <dt>{t.order_distance}</dt><dd>{km}" km"</dd> })}
+            <dt>{t.order_package}</dt><dd>{size_name(t, &d.package_size)}{d.weight_kg.map(|w| format!(", {w} kg"))}</dd>
+        </dl>
+    }
+}
+
+#[component]
+fn LineCard(line: LineView, order: uuid::Uuid, act: ServerAction<ActOnOrder>) -> impl IntoView {
+    let t = use_i18n();
+    let locale = use_locale();
+    let kind = line.kind;
+    view! {
+        <section class="card line-card" data-testid=format!("line-{}", line.position) data-status=line.status.as_str()>
+            <h2>{line.title.clone()}</h2>
+            <p class="muted">{kind_name(t, kind)}" · "{t.listing_provider}" "{line.provider_name.clone()}" "{status_badge(t, line.status)}</p>
+            {line.slot.map(|(date, start, end)| view! {
+                <p>{t.order_when}": "{t.weekdays[crate::domain::availability::weekday_of(date) as usize]}" "{format_date(locale, date)}" "{format_time(start)}"–"{format_time(end)}</p>
+            })}
+            {line.hours.map(|h| view! { <p>{t.order_hours}": "{h}</p> })}
+            {line.delivery.as_ref().map(|d| delivery_lines(t, locale, d))}
+            {line.mine.then(|| view! {
+                <p data-testid="net">{t.order_your_net}": "<strong>{line.net.map(|n| n.format(locale))}</strong>
+                    <span class="muted">" ("{t.order_price}" "{line.price.map(|p| p.format(locale))}", "{t.order_fee}" "{line.fee.map(|f| f.format(locale))}")"</span></p>
+            })}
+            {(!line.actions.is_empty()).then(|| view! {
+                <div class="actions">
+                    {line.actions.iter().map(|a| {
+                        let label = action_label(t, a, Some(kind));
+                        let secondary = a == "decline";
+                        view! { <ActButton act order action=a.clone() line=line.id label secondary/> }
+                    }).collect_view()}
+                </div>
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn TimelineEntry(event: EventView, kinds: Vec<ListingKind>) -> impl IntoView {
+    let t = use_i18n();
+    let locale = use_locale();
+    let kind = event
+        .line
+        .and_then(|l| kinds.get(usize::try_from(l).unwrap_or(usize::MAX)).copied());
+    let who = event
+        .actor_name
+        .clone()
+        .unwrap_or_else(|| t.order_actor_system.to_owned());
+    view! {
+        <li data-action=event.action.clone()>
+            <time datetime=event.at.to_rfc3339()>{moment(locale, event.at)}</time>
+            " · "<strong>{action_label(t, &event.action, kind)}</strong>
+            {event.line.map(|l| format!(" ({} {})", t.order_line, l + 1))}
+            " → "{status_name(t, event.to)}
+            <span class="muted">" · "{who}</span>
+            {event.reason.clone().map(|r| view! { <span class="muted">" — "{r}</span> })}
+        </li>
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Lists
+
+#[component]
+fn OrderList(
+    orders: Vec<OrderSummary>,
+    #[prop(default = false)] show_customer: bool,
+) -> impl IntoView {
+    let t = use_i18n();
+    let locale = use_locale();
+    if orders.is_empty() {
+        return view! { <p class="muted">{t.orders_none}</p> }.into_any();
+    }
+    view! {
+        <ul class="order-list" data-testid="order-list">
+            {orders.into_iter().map(|o| view! {
+                <li>
+                    <a href=format!("/orders/{}", o.id)>{o.titles.join(" + ")}</a>
+                    " "{status_badge(t, o.status)}
+                    <span class="muted">" "{moment(locale, o.created_at)}" · "{o.total.format(locale)}
+                        {show_customer.then(|| format!(" · {}", o.customer_name))}</span>
+                </li>
+            }).collect_view()}
+        </ul>
+    }
+    .into_any()
+}
+
+#[component]
+pub fn MyOrdersPage() -> impl IntoView {
+    let t = use_i18n();
+    let orders = Resource::new(|| (), |_| my_orders());
+    view! {
+        <Title text=t.orders_title/>
+        <h1>{t.orders_title}</h1>
+        <Suspense fallback=|| ()>
+            {move || orders.get().map(|r| match r {
+                Ok(list) => view! { <section class="card"><OrderList orders=list/></section> }.into_any(),
+                Err(e) => load_error(e),
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn BoardOrdersPage() -> impl IntoView {
+    let t = use_i18n();
+    let query = use_query_map();
+    let status = move || query.with(|q| q.get("status")).unwrap_or_default();
+    let orders = Resource::new(status, board_orders);
+    let options: Vec<(String, &'static str)> = Status::ALL
+        .into_iter()
+        .filter(|s| *s != Status::Declined)
+        .map(|s| (s.as_str().to_owned(), status_name(t, s)))
+        .collect();
+    view! {
+        <Title text=t.board_orders_title/>
+        <h1>{t.board_orders_title}</h1>
+        <form method="get" action="/board/orders" class="filters card">
+            <label for="status-filter">{t.board_orders_filter}</label>
+            <select id="status-filter" name="status">
+                <option value="">{t.board_orders_all}</option>
+                {options.into_iter().map(|(v, l)| {
+                    let selected = status() == v;
+                    view! { <option value=v selected=selected>{l}</option> }
+                }).collect_view()}
+            </select>
+            <button type="submit" class="button button-secondary">{t.action_filter}</button>
+            <a href="/board/orders?status=disputed">{t.board_orders_disputes}</a>
+        </form>
+        <Suspense fallback=|| ()>
+            {move || orders.get().map(|r| match r {
+                Ok(list) => view! { <section class="card"><OrderList orders=list show_customer=true/></section> }.into_any(),
+                Err(e) => load_error(e),
+            })}
+        </Suspense>
+    }
+}
+
+/// One line of work on the dashboard or the courier's day.
+#[component]
+pub fn WorkRow(item: WorkItem) -> impl IntoView {
+    let t = use_i18n();
+    let locale = use_locale();
+    view! {
+        <li class="work-item" data-status=item.status.as_str()>
+            <a href=format!("/orders/{}", item.order_id)>{item.title.clone()}</a>
+            " "{status_badge(t, item.status)}
+            <p class="muted small">
+                {item.when.map(|w| date_time(locale, w))}
+                {item.until.map(|u| format!("–{}", u.format("%H:%M")))}
+                " · "{item.customer_name.clone()}" · "{t.order_your_net}" "{item.net.format(locale)}
+            </p>
+            {item.delivery.as_ref().map(|d| view! {
+                <p class="small">{t.order_pickup}": "{d.pickup_address.clone()}" → "{t.order_dropoff}": "{d.dropoff_address.clone()}</p>
+            })}
+        </li>
+    }
+}
+
+/// The member's work on the dashboard: to act on, today, upcoming.
+#[component]
+pub fn WorkSection() -> impl IntoView {
+    let t = use_i18n();
+    let work = Resource::new(|| (), |_| crate::api::orders::load_my_work());
+    let group = move |title: &'static str, testid: &'static str, items: Vec<WorkItem>| {
+        view! {
+            <h3>{title}</h3>
+            {if items.is_empty() {
+                view! { <p class="muted">{t.work_nothing}</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="work-list" data-testid=testid>
+                        {items.into_iter().map(|i| view! { <WorkRow item=i/> }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        }
+    };
+    view! {
+        <section class="card" data-testid="work">
+            <h2>{t.work_title}</h2>
+            <p><a href="/dashboard/deliveries">{t.courier_day_title}</a></p>
+            <Suspense fallback=|| ()>
+                {move || work.get().and_then(Result::ok).map(|w| view! {
+                    {group(t.work_to_act, "work-to-act", w.to_act)}
+                    {group(t.work_today, "work-today", w.today)}
+                    {group(t.work_upcoming, "work-upcoming", w.upcoming)}
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+pub fn CourierDayPage() -> impl IntoView {
+    let t = use_i18n();
+    let locale = use_locale();
+    let query = use_query_map();
+    let date = move || query.with(|q| q.get("date")).unwrap_or_default();
+    let day = Resource::new(date, courier_day);
+    view! {
+        <Title text=t.courier_day_title/>
+        <h1>{t.courier_day_title}</h1>
+        <form method="get" action="/dashboard/deliveries" class="filters card">
+            <label for="day">{t.order_window_date}</label>
+            <input id="day" type="date" name="date" value=date/>
+            <button type="submit" class="button button-secondary">{t.action_show}</button>
+        </form>
+        <Suspense fallback=|| ()>
+            {move || day.get().map(|r| match r {
+                Ok((d, items)) => view! {
+                    <section class="card courier-day">
+                        <h2>{format_date(locale, d)}</h2>
+                        {if items.is_empty() {
+                            view! { <p class="muted">{t.courier_day_none}</p> }.into_any()
+                        } else {
+                            view! {
+                                <ol class="stops" data-testid="stops">
+                                    {items.into_iter().map(|i| {
+                                        let d = i.delivery.clone();
+                                        view! {
+                                            <li class="stop" data-status=i.status.as_str()>
+                                                <p><strong>{i.when.map(|w| w.format("%H:%M").to_string())}{i.until.map(|u| format!("–{}", u.format("%H:%M")))}</strong>" "{status_badge(t, i.status)}</p>
+                                                {d.map(|d| view! {
+                                                    <p>{t.order_pickup}": "{d.pickup_address}</p>
+                                                    <p>{t.order_dropoff}": "{d.dropoff_address}</p>
+                                                })}
+                                                <p><a class="button button-wide" href=format!("/orders/{}", i.order_id)>{t.courier_open_order}</a></p>
+                                            </li>
+                                        }
+                                    }).collect_view()}
+                                </ol>
+                            }.into_any()
+                        }}
+                    </section>
+                }.into_any(),
+                Err(e) => load_error(e),
+            })}
+        </Suspense>
+    }
+}

@@ -1,0 +1,45 @@
+//! A customer's order: one or more lines, priced once with a pinned fee rule.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "orders")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub customer_id: Uuid,
+    /// `domain::order::Status` name.
+    pub status: String,
+    pub fee_rule_version: i32,
+    pub currency: String,
+    pub total_minor: i64,
+    pub fee_minor: i64,
+    /// `manual` (more providers come with the money work).
+    pub payment_provider: String,
+    pub idempotency_key: String,
+    pub note: Option<String>,
+    /// How a dispute was settled: `release` or `refund`.
+    pub resolution: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub paid_at: Option<DateTimeUtc>,
+    pub fulfilled_at: Option<DateTimeUtc>,
+    /// When the order reached a final state.
+    pub closed_at: Option<DateTimeUtc>,
+    /// Bumped by every transition (optimistic concurrency).
+    pub revision: i32,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(has_many = "super::order_lines::Entity")]
+    Lines,
+}
+
+impl Related<super::order_lines::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Lines.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,124 @@
+//! The job runner's work: timed order transitions. Each sweep runs under a
+//! lease in `job_leases`, so with several server processes on one database
+//! only one runs it at a time; each transition is also guarded by the
+//! order's revision, so even two sweeps racing would apply it once.
+
+use super::clock::Clock;
+use super::entities::{job_leases, orders};
+use super::orders::{apply, load, OrderError};
+use crate::domain::order::{Action, Status, Who, ACCEPT_WINDOW, CONFIRM_WINDOW, PAYMENT_WINDOW};
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+
+/// A lease lasts this long unless renewed by its holder.
+pub const LEASE: Duration = Duration::seconds(60);
+const BATCH: u64 = 200;
+
+/// Takes (or renews) the lease `name` for `holder`; false if another
+/// process holds it. Leases run on the system clock: they are about
+/// processes, not about the orders' time.
+pub async fn take_lease(db: &DatabaseConnection, name: &str, holder: &str) -> Result<bool, DbErr> {
+    let now = Utc::now();
+    let renewed = job_leases::Entity::update_many()
+        .col_expr(job_leases::Column::Holder, Expr::value(holder))
+        .col_expr(job_leases::Column::ExpiresAt, Expr::value(now + LEASE))
+        .filter(job_leases::Column::Name.eq(name))
+        .filter(
+            Condition::any()
+                .add(job_leases::Column::Holder.eq(holder))
+                .add(job_leases::Column::ExpiresAt.lt(now)),
+        )
+        .exec(db)
+        .await?;
+    if renewed.rows_affected == 1 {
+        return Ok(true);
+    }
+    let inserted = job_leases::Entity::insert(job_leases::ActiveModel {
+        name: Set(name.to_owned()),
+        holder: Set(holder.to_owned()),
+        expires_at: Set(now + LEASE),
+    })
+    .on_conflict(
+        OnConflict::column(job_leases::Column::Name)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(inserted == 1)
+}
+
+struct Sweep {
+    name: &'static str,
+    status: Status,
+    since: orders::Column,
+    window: Duration,
+    action: Action,
+}
+
+const SWEEPS: [Sweep; 3] = [
+    Sweep {
+        name: "orders.expire_unpaid",
+        status: Status::PendingPayment,
+        since: orders::Column::CreatedAt,
+        window: PAYMENT_WINDOW,
+        action: Action::Expire,
+    },
+    Sweep {
+        name: "orders.decline_unaccepted",
+        status: Status::Paid,
+        since: orders::Column::PaidAt,
+        window: ACCEPT_WINDOW,
+        action: Action::AutoDecline,
+    },
+    Sweep {
+        name: "orders.complete_fulfilled",
+        status: Status::Fulfilled,
+        since: orders::Column::FulfilledAt,
+        window: CONFIRM_WINDOW,
+        action: Action::AutoComplete,
+    },
+];
+
+async fn sweep(db: &DatabaseConnection, s: &Sweep, now: DateTime<Utc>) -> Result<usize, DbErr> {
+    let due: Vec<uuid::Uuid> = orders::Entity::find()
+        .select_only()
+        .column(orders::Column::Id)
+        .filter(orders::Column::Status.eq(s.status.as_str()))
+        .filter(s.since.lte(now - s.window))
+        .order_by_asc(s.since)
+        .limit(BATCH)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut done = 0;
+    for id in due {
+        let Some(loaded) = load(db, id).await? else {
+            continue;
+        };
+        match apply(db, now, &loaded, s.action, Who::SYSTEM, None).await {
+            Ok(()) => done += 1,
+            // Changed meanwhile by a person or another process: fine.
+            Err(OrderError::Conflict) => {}
+            Err(OrderError::Db(e)) => return Err(e),
+            Err(e) => tracing::warn!(order = %id, "timed transition refused: {e}"),
+        }
+    }
+    Ok(done)
+}
+
+/// Runs every timed transition that is due at the clock's `now`, for the
+/// sweeps whose lease `holder` gets. Returns how many orders changed.
+pub async fn run_due(db: &DatabaseConnection, clock: &Clock, holder: &str) -> Result<usize, DbErr> {
+    let mut changed = 0;
+    for s in &SWEEPS {
+        if take_lease(db, s.name, holder).await? {
+            changed += sweep(db, s, clock.now()).await?;
+        }
+    }
+    Ok(changed)
+}

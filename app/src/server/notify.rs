@@ -1,0 +1,94 @@
+//! E-mail notifications about orders, in the recipient's language. They are
+//! written to `email_outbox` inside the transaction of the event they tell
+//! about; the server's mailer sends them (or files them in the outbox
+//! directory when no SMTP server is configured).
+
+use super::entities::{email_outbox, users};
+use crate::i18n::Locale;
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, Set};
+use uuid::Uuid;
+
+/// Replaced by the public address of the site when the mail is sent.
+pub const BASE_URL_TOKEN: &str = "{base_url}";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Notice {
+    /// To a provider: a new order has a line for you.
+    NewOrder,
+    /// To the customer: every provider accepted.
+    Accepted,
+    /// To the customer: the courier delivered.
+    Delivered,
+    /// To the providers: the order is completed.
+    Completed,
+    /// To the customer: unpaid for 30 minutes, the order expired.
+    Expired,
+    /// To the customer: declined or cancelled after payment; money goes back.
+    Refunded,
+}
+
+fn texts(notice: Notice, locale: Locale) -> (&'static str, &'static str) {
+    use Notice::*;
+    match (locale, notice) {
+        (Locale::It, NewOrder) => ("Nuovo ordine su Mutua", "Hai un nuovo ordine: «{title}».\nConferma il pagamento quando lo ricevi e accetta il lavoro qui:"),
+        (Locale::It, Accepted) => ("Il tuo ordine è stato accettato", "I soci hanno accettato il tuo ordine «{title}».\nSeguilo qui:"),
+        (Locale::It, Delivered) => ("Consegna effettuata", "La consegna del tuo ordine «{title}» è stata effettuata.\nConferma che è tutto a posto, o apri una contestazione:"),
+        (Locale::It, Completed) => ("Ordine completato", "L'ordine «{title}» è completato. Grazie per il tuo lavoro!"),
+        (Locale::It, Expired) => ("Ordine scaduto", "Il tuo ordine «{title}» è scaduto: il pagamento non è stato confermato entro 30 minuti."),
+        (Locale::It, Refunded) => ("Ordine annullato: ti rimborsiamo", "Il tuo ordine «{title}» è stato annullato; quanto hai pagato ti sarà restituito."),
+        (Locale::En, NewOrder) => ("New order on Mutua", "You have a new order: “{title}”.\nConfirm the payment when you receive it and accept the work here:"),
+        (Locale::En, Accepted) => ("Your order was accepted", "The members accepted your order “{title}”.\nFollow it here:"),
+        (Locale::En, Delivered) => ("Delivered", "Your order “{title}” was delivered.\nConfirm all is well, or open a dispute:"),
+        (Locale::En, Completed) => ("Order completed", "The order “{title}” is completed. Thank you for your work!"),
+        (Locale::En, Expired) => ("Order expired", "Your order “{title}” expired: the payment was not confirmed within 30 minutes."),
+        (Locale::En, Refunded) => ("Order cancelled: you will be refunded", "Your order “{title}” was cancelled; what you paid will be returned."),
+        (Locale::Es, NewOrder) => ("Nuevo pedido en Mutua", "Tienes un nuevo pedido: «{title}».\nConfirma el pago cuando lo recibas y acepta el trabajo aquí:"),
+        (Locale::Es, Accepted) => ("Tu pedido ha sido aceptado", "Los socios aceptaron tu pedido «{title}».\nSíguelo aquí:"),
+        (Locale::Es, Delivered) => ("Entrega realizada", "Tu pedido «{title}» ha sido entregado.\nConfirma que todo está bien, o abre una reclamación:"),
+        (Locale::Es, Completed) => ("Pedido completado", "El pedido «{title}» está completado. ¡Gracias por tu trabajo!"),
+        (Locale::Es, Expired) => ("Pedido caducado", "Tu pedido «{title}» caducó: el pago no se confirmó en 30 minutos."),
+        (Locale::Es, Refunded) => ("Pedido cancelado: te devolvemos el dinero", "Tu pedido «{title}» fue cancelado; se te devolverá lo pagado."),
+    }
+}
+
+/// The subject and body of a notice, with the order link.
+pub fn render(notice: Notice, locale: Locale, title: &str, order_id: Uuid) -> (String, String) {
+    let (subject, body) = texts(notice, locale);
+    let body = format!(
+        "{}\n\n{BASE_URL_TOKEN}/orders/{order_id}\n\n— Mutua\n",
+        body.replace("{title}", title)
+    );
+    (subject.to_owned(), body)
+}
+
+/// Queues `notice` about `order_id` for the user `recipient`.
+pub async fn enqueue(
+    db: &impl ConnectionTrait,
+    notice: Notice,
+    recipient: Uuid,
+    order_id: Uuid,
+    title: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let Some(user) = users::Entity::find_by_id(recipient).one(db).await? else {
+        return Ok(());
+    };
+    let locale = Locale::parse(&user.locale).unwrap_or(Locale::It);
+    let (subject, body) = render(notice, locale, title, order_id);
+    email_outbox::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        recipient: Set(user.email),
+        locale: Set(locale.code().to_owned()),
+        subject: Set(subject),
+        body: Set(body),
+        order_id: Set(Some(order_id)),
+        created_at: Set(now),
+        sent_at: Set(None),
+        attempts: Set(0),
+        last_error: Set(None),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}

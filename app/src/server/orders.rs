@@ -1,0 +1,1486 @@
+//! Orders: placing (services at an opening, deliveries, both in one order),
+//! every transition of the state machine in one transaction with its events
+//! and e-mails, the message thread, and the lists people work from.
+//!
+//! Who sees an order: its customer, the providers of its lines and the
+//! board. Anyone else gets `NotFound`, exactly as for a missing order.
+
+use super::clock::Clock;
+use super::entities::{
+    availability_exceptions, categories, fee_rule_versions, listing_zones, listings, memberships,
+    order_events, order_lines, order_messages, orders, slot_bookings, users, zones,
+};
+use super::listings::{price_of, slots_of};
+use super::notify::{self, Notice};
+use super::payments;
+use crate::api::orders::{
+    CourierChoice, DeliveryView, EventView, LineView, MessageView, MyWork, OrderForm, OrderSummary,
+    OrderView, WorkItem,
+};
+use crate::domain::account::FieldProblem;
+use crate::domain::availability::{next_openings, Opening, WeeklySlot};
+use crate::domain::fee::FeeRule;
+use crate::domain::listing::{ListingKind, ListingStatus, PriceModel};
+use crate::domain::money::{Currency, Money};
+use crate::domain::order::{
+    Action, LineState, OrderState, Resolution, Status, TransitionError, Who,
+};
+use crate::domain::order_form::{
+    format_slot, parse_delivery, parse_slot, parse_text, valid_key, DeliveryRequest, OrderInput,
+    Problems, MESSAGE_MAX, NOTE_MAX,
+};
+use crate::domain::pricing::{
+    billable_km, delivery_price, price_line, service_price, totals, Point, PriceError, PricedLine,
+    ServiceRequest,
+};
+use crate::error::{AppError, FieldError};
+use crate::viewer::Viewer;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, SqlErr, TransactionTrait,
+};
+use std::collections::{HashMap, HashSet};
+use uuid::Uuid;
+
+/// How far ahead a service can be booked.
+const BOOKING_DAYS: u32 = 60;
+/// Openings shown on an order form.
+const FORM_OPENINGS: usize = 40;
+/// Concurrent changes of one order are retried this many times.
+const ACT_ATTEMPTS: usize = 3;
+const REASON_MAX: usize = 500;
+
+#[derive(Debug, thiserror::Error)]
+pub enum OrderError {
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+    #[error("not found")]
+    NotFound,
+    #[error("not allowed")]
+    Forbidden,
+    #[error("not allowed in this state")]
+    Conflict,
+    #[error("database: {0}")]
+    Db(#[from] DbErr),
+}
+
+fn invalid(problems: Problems) -> OrderError {
+    OrderError::Invalid(
+        problems
+            .into_iter()
+            .map(|(f, p)| AppError::field(f, p))
+            .collect(),
+    )
+}
+
+fn one(field: &'static str, problem: FieldProblem) -> OrderError {
+    invalid(vec![(field, problem)])
+}
+
+impl From<TransitionError> for OrderError {
+    fn from(e: TransitionError) -> Self {
+        match e {
+            TransitionError::NotAllowed => OrderError::Forbidden,
+            TransitionError::WrongState
+            | TransitionError::TooLate
+            | TransitionError::NotDue
+            | TransitionError::NoSuchLine => OrderError::Conflict,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Fee rules
+
+/// The fee rule in force at `now`: the newest version already effective.
+pub async fn active_rule(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> Result<(i32, FeeRule), DbErr> {
+    let row = fee_rule_versions::Entity::find()
+        .filter(fee_rule_versions::Column::EffectiveFrom.lte(now))
+        .order_by_desc(fee_rule_versions::Column::EffectiveFrom)
+        .order_by_desc(fee_rule_versions::Column::Version)
+        .one(db)
+        .await?
+        .ok_or_else(|| DbErr::Custom("no fee rule in force".into()))?;
+    let rule: FeeRule = serde_json::from_str(&row.rule)
+        .map_err(|e| DbErr::Custom(format!("fee rule {} unreadable: {e}", row.version)))?;
+    Ok((row.version, rule))
+}
+
+// ---------------------------------------------------------------------------
+// What can be ordered
+
+struct Orderable {
+    row: listings::Model,
+    kind: ListingKind,
+    price: PriceModel,
+    category: String,
+}
+
+async fn active_members(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> Result<HashSet<Uuid>, DbErr> {
+    Ok(memberships::Entity::find()
+        .filter(memberships::Column::UserId.is_in(ids))
+        .filter(memberships::Column::Status.eq("active"))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| m.user_id)
+        .collect())
+}
+
+/// The listing if a customer may order it now.
+async fn orderable(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    customer: Uuid,
+) -> Result<Orderable, OrderError> {
+    let row = listings::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(OrderError::NotFound)?;
+    let on_sale = row.status == ListingStatus::Active.as_str()
+        && active_members(db, [row.owner_id])
+            .await?
+            .contains(&row.owner_id);
+    if !on_sale {
+        // A draft or a suspended member's listing is not public at all.
+        return Err(if row.status == ListingStatus::Draft.as_str() {
+            OrderError::NotFound
+        } else {
+            one("listing", FieldProblem::NotOrderable)
+        });
+    }
+    if row.owner_id == customer {
+        return Err(one("listing", FieldProblem::OwnListing));
+    }
+    let (Some(kind), Some(price)) = (ListingKind::parse(&row.kind), price_of(&row)) else {
+        return Err(OrderError::Db(DbErr::Custom(format!(
+            "listing {id} has unreadable columns"
+        ))));
+    };
+    let category = categories::Entity::find_by_id(row.category_id)
+        .one(db)
+        .await?
+        .map(|c| c.slug)
+        .unwrap_or_default();
+    Ok(Orderable {
+        row,
+        kind,
+        price,
+        category,
+    })
+}
+
+async fn closed_days(
+    db: &impl ConnectionTrait,
+    listing: Uuid,
+    from: NaiveDate,
+) -> Result<Vec<NaiveDate>, DbErr> {
+    Ok(availability_exceptions::Entity::find()
+        .filter(availability_exceptions::Column::ListingId.eq(listing))
+        .filter(availability_exceptions::Column::ClosedOn.gte(from))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| c.closed_on)
+        .collect())
+}
+
+/// Openings of a service in the booking horizon, and which of them are booked.
+async fn openings(
+    db: &impl ConnectionTrait,
+    listing: Uuid,
+    now: NaiveDateTime,
+) -> Result<(Vec<Opening>, HashSet<(NaiveDate, u16)>), DbErr> {
+    let slots: Vec<WeeklySlot> = slots_of(db, listing)
+        .await?
+        .into_iter()
+        .map(|(_, s)| s)
+        .collect();
+    let closed = closed_days(db, listing, now.date()).await?;
+    let all = next_openings(&slots, &closed, now, BOOKING_DAYS, 1_000);
+    let booked = slot_bookings::Entity::find()
+        .filter(slot_bookings::Column::ListingId.eq(listing))
+        .filter(slot_bookings::Column::SlotDate.gte(now.date()))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|b| Some((b.slot_date, u16::try_from(b.slot_start).ok()?)))
+        .collect();
+    Ok((all, booked))
+}
+
+/// Openings of a listing nobody has booked yet (for its page and form).
+pub async fn free_openings(
+    db: &impl ConnectionTrait,
+    listing: Uuid,
+    now: NaiveDateTime,
+    limit: usize,
+) -> Result<Vec<Opening>, DbErr> {
+    let (all, booked) = openings(db, listing, now).await?;
+    Ok(all
+        .into_iter()
+        .filter(|o| !booked.contains(&(o.date, o.start)))
+        .take(limit)
+        .collect())
+}
+
+/// Active courier listings of active members, except the customer's own.
+async fn couriers(
+    db: &impl ConnectionTrait,
+    customer: Uuid,
+    serving: Option<[Uuid; 2]>,
+) -> Result<Vec<listings::Model>, DbErr> {
+    let mut query = listings::Entity::find()
+        .filter(listings::Column::Kind.eq(ListingKind::Delivery.as_str()))
+        .filter(listings::Column::Status.eq(ListingStatus::Active.as_str()))
+        .filter(listings::Column::OwnerId.ne(customer));
+    if let Some(zones) = serving {
+        let ids: Vec<Uuid> = listing_zones::Entity::find()
+            .filter(listing_zones::Column::ZoneId.is_in(zones))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|z| z.listing_id)
+            .collect();
+        query = query.filter(listings::Column::Id.is_in(ids));
+    }
+    let rows = query
+        .order_by_asc(listings::Column::Title)
+        .limit(200)
+        .all(db)
+        .await?;
+    let active = active_members(db, rows.iter().map(|l| l.owner_id)).await?;
+    Ok(rows
+        .into_iter()
+        .filter(|l| active.contains(&l.owner_id))
+        .collect())
+}
+
+/// Whether a courier with these slots and closed days works during the window.
+/// A courier without weekly slots takes deliveries any time.
+fn courier_works(
+    slots: &[WeeklySlot],
+    closed: &[NaiveDate],
+    start: NaiveDateTime,
+    end: NaiveDateTime,
+) -> bool {
+    if slots.is_empty() {
+        return true;
+    }
+    let day = start.date();
+    if closed.contains(&day) {
+        return false;
+    }
+    let minute = |t: NaiveDateTime| {
+        let m = t
+            .time()
+            .signed_duration_since(chrono::NaiveTime::MIN)
+            .num_minutes();
+        u16::try_from(m).unwrap_or(0)
+    };
+    let (from, to) = (
+        minute(start),
+        if end.date() > day { 1440 } else { minute(end) },
+    );
+    let weekday = crate::domain::availability::weekday_of(day);
+    slots
+        .iter()
+        .any(|s| s.weekday == weekday && s.start < to && from < s.end)
+}
+
+/// A delivery leg resolved against the zones: where, how far.
+struct Leg {
+    req: DeliveryRequest,
+    pickup_zone: zones::Model,
+    dropoff_zone: zones::Model,
+    km: u32,
+}
+
+fn zone_of<'a>(zones: &'a [zones::Model], postcode: &str) -> Option<&'a zones::Model> {
+    zones.iter().find(|z| {
+        z.postcodes
+            .split(',')
+            .any(|p| p.trim().eq_ignore_ascii_case(postcode))
+    })
+}
+
+async fn resolve_leg(db: &impl ConnectionTrait, req: DeliveryRequest) -> Result<Leg, OrderError> {
+    let all = zones::Entity::find().all(db).await?;
+    let pickup = zone_of(&all, &req.pickup.postcode).cloned();
+    let dropoff = zone_of(&all, &req.dropoff.postcode).cloned();
+    let mut problems = Problems::new();
+    if pickup.is_none() {
+        problems.push(("pickup_postcode", FieldProblem::PostcodeUnknown));
+    }
+    if dropoff.is_none() {
+        problems.push(("dropoff_postcode", FieldProblem::PostcodeUnknown));
+    }
+    let (Some(pickup_zone), Some(dropoff_zone)) = (pickup, dropoff) else {
+        return Err(invalid(problems));
+    };
+    let centroid = |z: &zones::Model| Point {
+        lat: z.latitude,
+        lon: z.longitude,
+    };
+    let a = req.pickup.point.unwrap_or_else(|| centroid(&pickup_zone));
+    let b = req.dropoff.point.unwrap_or_else(|| centroid(&dropoff_zone));
+    Ok(Leg {
+        km: billable_km(a, b),
+        req,
+        pickup_zone,
+        dropoff_zone,
+    })
+}
+
+/// Prices `leg` with a courier listing, if the courier serves one of its
+/// zones, rides that far and works in the window.
+async fn courier_price(
+    db: &impl ConnectionTrait,
+    courier: &listings::Model,
+    leg: &Leg,
+) -> Result<Result<Money, FieldProblem>, DbErr> {
+    let served: HashSet<Uuid> = listing_zones::Entity::find()
+        .filter(listing_zones::Column::ListingId.eq(courier.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|z| z.zone_id)
+        .collect();
+    if !served.contains(&leg.pickup_zone.id) && !served.contains(&leg.dropoff_zone.id) {
+        return Ok(Err(FieldProblem::ZoneNotServed));
+    }
+    let Some(model) = price_of(courier) else {
+        return Ok(Err(FieldProblem::NotOrderable));
+    };
+    let price = match delivery_price(&model, leg.km) {
+        Ok(p) => p,
+        Err(PriceError::OutOfRange { .. }) => return Ok(Err(FieldProblem::OutOfRange)),
+        Err(_) => return Ok(Err(FieldProblem::NotOrderable)),
+    };
+    let slots: Vec<WeeklySlot> = slots_of(db, courier.id)
+        .await?
+        .into_iter()
+        .map(|(_, s)| s)
+        .collect();
+    let closed = closed_days(db, courier.id, leg.req.window_start.date()).await?;
+    if !courier_works(&slots, &closed, leg.req.window_start, leg.req.window_end) {
+        return Ok(Err(FieldProblem::NoCourier));
+    }
+    Ok(Ok(price))
+}
+
+// ---------------------------------------------------------------------------
+// Placing an order
+
+/// A line about to be written.
+struct NewLine {
+    kind: ListingKind,
+    listing: listings::Model,
+    category: String,
+    price: Money,
+    hours: Option<u8>,
+    slot: Option<Opening>,
+    leg: Option<Leg>,
+}
+
+/// The order form of a listing: a fresh key, free openings, couriers.
+pub async fn form(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    customer: Uuid,
+    listing: Uuid,
+) -> Result<OrderForm, OrderError> {
+    let o = orderable(db, listing, customer).await?;
+    let now = clock.now().naive_utc();
+    let openings = if o.kind == ListingKind::Service {
+        free_openings(db, listing, now, FORM_OPENINGS)
+            .await?
+            .into_iter()
+            .map(|op| (format_slot(op.date, op.start), op.date, op.start, op.end))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let hours = match o.price {
+        PriceModel::Hourly {
+            min_hours,
+            max_hours,
+            ..
+        } => Some((min_hours, max_hours)),
+        _ => None,
+    };
+    let courier_rows = if o.kind == ListingKind::Service {
+        couriers(db, customer, None).await?
+    } else {
+        Vec::new()
+    };
+    let names = names(db, courier_rows.iter().map(|c| c.owner_id)).await?;
+    Ok(OrderForm {
+        listing_id: listing,
+        kind: o.kind,
+        key: Uuid::now_v7().simple().to_string(),
+        openings,
+        hours,
+        couriers: courier_rows
+            .into_iter()
+            .map(|c| CourierChoice {
+                listing_id: c.id,
+                provider_name: names.get(&c.owner_id).cloned().unwrap_or_default(),
+                title: c.title,
+            })
+            .collect(),
+    })
+}
+
+async fn existing_order(
+    db: &impl ConnectionTrait,
+    customer: Uuid,
+    key: &str,
+) -> Result<Option<Uuid>, DbErr> {
+    Ok(orders::Entity::find()
+        .filter(orders::Column::CustomerId.eq(customer))
+        .filter(orders::Column::IdempotencyKey.eq(key))
+        .one(db)
+        .await?
+        .map(|o| o.id))
+}
+
+/// The service part of the form: the opening and the hours.
+async fn service_line(
+    db: &impl ConnectionTrait,
+    o: Orderable,
+    input: &OrderInput,
+    now: NaiveDateTime,
+    problems: &mut Problems,
+) -> Result<Option<NewLine>, DbErr> {
+    let slot = match input.slot.trim() {
+        "" => {
+            problems.push(("slot", FieldProblem::Required));
+            None
+        }
+        raw => match parse_slot(raw) {
+            None => {
+                problems.push(("slot", FieldProblem::SlotUnavailable));
+                None
+            }
+            Some((date, start)) => {
+                let (all, booked) = openings(db, o.row.id, now).await?;
+                match all
+                    .into_iter()
+                    .find(|op| op.date == date && op.start == start)
+                {
+                    None => {
+                        problems.push(("slot", FieldProblem::SlotUnavailable));
+                        None
+                    }
+                    Some(_) if booked.contains(&(date, start)) => {
+                        problems.push(("slot", FieldProblem::SlotTaken));
+                        None
+                    }
+                    Some(op) => Some(op),
+                }
+            }
+        },
+    };
+    let hours = match o.price {
+        PriceModel::Hourly { .. } => match input.hours.trim().parse::<u8>() {
+            Ok(h) => Some(h),
+            Err(_) => {
+                problems.push((
+                    "hours",
+                    if input.hours.trim().is_empty() {
+                        FieldProblem::Required
+                    } else {
+                        FieldProblem::NumberOutOfRange
+                    },
+                ));
+                None
+            }
+        },
+        _ => Some(0),
+    };
+    let price = match hours {
+        Some(h) => match service_price(&o.price, ServiceRequest { hours: h }) {
+            Ok(p) => Some(p),
+            Err(_) => {
+                problems.push(("hours", FieldProblem::NumberOutOfRange));
+                None
+            }
+        },
+        None => None,
+    };
+    Ok(match (slot, price) {
+        (Some(slot), Some(price)) => Some(NewLine {
+            kind: ListingKind::Service,
+            category: o.category,
+            hours: hours.filter(|h| *h > 0),
+            listing: o.row,
+            price,
+            slot: Some(slot),
+            leg: None,
+        }),
+        _ => None,
+    })
+}
+
+/// The delivery part: the leg and its courier (given, chosen or assigned).
+async fn delivery_line(
+    db: &impl ConnectionTrait,
+    customer: Uuid,
+    fixed_courier: Option<Orderable>,
+    input: &OrderInput,
+    now: NaiveDateTime,
+    problems: &mut Problems,
+) -> Result<Option<NewLine>, OrderError> {
+    let req = match parse_delivery(input, now) {
+        Ok(r) => r,
+        Err(p) => {
+            problems.extend(p);
+            return Ok(None);
+        }
+    };
+    let leg = match resolve_leg(db, req).await {
+        Ok(l) => l,
+        Err(OrderError::Invalid(fields)) => {
+            // Re-shape into problems so all fields are reported together.
+            for f in fields {
+                let name = if f.field == "pickup_postcode" {
+                    "pickup_postcode"
+                } else {
+                    "dropoff_postcode"
+                };
+                problems.push((name, f.problem));
+            }
+            return Ok(None);
+        }
+        Err(e) => return Err(e),
+    };
+    let chosen = match fixed_courier {
+        Some(o) => Some(o),
+        None => match input.courier.trim() {
+            "" | "auto" => None,
+            raw => {
+                let picked = match Uuid::parse_str(raw) {
+                    Ok(id) => match orderable(db, id, customer).await {
+                        Ok(o) if o.kind == ListingKind::Delivery => Some(o),
+                        Ok(_) | Err(OrderError::NotFound) | Err(OrderError::Invalid(_)) => None,
+                        Err(e) => return Err(e),
+                    },
+                    Err(_) => None,
+                };
+                if picked.is_none() {
+                    problems.push(("courier", FieldProblem::ChoiceInvalid));
+                    return Ok(None);
+                }
+                picked
+            }
+        },
+    };
+    let (courier, category, price) = match chosen {
+        Some(o) => match courier_price(db, &o.row, &leg).await? {
+            Ok(price) => (o.row, o.category, price),
+            Err(problem) => {
+                let field = if problem == FieldProblem::NoCourier {
+                    "window_from"
+                } else {
+                    "dropoff_postcode"
+                };
+                problems.push((field, problem));
+                return Ok(None);
+            }
+        },
+        None => {
+            // Automatic: the cheapest available courier serving the zone.
+            let mut best: Option<(Money, listings::Model)> = None;
+            for c in couriers(
+                db,
+                customer,
+                Some([leg.pickup_zone.id, leg.dropoff_zone.id]),
+            )
+            .await?
+            {
+                if let Ok(price) = courier_price(db, &c, &leg).await? {
+                    if best.as_ref().is_none_or(|(p, _)| price.minor() < p.minor()) {
+                        best = Some((price, c));
+                    }
+                }
+            }
+            let Some((price, c)) = best else {
+                problems.push(("courier", FieldProblem::NoCourier));
+                return Ok(None);
+            };
+            let category = categories::Entity::find_by_id(c.category_id)
+                .one(db)
+                .await?
+                .map(|c| c.slug)
+                .unwrap_or_default();
+            (c, category, price)
+        }
+    };
+    Ok(Some(NewLine {
+        kind: ListingKind::Delivery,
+        listing: courier,
+        category,
+        price,
+        hours: None,
+        slot: None,
+        leg: Some(leg),
+    }))
+}
+
+fn unique_violation(e: &DbErr) -> bool {
+    matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+}
+
+/// Places an order for `customer`. The same key twice gives the same order.
+pub async fn place(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    customer: &Viewer,
+    input: &OrderInput,
+) -> Result<Uuid, OrderError> {
+    let key = input.key.trim();
+    if !valid_key(key) {
+        return Err(one("key", FieldProblem::ChoiceInvalid));
+    }
+    if let Some(id) = existing_order(db, customer.id, key).await? {
+        return Ok(id);
+    }
+    let listing = Uuid::parse_str(input.listing.trim()).map_err(|_| OrderError::NotFound)?;
+    let o = orderable(db, listing, customer.id).await?;
+    let now = clock.now();
+    let naive = now.naive_utc();
+    let mut problems = Problems::new();
+    let note = parse_text(&input.note, NOTE_MAX, false)
+        .map_err(|p| problems.push(("note", p)))
+        .unwrap_or_default();
+    let mut lines: Vec<NewLine> = Vec::new();
+    match o.kind {
+        ListingKind::Service => {
+            let with_delivery = input.wants_delivery();
+            if let Some(l) = service_line(db, o, input, naive, &mut problems).await? {
+                lines.push(l);
+            }
+            if with_delivery {
+                if let Some(l) =
+                    delivery_line(db, customer.id, None, input, naive, &mut problems).await?
+                {
+                    lines.push(l);
+                }
+            }
+        }
+        ListingKind::Delivery => {
+            if let Some(l) =
+                delivery_line(db, customer.id, Some(o), input, naive, &mut problems).await?
+            {
+                lines.push(l);
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(invalid(problems));
+    }
+    let (version, rule) = active_rule(db, now).await?;
+    let priced: Vec<PricedLine> = lines
+        .iter()
+        .map(|l| price_line(l.price, rule.terms(l.kind, &l.category)))
+        .collect::<Result<_, _>>()
+        .map_err(|e| DbErr::Custom(format!("pricing: {e}")))?;
+    let t = totals(&priced).map_err(|e| DbErr::Custom(format!("pricing: {e}")))?;
+
+    let order_id = Uuid::now_v7();
+    let txn = db.begin().await?;
+    // The first statement writes: on SQLite the transaction takes the write
+    // lock at once instead of failing to upgrade later.
+    let inserted = orders::ActiveModel {
+        id: Set(order_id),
+        customer_id: Set(customer.id),
+        status: Set(Status::PendingPayment.as_str().to_owned()),
+        fee_rule_version: Set(version),
+        currency: Set(t.total.currency().code().to_owned()),
+        total_minor: Set(t.total.minor()),
+        fee_minor: Set(t.fee.minor()),
+        payment_provider: Set(payments::default_provider().name().to_owned()),
+        idempotency_key: Set(key.to_owned()),
+        note: Set((!note.is_empty()).then_some(note)),
+        resolution: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        paid_at: Set(None),
+        fulfilled_at: Set(None),
+        closed_at: Set(None),
+        revision: Set(0),
+    }
+    .insert(&txn)
+    .await;
+    if let Err(e) = inserted {
+        drop(txn);
+        if unique_violation(&e) {
+            // The same form, sent again while the first was being written.
+            if let Some(id) = existing_order(db, customer.id, key).await? {
+                return Ok(id);
+            }
+        }
+        return Err(e.into());
+    }
+    let mut providers: Vec<(Uuid, String)> = Vec::new();
+    for (position, (line, p)) in lines.iter().zip(&priced).enumerate() {
+        let line_id = Uuid::now_v7();
+        let leg = line.leg.as_ref();
+        let window = |t: Option<NaiveDateTime>| t.map(|t| t.and_utc());
+        order_lines::ActiveModel {
+            id: Set(line_id),
+            order_id: Set(order_id),
+            position: Set(i16::try_from(position).unwrap_or(i16::MAX)),
+            kind: Set(line.kind.as_str().to_owned()),
+            listing_id: Set(line.listing.id),
+            provider_id: Set(line.listing.owner_id),
+            title: Set(line.listing.title.clone()),
+            category_slug: Set(line.category.clone()),
+            status: Set(Status::PendingPayment.as_str().to_owned()),
+            price_minor: Set(p.price.minor()),
+            fee_minor: Set(p.fee.minor()),
+            net_minor: Set(p.net.minor()),
+            hours: Set(line.hours.map(i16::from)),
+            slot_date: Set(line.slot.map(|s| s.date)),
+            slot_start: Set(line.slot.and_then(|s| i16::try_from(s.start).ok())),
+            slot_end: Set(line.slot.and_then(|s| i16::try_from(s.end).ok())),
+            pickup_address: Set(leg.map(|l| l.req.pickup.address.clone())),
+            pickup_postcode: Set(leg.map(|l| l.req.pickup.postcode.clone())),
+            pickup_zone_id: Set(leg.map(|l| l.pickup_zone.id)),
+            pickup_lat: Set(leg.and_then(|l| l.req.pickup.point.map(|p| p.lat))),
+            pickup_lon: Set(leg.and_then(|l| l.req.pickup.point.map(|p| p.lon))),
+            dropoff_address: Set(leg.map(|l| l.req.dropoff.address.clone())),
+            dropoff_postcode: Set(leg.map(|l| l.req.dropoff.postcode.clone())),
+            dropoff_zone_id: Set(leg.map(|l| l.dropoff_zone.id)),
+            dropoff_lat: Set(leg.and_then(|l| l.req.dropoff.point.map(|p| p.lat))),
+            dropoff_lon: Set(leg.and_then(|l| l.req.dropoff.point.map(|p| p.lon))),
+            distance_km: Set(leg.and_then(|l| i32::try_from(l.km).ok())),
+            package_size: Set(leg.map(|l| l.req.size.as_str().to_owned())),
+            weight_kg: Set(leg.map(|l| i32::from(l.req.weight_kg))),
+            window_start: Set(window(leg.map(|l| l.req.window_start))),
+            window_end: Set(window(leg.map(|l| l.req.window_end))),
+            updated_at: Set(now),
+        }
+        .insert(&txn)
+        .await?;
+        if let Some(slot) = line.slot {
+            let booked = slot_bookings::ActiveModel {
+                listing_id: Set(line.listing.id),
+                slot_date: Set(slot.date),
+                slot_start: Set(i16::try_from(slot.start).unwrap_or(i16::MAX)),
+                line_id: Set(line_id),
+            }
+            .insert(&txn)
+            .await;
+            match booked {
+                Ok(_) => {}
+                Err(e) if unique_violation(&e) => {
+                    drop(txn);
+                    // Another customer booked this opening a moment ago.
+                    if let Some(id) = existing_order(db, customer.id, key).await? {
+                        return Ok(id);
+                    }
+                    return Err(one("slot", FieldProblem::SlotTaken));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        if !providers.iter().any(|(p, _)| *p == line.listing.owner_id) {
+            providers.push((line.listing.owner_id, line.listing.title.clone()));
+        }
+    }
+    record(
+        &txn,
+        order_id,
+        None,
+        Some(customer.id),
+        "place",
+        None,
+        Status::PendingPayment,
+        None,
+        now,
+    )
+    .await?;
+    for (provider, title) in providers {
+        notify::enqueue(&txn, Notice::NewOrder, provider, order_id, &title, now).await?;
+    }
+    txn.commit().await?;
+    tracing::info!(order = %order_id, lines = lines.len(), "order placed");
+    Ok(order_id)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn record(
+    db: &impl ConnectionTrait,
+    order_id: Uuid,
+    line_id: Option<Uuid>,
+    actor: Option<Uuid>,
+    action: &str,
+    from: Option<Status>,
+    to: Status,
+    reason: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    order_events::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        order_id: Set(order_id),
+        line_id: Set(line_id),
+        actor_id: Set(actor),
+        action: Set(action.to_owned()),
+        from_status: Set(from.map(|s| s.as_str().to_owned())),
+        to_status: Set(to.as_str().to_owned()),
+        reason: Set(reason.map(str::to_owned)),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Transitions
+
+/// An order and its lines as stored, with the snapshot the state machine reads.
+pub struct Loaded {
+    pub order: orders::Model,
+    pub lines: Vec<order_lines::Model>,
+}
+
+impl Loaded {
+    fn state(&self) -> Result<OrderState, DbErr> {
+        let status = |s: &str| {
+            Status::parse(s).ok_or_else(|| DbErr::Custom(format!("unknown order status {s}")))
+        };
+        Ok(OrderState {
+            customer: self.order.customer_id,
+            status: status(&self.order.status)?,
+            created_at: self.order.created_at,
+            paid_at: self.order.paid_at,
+            fulfilled_at: self.order.fulfilled_at,
+            lines: self
+                .lines
+                .iter()
+                .map(|l| {
+                    Ok(LineState {
+                        provider: l.provider_id,
+                        status: status(&l.status)?,
+                    })
+                })
+                .collect::<Result<_, DbErr>>()?,
+        })
+    }
+
+    fn may_see(&self, viewer: &Viewer) -> bool {
+        viewer.board
+            || self.order.customer_id == viewer.id
+            || self.lines.iter().any(|l| l.provider_id == viewer.id)
+    }
+}
+
+pub async fn load(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Loaded>, DbErr> {
+    let Some(order) = orders::Entity::find_by_id(id).one(db).await? else {
+        return Ok(None);
+    };
+    let lines = order_lines::Entity::find()
+        .filter(order_lines::Column::OrderId.eq(id))
+        .order_by_asc(order_lines::Column::Position)
+        .all(db)
+        .await?;
+    Ok(Some(Loaded { order, lines }))
+}
+
+/// Reads an action's name from a form; line actions need the line's index.
+fn parse_action(name: &str, line: Option<usize>) -> Option<Action> {
+    Some(match name {
+        "confirm_payment" => Action::ConfirmPayment,
+        "accept" => Action::Accept(line?),
+        "decline" => Action::Decline(line?),
+        "start" => Action::Start(line?),
+        "fulfil" => Action::Fulfil(line?),
+        "complete" => Action::Complete,
+        "dispute" => Action::Dispute,
+        "cancel" => Action::Cancel,
+        "resolve_release" => Action::Resolve(Resolution::Release),
+        "resolve_refund" => Action::Resolve(Resolution::Refund),
+        _ => return None,
+    })
+}
+
+/// A person acts on an order (the server function's entry point).
+pub async fn act_as(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    viewer: &Viewer,
+    id: Uuid,
+    action: &str,
+    line: Option<Uuid>,
+    reason: &str,
+) -> Result<(), OrderError> {
+    let reason =
+        parse_text(reason, REASON_MAX, action == "dispute").map_err(|p| one("reason", p))?;
+    for attempt in 1..=ACT_ATTEMPTS {
+        let loaded = load(db, id).await?.ok_or(OrderError::NotFound)?;
+        if !loaded.may_see(viewer) {
+            return Err(OrderError::NotFound);
+        }
+        let index = match line {
+            Some(l) => Some(
+                loaded
+                    .lines
+                    .iter()
+                    .position(|x| x.id == l)
+                    .ok_or(OrderError::NotFound)?,
+            ),
+            None => None,
+        };
+        let action = parse_action(action, index).ok_or(OrderError::Conflict)?;
+        if action == Action::ConfirmPayment
+            && !payments::by_name(&loaded.order.payment_provider)
+                .is_some_and(|p| p.confirmed_by_people())
+        {
+            return Err(OrderError::Forbidden);
+        }
+        let who = Who::person(viewer.id, viewer.board);
+        match apply(db, clock.now(), &loaded, action, who, Some(reason.as_str())).await {
+            Err(OrderError::Conflict) if attempt < ACT_ATTEMPTS => {
+                // Someone changed the order meanwhile: read it again.
+                continue;
+            }
+            other => return other,
+        }
+    }
+    Err(OrderError::Conflict)
+}
+
+/// Plans `action` on `loaded` and writes it in one transaction: the order's
+/// row (guarded by its revision), the lines (guarded by their status),
+/// freed openings, events and e-mails. Writes nothing when refused.
+pub async fn apply(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    loaded: &Loaded,
+    action: Action,
+    who: Who,
+    reason: Option<&str>,
+) -> Result<(), OrderError> {
+    let state = loaded.state()?;
+    let t = match state.plan(action, who, now) {
+        Ok(t) => t,
+        Err(e) => return Err(e.into()),
+    };
+    let reason = reason.filter(|r| !r.is_empty());
+    let order = &loaded.order;
+    let txn = db.begin().await?;
+    let mut update = orders::Entity::update_many()
+        .col_expr(orders::Column::Status, Expr::value(t.order_to.as_str()))
+        .col_expr(orders::Column::UpdatedAt, Expr::value(now))
+        .col_expr(orders::Column::Revision, Expr::value(order.revision + 1));
+    if t.order_from == Status::PendingPayment && t.order_to == Status::Paid {
+        update = update.col_expr(orders::Column::PaidAt, Expr::value(now));
+    }
+    if t.order_to == Status::Fulfilled && t.order_from != Status::Fulfilled {
+        update = update.col_expr(orders::Column::FulfilledAt, Expr::value(now));
+    }
+    if t.order_to.is_final() {
+        update = update.col_expr(orders::Column::ClosedAt, Expr::value(now));
+    }
+    if let Action::Resolve(r) = action {
+        let name = match r {
+            Resolution::Release => "release",
+            Resolution::Refund => "refund",
+        };
+        update = update.col_expr(orders::Column::Resolution, Expr::value(name));
+    }
+    let res = update
+        .filter(orders::Column::Id.eq(order.id))
+        .filter(orders::Column::Revision.eq(order.revision))
+        .filter(orders::Column::Status.eq(t.order_from.as_str()))
+        .exec(&txn)
+        .await?;
+    if res.rows_affected != 1 {
+        return Err(OrderError::Conflict);
+    }
+    let actor = who.id;
+    let name = action.name();
+    if t.order_from != t.order_to {
+        record(
+            &txn,
+            order.id,
+            None,
+            actor,
+            name,
+            Some(t.order_from),
+            t.order_to,
+            reason,
+            now,
+        )
+        .await?;
+    }
+    for &(i, from, to) in &t.lines {
+        let Some(line) = loaded.lines.get(i) else {
+            return Err(OrderError::Conflict);
+        };
+        let res = order_lines::Entity::update_many()
+            .col_expr(order_lines::Column::Status, Expr::value(to.as_str()))
+            .col_expr(order_lines::Column::UpdatedAt, Expr::value(now))
+            .filter(order_lines::Column::Id.eq(line.id))
+            .filter(order_lines::Column::Status.eq(from.as_str()))
+            .exec(&txn)
+            .await?;
+        if res.rows_affected != 1 {
+            return Err(OrderError::Conflict);
+        }
+        if matches!(to, Status::Cancelled | Status::Declined | Status::Refunded) {
+            slot_bookings::Entity::delete_many()
+                .filter(slot_bookings::Column::LineId.eq(line.id))
+                .exec(&txn)
+                .await?;
+        }
+        record(
+            &txn,
+            order.id,
+            Some(line.id),
+            actor,
+            name,
+            Some(from),
+            to,
+            reason,
+            now,
+        )
+        .await?;
+        if to == Status::Fulfilled && line.kind == ListingKind::Delivery.as_str() {
+            notify::enqueue(
+                &txn,
+                Notice::Delivered,
+                order.customer_id,
+                order.id,
+                &line.title,
+                now,
+            )
+            .await?;
+        }
+    }
+    let first_title = loaded
+        .lines
+        .first()
+        .map(|l| l.title.clone())
+        .unwrap_or_default();
+    if t.order_from != t.order_to {
+        let customer_notice = match (action, t.order_to) {
+            (_, Status::Accepted) => Some(Notice::Accepted),
+            (Action::Expire, _) => Some(Notice::Expired),
+            (_, Status::Refunded) => Some(Notice::Refunded),
+            _ => None,
+        };
+        if let Some(n) = customer_notice {
+            notify::enqueue(&txn, n, order.customer_id, order.id, &first_title, now).await?;
+        }
+        if t.order_to == Status::Completed {
+            let mut seen = HashSet::new();
+            for l in &loaded.lines {
+                if seen.insert(l.provider_id) {
+                    notify::enqueue(
+                        &txn,
+                        Notice::Completed,
+                        l.provider_id,
+                        order.id,
+                        &l.title,
+                        now,
+                    )
+                    .await?;
+                }
+            }
+        }
+    }
+    txn.commit().await?;
+    tracing::info!(order = %order.id, action = name, to = t.order_to.as_str(), "order transition");
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Messages
+
+pub async fn post_message(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    viewer: &Viewer,
+    id: Uuid,
+    body: &str,
+) -> Result<(), OrderError> {
+    let loaded = load(db, id).await?.ok_or(OrderError::NotFound)?;
+    if !loaded.may_see(viewer) {
+        return Err(OrderError::NotFound);
+    }
+    let body = parse_text(body, MESSAGE_MAX, true).map_err(|p| one("body", p))?;
+    order_messages::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        order_id: Set(id),
+        author_id: Set(viewer.id),
+        body: Set(body),
+        created_at: Set(clock.now()),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Reading
+
+async fn names(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> Result<HashMap<Uuid, String>, DbErr> {
+    let ids: HashSet<Uuid> = ids.into_iter().collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(users::Entity::find()
+        .filter(users::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.display_name))
+        .collect())
+}
+
+fn money(currency: &str, minor: i64) -> Money {
+    Money::new(minor, Currency::parse(currency).unwrap_or(Currency::Eur))
+}
+
+fn delivery_view(l: &order_lines::Model) -> Option<DeliveryView> {
+    (l.kind == ListingKind::Delivery.as_str()).then(|| DeliveryView {
+        pickup_address: l.pickup_address.clone().unwrap_or_default(),
+        pickup_postcode: l.pickup_postcode.clone().unwrap_or_default(),
+        dropoff_address: l.dropoff_address.clone().unwrap_or_default(),
+        dropoff_postcode: l.dropoff_postcode.clone().unwrap_or_default(),
+        distance_km: l.distance_km,
+        package_size: l.package_size.clone().unwrap_or_default(),
+        weight_kg: l.weight_kg,
+        window_start: l.window_start,
+        window_end: l.window_end,
+    })
+}
+
+fn slot_of(l: &order_lines::Model) -> Option<(NaiveDate, u16, u16)> {
+    Some((
+        l.slot_date?,
+        u16::try_from(l.slot_start?).ok()?,
+        u16::try_from(l.slot_end?).ok()?,
+    ))
+}
+
+/// An order as `viewer` may see it, with the actions open to them now.
+pub async fn view(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    viewer: &Viewer,
+    id: Uuid,
+) -> Result<OrderView, OrderError> {
+    let loaded = load(db, id).await?.ok_or(OrderError::NotFound)?;
+    if !loaded.may_see(viewer) {
+        return Err(OrderError::NotFound);
+    }
+    let state = loaded.state()?;
+    let now = clock.now();
+    let who = Who::person(viewer.id, viewer.board);
+    let can = |a: Action| state.plan(a, who, now).is_ok();
+    let order = &loaded.order;
+    let is_customer = order.customer_id == viewer.id;
+    let sees_money = is_customer || viewer.board;
+    let people_confirm =
+        payments::by_name(&order.payment_provider).is_some_and(|p| p.confirmed_by_people());
+    let mut actions: Vec<String> = [
+        Action::ConfirmPayment,
+        Action::Complete,
+        Action::Dispute,
+        Action::Cancel,
+        Action::Resolve(Resolution::Release),
+        Action::Resolve(Resolution::Refund),
+    ]
+    .into_iter()
+    .filter(|a| *a != Action::ConfirmPayment || people_confirm)
+    .filter(|a| can(*a))
+    .map(|a| a.name().to_owned())
+    .collect();
+    actions.dedup();
+
+    let events = order_events::Entity::find()
+        .filter(order_events::Column::OrderId.eq(id))
+        .order_by_asc(order_events::Column::CreatedAt)
+        .order_by_asc(order_events::Column::Id)
+        .all(db)
+        .await?;
+    let messages = order_messages::Entity::find()
+        .filter(order_messages::Column::OrderId.eq(id))
+        .order_by_asc(order_messages::Column::CreatedAt)
+        .order_by_asc(order_messages::Column::Id)
+        .all(db)
+        .await?;
+    let people = names(
+        db,
+        std::iter::once(order.customer_id)
+            .chain(loaded.lines.iter().map(|l| l.provider_id))
+            .chain(events.iter().filter_map(|e| e.actor_id))
+            .chain(messages.iter().map(|m| m.author_id)),
+    )
+    .await?;
+    let name = |id: &Uuid| people.get(id).cloned().unwrap_or_default();
+    let positions: HashMap<Uuid, i16> = loaded.lines.iter().map(|l| (l.id, l.position)).collect();
+
+    let lines = loaded
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let mine = l.provider_id == viewer.id;
+            let shown = sees_money || mine;
+            let amount = |minor: i64| shown.then(|| money(&order.currency, minor));
+            LineView {
+                id: l.id,
+                position: l.position,
+                kind: ListingKind::parse(&l.kind).unwrap_or(ListingKind::Service),
+                listing_id: l.listing_id,
+                title: l.title.clone(),
+                provider_id: l.provider_id,
+                provider_name: name(&l.provider_id),
+                status: Status::parse(&l.status).unwrap_or(Status::PendingPayment),
+                price: amount(l.price_minor),
+                fee: amount(l.fee_minor),
+                net: amount(l.net_minor),
+                hours: l.hours,
+                slot: slot_of(l),
+                delivery: delivery_view(l),
+                mine,
+                actions: [
+                    Action::Accept(i),
+                    Action::Decline(i),
+                    Action::Start(i),
+                    Action::Fulfil(i),
+                ]
+                .into_iter()
+                .filter(|a| can(*a))
+                .map(|a| a.name().to_owned())
+                .collect(),
+            }
+        })
+        .collect();
+    Ok(OrderView {
+        id: order.id,
+        status: state.status,
+        created_at: order.created_at,
+        customer_name: name(&order.customer_id),
+        is_customer,
+        is_board: viewer.board,
+        total: sees_money.then(|| money(&order.currency, order.total_minor)),
+        fee: sees_money.then(|| money(&order.currency, order.fee_minor)),
+        fee_rule_version: order.fee_rule_version,
+        payment_provider: order.payment_provider.clone(),
+        note: order.note.clone(),
+        resolution: order.resolution.clone(),
+        lines,
+        events: events
+            .iter()
+            .filter_map(|e| {
+                Some(EventView {
+                    at: e.created_at,
+                    action: e.action.clone(),
+                    from: e.from_status.as_deref().and_then(Status::parse),
+                    to: Status::parse(&e.to_status)?,
+                    line: e.line_id.and_then(|l| positions.get(&l).copied()),
+                    actor_name: e.actor_id.map(|a| name(&a)),
+                    reason: e.reason.clone(),
+                })
+            })
+            .collect(),
+        messages: messages
+            .iter()
+            .map(|m| MessageView {
+                at: m.created_at,
+                author_name: name(&m.author_id),
+                body: m.body.clone(),
+                mine: m.author_id == viewer.id,
+            })
+            .collect(),
+        actions,
+    })
+}
+
+async fn summaries(
+    db: &impl ConnectionTrait,
+    rows: Vec<orders::Model>,
+) -> Result<Vec<OrderSummary>, DbErr> {
+    let ids: Vec<Uuid> = rows.iter().map(|o| o.id).collect();
+    let mut titles: HashMap<Uuid, Vec<String>> = HashMap::new();
+    for l in order_lines::Entity::find()
+        .filter(order_lines::Column::OrderId.is_in(ids))
+        .order_by_asc(order_lines::Column::Position)
+        .all(db)
+        .await?
+    {
+        titles.entry(l.order_id).or_default().push(l.title);
+    }
+    let people = names(db, rows.iter().map(|o| o.customer_id)).await?;
+    Ok(rows
+        .into_iter()
+        .map(|o| OrderSummary {
+            id: o.id,
+            status: Status::parse(&o.status).unwrap_or(Status::PendingPayment),
+            created_at: o.created_at,
+            total: money(&o.currency, o.total_minor),
+            titles: titles.remove(&o.id).unwrap_or_default(),
+            customer_name: people.get(&o.customer_id).cloned().unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// A customer's orders, newest first.
+pub async fn of_customer(
+    db: &impl ConnectionTrait,
+    customer: Uuid,
+) -> Result<Vec<OrderSummary>, DbErr> {
+    let rows = orders::Entity::find()
+        .filter(orders::Column::CustomerId.eq(customer))
+        .order_by_desc(orders::Column::CreatedAt)
+        .limit(200)
+        .all(db)
+        .await?;
+    summaries(db, rows).await
+}
+
+/// Every order (the board's view), newest first, optionally of one status.
+pub async fn all(
+    db: &impl ConnectionTrait,
+    status: Option<Status>,
+) -> Result<Vec<OrderSummary>, DbErr> {
+    let mut q = orders::Entity::find();
+    if let Some(s) = status {
+        q = q.filter(orders::Column::Status.eq(s.as_str()));
+    }
+    let rows = q
+        .order_by_desc(orders::Column::CreatedAt)
+        .limit(200)
+        .all(db)
+        .await?;
+    summaries(db, rows).await
+}
+
+/// When a line's work happens (service slot or delivery window).
+fn when(l: &order_lines::Model) -> (Option<NaiveDateTime>, Option<NaiveDateTime>) {
+    if let Some((date, start, end)) = slot_of(l) {
+        let at = |m: u16| {
+            date.and_time(chrono::NaiveTime::MIN) + chrono::Duration::minutes(i64::from(m))
+        };
+        return (Some(at(start)), Some(at(end)));
+    }
+    (
+        l.window_start.map(|t| t.naive_utc()),
+        l.window_end.map(|t| t.naive_utc()),
+    )
+}
+
+async fn work_items(
+    db: &impl ConnectionTrait,
+    lines: Vec<order_lines::Model>,
+) -> Result<Vec<WorkItem>, DbErr> {
+    let order_rows: HashMap<Uuid, orders::Model> = orders::Entity::find()
+        .filter(orders::Column::Id.is_in(lines.iter().map(|l| l.order_id).collect::<Vec<_>>()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o))
+        .collect();
+    let people = names(db, order_rows.values().map(|o| o.customer_id)).await?;
+    let mut items: Vec<WorkItem> = lines
+        .into_iter()
+        .filter_map(|l| {
+            let o = order_rows.get(&l.order_id)?;
+            let (when, until) = when(&l);
+            Some(WorkItem {
+                order_id: l.order_id,
+                line_id: l.id,
+                order_status: Status::parse(&o.status)?,
+                status: Status::parse(&l.status)?,
+                kind: ListingKind::parse(&l.kind)?,
+                customer_name: people.get(&o.customer_id).cloned().unwrap_or_default(),
+                net: money(&o.currency, l.net_minor),
+                delivery: delivery_view(&l),
+                title: l.title,
+                when,
+                until,
+            })
+        })
+        .collect();
+    items.sort_by_key(|i| (i.when.is_none(), i.when));
+    Ok(items)
+}
+
+/// A member's open lines: to act on, today's, upcoming.
+pub async fn work(
+    db: &impl ConnectionTrait,
+    clock: &Clock,
+    provider: Uuid,
+) -> Result<MyWork, DbErr> {
+    let open = [
+        Status::PendingPayment,
+        Status::Paid,
+        Status::Accepted,
+        Status::InProgress,
+    ];
+    let lines = order_lines::Entity::find()
+        .filter(order_lines::Column::ProviderId.eq(provider))
+        .filter(order_lines::Column::Status.is_in(open.map(Status::as_str)))
+        .limit(500)
+        .all(db)
+        .await?;
+    let today = clock.now().date_naive();
+    let mut out = MyWork {
+        to_act: Vec::new(),
+        today: Vec::new(),
+        upcoming: Vec::new(),
+    };
+    for item in work_items(db, lines).await? {
+        if matches!(item.status, Status::PendingPayment | Status::Paid) {
+            out.to_act.push(item);
+        } else if item.when.is_none_or(|w| w.date() <= today) {
+            out.today.push(item);
+        } else {
+            out.upcoming.push(item);
+        }
+    }
+    Ok(out)
+}
+
+/// A courier's deliveries with a window on `day`, in time order.
+pub async fn courier_day(
+    db: &impl ConnectionTrait,
+    courier: Uuid,
+    day: NaiveDate,
+) -> Result<Vec<WorkItem>, DbErr> {
+    let start = day.and_time(chrono::NaiveTime::MIN).and_utc();
+    let end = start + chrono::Duration::days(1);
+    let lines = order_lines::Entity::find()
+        .filter(order_lines::Column::ProviderId.eq(courier))
+        .filter(order_lines::Column::Kind.eq(ListingKind::Delivery.as_str()))
+        .filter(order_lines::Column::WindowStart.gte(start))
+        .filter(order_lines::Column::WindowStart.lt(end))
+        .filter(order_lines::Column::Status.is_in([
+            Status::Paid.as_str(),
+            Status::Accepted.as_str(),
+            Status::InProgress.as_str(),
+            Status::Fulfilled.as_str(),
+        ]))
+        .order_by_asc(order_lines::Column::WindowStart)
+        .all(db)
+        .await?;
+    work_items(db, lines).await
+}
