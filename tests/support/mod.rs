@@ -3,6 +3,7 @@
 //! behaves like a browser on the same origin.
 
 pub mod coop;
+pub mod market;
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -92,10 +93,20 @@ impl TestDb {
     /// Runs a statement that changes data (to set up what no page does yet,
     /// e.g. a suspension, which the governance work will bring).
     pub async fn execute(&self, sql: &str) {
+        if let Err(e) = self.try_execute(sql).await {
+            panic!("{sql}: {e}");
+        }
+    }
+
+    /// Runs a statement; the database's refusal comes back as text.
+    pub async fn try_execute(&self, sql: &str) -> Result<(), String> {
         match self.backend {
-            Backend::Postgres => {
-                self.pg().await.batch_execute(sql).await.expect("statement");
-            }
+            Backend::Postgres => self
+                .pg()
+                .await
+                .batch_execute(sql)
+                .await
+                .map_err(|e| format!("{e:?}")),
             Backend::Sqlite => {
                 let path = self.dir.join("mutua.db");
                 let out = Command::new("python3")
@@ -104,13 +115,18 @@ impl TestDb {
                     .arg(sql)
                     .output()
                     .expect("python3 for sqlite changes");
-                assert!(
-                    out.status.success(),
-                    "{}",
-                    String::from_utf8_lossy(&out.stderr)
-                );
+                if out.status.success() {
+                    Ok(())
+                } else {
+                    Err(String::from_utf8_lossy(&out.stderr).into_owned())
+                }
             }
         }
+    }
+
+    /// Where the server of this database keeps its files.
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.join("data")
     }
 
     /// Runs SQL against this database (for checks the HTTP API cannot make).

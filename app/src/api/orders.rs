@@ -9,7 +9,6 @@
 use crate::domain::listing::ListingKind;
 use crate::domain::money::Money;
 use crate::domain::order::Status;
-use crate::domain::order_form::OrderInput;
 use crate::error::AppError;
 use chrono::{DateTime, NaiveDate, Utc};
 use leptos::prelude::*;
@@ -209,7 +208,7 @@ pub async fn place_order(
     use crate::server::{auth, orders, respond};
     let viewer = auth::require(crate::viewer::Role::Customer).await?;
     let state = respond::state()?;
-    let input = OrderInput {
+    let input = crate::domain::order_form::OrderInput {
         listing,
         key,
         slot,

@@ -198,6 +198,7 @@ fn OrderFormView(form: OrderForm) -> impl IntoView {
             </ActionForm>
         </section>
     }
+    .into_any()
 }
 
 // ---------------------------------------------------------------------------
@@ -262,7 +263,6 @@ fn OrderDetails(
     let t = use_i18n();
     let locale = use_locale();
     let act_error: FormError = Signal::derive(move || act.value().get().and_then(Result::err));
-    let msg_error: FormError = Signal::derive(move || message.value().get().and_then(Result::err));
     let id = order.id;
     let short = id.simple().to_string()[..8].to_owned();
     let kinds: Vec<ListingKind> = order.lines.iter().map(|l| l.kind).collect();
@@ -275,23 +275,7 @@ fn OrderDetails(
                 <p>{status_badge(t, order.status)}" "<span class="muted">{moment(locale, order.created_at)}" · "{order.customer_name.clone()}</span></p>
             </header>
             <FormMessage error=act_error/>
-            {order.total.map(|total| view! {
-                <section class="card breakdown" data-testid="breakdown">
-                    <h2>{t.order_breakdown}</h2>
-                    <table>
-                        <tbody>
-                            {order.lines.iter().map(|l| view! {
-                                <tr><th scope="row">{l.title.clone()}</th><td class="num">{l.price.map(|p| p.format(locale))}</td></tr>
-                            }).collect_view()}
-                        </tbody>
-                        <tfoot>
-                            <tr><th scope="row">{t.order_total}</th><td class="num" data-testid="total">{total.format(locale)}</td></tr>
-                            <tr><th scope="row" class="muted">{t.order_of_which_coop}</th><td class="num muted" data-testid="coop-fee">{order.fee.map(|f| f.format(locale))}</td></tr>
-                        </tfoot>
-                    </table>
-                    <p class="muted small">{t.order_fee_version}" "{order.fee_rule_version}" · "{t.order_pay_manual}</p>
-                </section>
-            })}
+            <Breakdown order=order.clone()/>
             {order.note.clone().map(|n| view! { <section class="card"><h2>{t.order_note}</h2><p>{n}</p></section> })}
             <section class="order-lines">
                 {order.lines.iter().map(|l| view! { <LineCard line=l.clone() order=id act/> }).collect_view()}
@@ -313,20 +297,72 @@ fn OrderDetails(
                     }).collect_view()}
                 </section>
             })}
+            <Timeline events=order.events.clone() kinds=kinds.clone()/>
+            <Messages order=id messages=order.messages.clone() message/>
+        </article>
+    }
+    .into_any()
+}
+
+#[component]
+fn Breakdown(order: OrderView) -> impl IntoView {
+    let t = use_i18n();
+    let locale = use_locale();
+    view! {
+        {order.total.map(|total| view! {
+                <section class="card breakdown" data-testid="breakdown">
+                    <h2>{t.order_breakdown}</h2>
+                    <table>
+                        <tbody>
+                            {order.lines.iter().map(|l| view! {
+                                <tr><th scope="row">{l.title.clone()}</th><td class="num">{l.price.map(|p| p.format(locale))}</td></tr>
+                            }).collect_view()}
+                        </tbody>
+                        <tfoot>
+                            <tr><th scope="row">{t.order_total}</th><td class="num" data-testid="total">{total.format(locale)}</td></tr>
+                            <tr><th scope="row" class="muted">{t.order_of_which_coop}</th><td class="num muted" data-testid="coop-fee">{order.fee.map(|f| f.format(locale))}</td></tr>
+                        </tfoot>
+                    </table>
+                    <p class="muted small">{t.order_fee_version}" "{order.fee_rule_version}" · "{t.order_pay_manual}</p>
+                </section>
+            })}
+    }
+    .into_any()
+}
+
+#[component]
+fn Timeline(events: Vec<EventView>, kinds: Vec<ListingKind>) -> impl IntoView {
+    let t = use_i18n();
+    view! {
             <section class="card">
                 <h2>{t.order_timeline}</h2>
                 <ol class="timeline" data-testid="timeline">
-                    {order.events.iter().map(|e| view! { <TimelineEntry event=e.clone() kinds=kinds.clone()/> }).collect_view()}
+                    {events.iter().map(|e| view! { <TimelineEntry event=e.clone() kinds=kinds.clone()/> }).collect_view()}
                 </ol>
             </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn Messages(
+    order: uuid::Uuid,
+    messages: Vec<crate::api::orders::MessageView>,
+    message: ServerAction<PostMessage>,
+) -> impl IntoView {
+    let t = use_i18n();
+    let locale = use_locale();
+    let msg_error: FormError = Signal::derive(move || message.value().get().and_then(Result::err));
+    let id = order;
+    view! {
             <section class="card" id="messages">
                 <h2>{t.order_messages}</h2>
-                {if order.messages.is_empty() {
+                {if messages.is_empty() {
                     view! { <p class="muted">{t.order_no_messages}</p> }.into_any()
                 } else {
                     view! {
                         <ul class="messages" data-testid="messages">
-                            {order.messages.iter().map(|m| view! {
+                            {messages.iter().map(|m| view! {
                                 <li class:mine=m.mine>
                                     <p class="muted small">{m.author_name.clone()}" · "{moment(locale, m.at)}</p>
                                     <p>{m.body.clone()}</p>
@@ -342,8 +378,8 @@ fn OrderDetails(
                     <button type="submit" class="button button-secondary" data-testid="send-message">{t.order_send_message}</button>
                 </ActionForm>
             </section>
-        </article>
     }
+    .into_any()
 }
 
 fn delivery_lines(t: &'static Strings, locale: Locale, d: &DeliveryView) -> impl IntoView {
@@ -391,6 +427,7 @@ fn LineCard(line: LineView, order: uuid::Uuid, act: ServerAction<ActOnOrder>) ->
             })}
         </section>
     }
+    .into_any()
 }
 
 #[component]
@@ -414,6 +451,7 @@ fn TimelineEntry(event: EventView, kinds: Vec<ListingKind>) -> impl IntoView {
             {event.reason.clone().map(|r| view! { <span class="muted">" — "{r}</span> })}
         </li>
     }
+    .into_any()
 }
 
 // ---------------------------------------------------------------------------

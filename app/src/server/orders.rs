@@ -686,6 +686,11 @@ pub async fn place(
         }
     }
     if !problems.is_empty() {
+        // The same form may have been accepted a moment ago (its opening
+        // now booked by itself): answer with that order.
+        if let Some(id) = existing_order(db, customer.id, key).await? {
+            return Ok(id);
+        }
         return Err(invalid(problems));
     }
     let (version, rule) = active_rule(db, now).await?;

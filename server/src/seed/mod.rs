@@ -10,6 +10,7 @@ use sea_orm::{ActiveModelTrait, DatabaseConnection, Set, TransactionTrait};
 use uuid::Uuid;
 
 mod catalog;
+mod orders;
 
 /// Password of every demo account (documented in the README).
 pub const DEMO_PASSWORD: &str = "mutua-demo-2026";
@@ -215,11 +216,12 @@ pub async fn seed_demo(
     let applicant = seed_applicant(db, hasher).await?;
     let zones = catalog::seed_zones(db).await?;
     let mut listings = catalog::seed_listings(db, data_dir, &zones).await?;
+    let orders = orders::seed_orders(db).await?;
     if bench_listings > 0 {
         listings += catalog::seed_bench_listings(db, bench_listings).await?;
     }
     Ok(format!(
-        "demo cooperative ready: {created} accounts created, {} in all{applicant}; {listings} listings created (password: {DEMO_PASSWORD})",
+        "demo cooperative ready: {created} accounts created, {} in all{applicant}; {listings} listings and {orders} orders created (password: {DEMO_PASSWORD})",
         PEOPLE.len()
     ))
 }

@@ -1,0 +1,264 @@
+//! Demo orders in every state, placed and moved through the real services
+//! (so their prices, events and e-mails are what the app would write).
+
+use app::domain::listing::ListingKind;
+use app::domain::order_form::{format_slot, OrderInput};
+use app::server::accounts::{self, find_by_email};
+use app::server::clock::Clock;
+use app::server::entities::{listing_zones, listings, orders, zones};
+use app::server::orders as service;
+use app::viewer::Viewer;
+use chrono::{Datelike, Duration, Utc, Weekday};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+};
+use uuid::Uuid;
+
+async fn viewer(db: &DatabaseConnection, email: &str) -> anyhow::Result<Viewer> {
+    let user = find_by_email(db, email)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("demo account {email} missing"))?;
+    accounts::load_viewer(db, user.id)
+        .await?
+        .map(|(v, _)| v)
+        .ok_or_else(|| anyhow::anyhow!("demo account {email} unreadable"))
+}
+
+/// The `n`-th active listing of `kind`, by title.
+async fn listing(
+    db: &DatabaseConnection,
+    kind: ListingKind,
+    n: u64,
+) -> anyhow::Result<listings::Model> {
+    listings::Entity::find()
+        .filter(listings::Column::Kind.eq(kind.as_str()))
+        .filter(listings::Column::Status.eq("active"))
+        .order_by_asc(listings::Column::CreatedAt)
+        .all(db)
+        .await?
+        .into_iter()
+        .nth(usize::try_from(n).unwrap_or(0))
+        .ok_or_else(|| anyhow::anyhow!("no demo {} listing {n}", kind.as_str()))
+}
+
+/// A postcode of a zone `courier` serves, and of another one.
+async fn postcodes(db: &DatabaseConnection, courier: Uuid) -> anyhow::Result<(String, String)> {
+    let served: Vec<Uuid> = listing_zones::Entity::find()
+        .filter(listing_zones::Column::ListingId.eq(courier))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|z| z.zone_id)
+        .collect();
+    let mut codes = Vec::new();
+    for id in served {
+        if let Some(z) = zones::Entity::find_by_id(id).one(db).await? {
+            if let Some(code) = z.postcodes.split(',').next() {
+                codes.push(code.trim().to_owned());
+            }
+        }
+    }
+    match codes.as_slice() {
+        [a, b, ..] => Ok((a.clone(), b.clone())),
+        [a] => Ok((a.clone(), a.clone())),
+        [] => Err(anyhow::anyhow!("demo courier serves no zone")),
+    }
+}
+
+/// The next working day (Monday–Saturday) after today.
+fn next_working_day() -> chrono::NaiveDate {
+    let mut d = Utc::now().date_naive() + Duration::days(1);
+    while d.weekday() == Weekday::Sun {
+        d += Duration::days(1);
+    }
+    d
+}
+
+fn delivery_fields(input: &mut OrderInput, pickup: &str, dropoff: &str, n: usize) {
+    let streets = [
+        "Via Zamboni 33",
+        "Via del Pratello 12",
+        "Via Mascarella 5",
+        "Strada Maggiore 40",
+    ];
+    input.pickup_address = streets[n % streets.len()].into();
+    input.pickup_postcode = pickup.into();
+    input.dropoff_address = streets[(n + 1) % streets.len()].into();
+    input.dropoff_postcode = dropoff.into();
+    input.package_size = ["small", "medium", "large"][n % 3].into();
+    input.weight_kg = (3 + n * 4).to_string();
+    input.window_date = next_working_day().to_string();
+    input.window_from = "11:00".into();
+    input.window_to = "15:00".into();
+}
+
+/// What happens to a demo order after it is placed.
+#[derive(Clone, Copy)]
+enum Story {
+    Pending,
+    Paid,
+    Accepted,
+    InProgress,
+    Fulfilled,
+    Completed,
+    Cancelled,
+    Refunded,
+    Disputed,
+    Resolved,
+}
+
+async fn act(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    who: &Viewer,
+    order: Uuid,
+    action: &str,
+    line: Option<Uuid>,
+) -> anyhow::Result<()> {
+    let reason = if action == "dispute" {
+        "La consegna è arrivata con un giorno di ritardo."
+    } else {
+        ""
+    };
+    service::act_as(db, clock, who, order, action, line, reason)
+        .await
+        .map_err(|e| anyhow::anyhow!("demo order {action}: {e}"))
+}
+
+async fn tell(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    order: Uuid,
+    customer: &Viewer,
+    board: &Viewer,
+    story: Story,
+) -> anyhow::Result<()> {
+    let loaded = service::load(db, order)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("demo order vanished"))?;
+    let mut providers = Vec::new();
+    for l in &loaded.lines {
+        let user = accounts::load_viewer(db, l.provider_id)
+            .await?
+            .map(|(v, _)| v)
+            .ok_or_else(|| anyhow::anyhow!("demo provider missing"))?;
+        providers.push((l.id, user));
+    }
+    let Some((_, first)) = providers.first() else {
+        return Ok(());
+    };
+    use Story::*;
+    if matches!(story, Pending) {
+        return Ok(());
+    }
+    if matches!(story, Cancelled) {
+        return act(db, clock, customer, order, "cancel", None).await;
+    }
+    act(db, clock, first, order, "confirm_payment", None).await?;
+    if matches!(story, Paid) {
+        return Ok(());
+    }
+    if matches!(story, Refunded) {
+        let (line, p) = &providers[0];
+        return act(db, clock, p, order, "decline", Some(*line)).await;
+    }
+    for (line, p) in &providers {
+        act(db, clock, p, order, "accept", Some(*line)).await?;
+    }
+    if matches!(story, Accepted) {
+        return Ok(());
+    }
+    if let Some((line, p)) = providers.last() {
+        act(db, clock, p, order, "start", Some(*line)).await?;
+    }
+    if matches!(story, InProgress) {
+        return Ok(());
+    }
+    for (line, p) in &providers {
+        act(db, clock, p, order, "fulfil", Some(*line)).await?;
+    }
+    match story {
+        Completed => act(db, clock, customer, order, "complete", None).await,
+        Disputed | Resolved => {
+            act(db, clock, customer, order, "dispute", None).await?;
+            if matches!(story, Resolved) {
+                act(db, clock, board, order, "resolve_release", None).await?;
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Ten orders, one in each state; nothing when orders exist already.
+pub async fn seed_orders(db: &DatabaseConnection) -> anyhow::Result<usize> {
+    if orders::Entity::find().count(db).await? > 0 {
+        return Ok(0);
+    }
+    let clock = Clock::system();
+    let board = viewer(db, "luca.ferrari@mutua.example").await?;
+    let customers = [
+        viewer(db, "paolo.conti@mutua.example").await?,
+        viewer(db, "chiara.colombo@mutua.example").await?,
+        viewer(db, "martina.costa@mutua.example").await?,
+        board.clone(),
+    ];
+    use Story::*;
+    // (story, service listing index or none, with a delivery leg)
+    let plan: [(Story, Option<u64>, bool); 10] = [
+        (Pending, Some(0), false),
+        (Paid, Some(1), false),
+        (Accepted, Some(2), true),
+        (InProgress, None, true),
+        (Fulfilled, Some(3), false),
+        (Completed, Some(4), true),
+        (Cancelled, Some(5), false),
+        (Refunded, Some(6), false),
+        (Disputed, Some(7), false),
+        (Resolved, None, true),
+    ];
+    let mut created = 0;
+    for (n, (story, service_index, delivery)) in plan.into_iter().enumerate() {
+        let customer = &customers[n % customers.len()];
+        let courier = listing(db, ListingKind::Delivery, (n % 4) as u64).await?;
+        let (pickup, dropoff) = postcodes(db, courier.id).await?;
+        let mut input = OrderInput {
+            key: format!("demo-order-{n:04}"),
+            note: if n % 3 == 0 {
+                "Citofono al secondo piano, grazie.".into()
+            } else {
+                String::new()
+            },
+            ..OrderInput::default()
+        };
+        match service_index {
+            Some(i) => {
+                let l = listing(db, ListingKind::Service, i * 3).await?;
+                let now = clock.now().naive_utc();
+                let opening = service::free_openings(db, l.id, now, 1)
+                    .await?
+                    .into_iter()
+                    .next()
+                    .ok_or_else(|| anyhow::anyhow!("demo listing {} has no opening", l.title))?;
+                input.listing = l.id.to_string();
+                input.slot = format_slot(opening.date, opening.start);
+                input.hours = l.min_hours.map(|h| h.to_string()).unwrap_or_default();
+                if delivery {
+                    input.with_delivery = "on".into();
+                    input.courier = courier.id.to_string();
+                    delivery_fields(&mut input, &pickup, &dropoff, n);
+                }
+            }
+            None => {
+                input.listing = courier.id.to_string();
+                delivery_fields(&mut input, &pickup, &dropoff, n);
+            }
+        }
+        let order = service::place(db, &clock, customer, &input)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo order {n}: {e:?}"))?;
+        tell(db, &clock, order, customer, &board, story).await?;
+        created += 1;
+    }
+    Ok(created)
+}

@@ -1,0 +1,185 @@
+// Orders in a real browser, JavaScript on and off, on a phone-sized screen,
+// in Italian: a customer orders a repair plus a delivery leg (one mistake
+// first), the repairer confirms the cash and accepts, the courier accepts,
+// picks up and delivers, the customer confirms; every page shows the right
+// state and amounts.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { startServer, root, launchBrowser } from './server.mjs';
+
+const shots = join(root, 'target', 'browser-screenshots');
+mkdirSync(shots, { recursive: true });
+const demoPassword = 'mutua-demo-2026';
+const password = 'una bici cargo rossa';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  server.cli(['seed-demo']);
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function open(js) {
+  const context = await browser.newContext({ javaScriptEnabled: js, locale: 'it-IT', viewport: { width: 375, height: 812 } });
+  const page = await context.newPage();
+  const problems = [];
+  // The deliberate mistake answers 422, which Chromium logs as a failed load.
+  const expected = /Failed to load resource: the server responded with a status of 422/;
+  page.on('console', (m) => { if (m.type() === 'error' && !expected.test(m.text())) problems.push(m.text()); });
+  page.on('pageerror', (e) => problems.push(String(e)));
+  return { context, page, problems };
+}
+
+async function hydrated(page, js) {
+  if (js) await page.waitForFunction(() => document.body.dataset.hydrated === 'true', null, { timeout: 20_000 });
+}
+
+async function goto(page, js, url) {
+  await page.goto(url);
+  await hydrated(page, js);
+}
+
+async function login(s, js, email, pw) {
+  await goto(s.page, js, `${server.url}/login`);
+  await s.page.fill('#field-email', email);
+  await s.page.fill('#field-password', pw);
+  await s.page.click('main form button[type=submit]');
+  await s.page.waitForURL('**/account');
+}
+
+/** Clicks an action button (optionally inside a line) and waits for the new state. */
+async function act(s, js, testid, status, scope = '[data-testid=order]') {
+  await s.page.locator(`${scope} [data-testid=act-${testid}]`).first().click();
+  await s.page.waitForSelector(`[data-testid=order][data-status=${status}]`);
+  await hydrated(s.page, js);
+}
+
+/** The next day from Monday to Saturday, as YYYY-MM-DD. */
+function nextWorkingDay() {
+  const d = new Date(Date.now() + 86_400_000);
+  if (d.getUTCDay() === 0) d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString().slice(0, 10);
+}
+
+/** The demo e-mail of a member from their display name. */
+const emailOf = (name) => `${name.toLowerCase().replace(' ', '.')}@mutua.example`;
+
+for (const js of [true, false]) {
+  const mode = js ? 'js' : 'nojs';
+
+  test(`composite order from listing to completion; JavaScript ${js ? 'on' : 'off'}`, async () => {
+    // A repair by Anna Rossi, found through the public API.
+    const api = await (await fetch(`${server.url}/api/v1/listings?kind=service&per_page=100`)).json();
+    const repair = api.items.find((i) => i.provider.name === 'Anna Rossi' && i.category === 'riparazioni')
+      ?? api.items.find((i) => i.provider.name === 'Anna Rossi');
+    assert.ok(repair, 'a demo listing by Anna Rossi');
+
+    // 1. A customer registers and opens the listing's order form.
+    const customer = await open(js);
+    await goto(customer.page, js, `${server.url}/register`);
+    await customer.page.fill('#field-display_name', `Teresa ${mode}`);
+    await customer.page.fill('#field-email', `teresa-${mode}@example.it`);
+    await customer.page.fill('#field-password', password);
+    await customer.page.click('main form button[type=submit]');
+    await customer.page.waitForURL('**/account');
+    await goto(customer.page, js, `${server.url}/listings/${repair.id}`);
+    await customer.page.click('[data-testid=order-link]');
+    await customer.page.waitForURL(`**/listings/${repair.id}/order`);
+    await hydrated(customer.page, js);
+
+    // One mistake: the delivery is asked for but the pickup address is missing.
+    const note = `Freni da registrare (${mode})`;
+    await customer.page.fill('#field-note', note);
+    await customer.page.check('#field-with_delivery');
+    await customer.page.fill('#field-pickup_postcode', '40126');
+    await customer.page.fill('#field-dropoff_address', 'Via di Corticella 30');
+    await customer.page.fill('#field-dropoff_postcode', '40128');
+    await customer.page.selectOption('#field-package_size', 'large');
+    await customer.page.fill('#field-weight_kg', '15');
+    await customer.page.fill('#field-window_date', nextWorkingDay());
+    await customer.page.fill('#field-window_from', '11:00');
+    await customer.page.fill('#field-window_to', '15:00');
+    await customer.page.click('[data-testid=place-order]');
+    await customer.page.waitForSelector('#field-pickup_address-error:has-text("obbligatorio")');
+    await hydrated(customer.page, js);
+    assert.equal(await customer.page.inputValue('#field-note'), note, 'note kept');
+    assert.equal(await customer.page.inputValue('#field-dropoff_address'), 'Via di Corticella 30', 'address kept');
+    assert.ok(await customer.page.isChecked('#field-with_delivery'), 'delivery still ticked');
+    await customer.page.fill('#field-pickup_address', 'Via Zamboni 33');
+    await customer.page.click('[data-testid=place-order]');
+    await customer.page.waitForURL(/\/orders\/[0-9a-f-]+$/);
+    await hydrated(customer.page, js);
+    const orderUrl = customer.page.url();
+    await customer.page.waitForSelector('[data-testid=order][data-status=pending_payment]');
+    assert.match(await customer.page.textContent('[data-testid=order] .order-head'), /In attesa di pagamento/);
+    const breakdown = await customer.page.textContent('[data-testid=breakdown]');
+    assert.match(breakdown, /Totale/);
+    assert.match(breakdown, /di cui alla cooperativa/);
+    assert.match(await customer.page.textContent('[data-testid=total]'), /^\d+,\d\d\s€$/);
+    await customer.page.screenshot({ path: join(shots, `${mode}-order-placed.png`), fullPage: true });
+
+    // 2. Anna confirms the cash and accepts her line; she sees her net.
+    const anna = await open(js);
+    await login(anna, js, 'anna.rossi@mutua.example', demoPassword);
+    await goto(anna.page, js, orderUrl);
+    assert.equal(await anna.page.locator('[data-testid=breakdown]').count(), 0, 'no order total for a provider');
+    assert.match(await anna.page.textContent('[data-testid=line-0] [data-testid=net]'), /A te: \d+,\d\d\s€/);
+    await act(anna, js, 'confirm_payment', 'paid');
+    await act(anna, js, 'accept', 'paid', '[data-testid=line-0]');
+    await anna.page.waitForSelector('[data-testid=line-0][data-status=accepted]');
+
+    // 3. The courier (assigned automatically) accepts, picks up, delivers.
+    const providerName = await anna.page.locator('[data-testid=line-1] .muted').first().textContent();
+    const courierFull = ['Matteo Bruno', 'Lorenzo Gallo'].find((n) => providerName.includes(n));
+    assert.ok(courierFull, `a demo courier, got ${providerName}`);
+    const courier = await open(js);
+    await login(courier, js, emailOf(courierFull), demoPassword);
+    await goto(courier.page, js, orderUrl);
+    await act(courier, js, 'accept', 'accepted', '[data-testid=line-1]');
+    // The courier's day shows the stop, with both addresses.
+    await goto(courier.page, js, `${server.url}/dashboard/deliveries?date=${nextWorkingDay()}`);
+    const stop = courier.page.locator('[data-testid=stops] .stop', { hasText: 'Via Zamboni 33' });
+    assert.equal(await stop.count(), 1);
+    assert.match(await stop.textContent(), /Via di Corticella 30/);
+    await courier.page.screenshot({ path: join(shots, `${mode}-courier-day.png`), fullPage: true });
+    await goto(courier.page, js, orderUrl);
+    await act(courier, js, 'start', 'in_progress', '[data-testid=line-1]');
+    await goto(anna.page, js, orderUrl);
+    await act(anna, js, 'fulfil', 'in_progress', '[data-testid=line-0]');
+    await goto(courier.page, js, orderUrl);
+    assert.match(await courier.page.textContent('[data-testid=line-1] [data-testid=act-fulfil]'), /Consegnato/);
+    await act(courier, js, 'fulfil', 'fulfilled', '[data-testid=line-1]');
+
+    // 4. The customer confirms; the timeline tells the whole story.
+    await goto(customer.page, js, orderUrl);
+    assert.match(await customer.page.textContent('.order-head'), /Eseguito/);
+    await act(customer, js, 'complete', 'completed');
+    assert.match(await customer.page.textContent('.order-head'), /Completato/);
+    const timeline = await customer.page.textContent('[data-testid=timeline]');
+    for (const step of ['Ordine effettuato', 'Conferma pagamento ricevuto', 'Accetta', 'Ritirato', 'Consegnato', 'Confermo: tutto a posto']) {
+      assert.ok(timeline.includes(step), `timeline has ${step}`);
+    }
+    // A message to the members.
+    await customer.page.fill('#field-body', 'Grazie, tutto perfetto!');
+    await customer.page.click('[data-testid=send-message]');
+    await customer.page.waitForSelector('[data-testid=messages] :text("Grazie, tutto perfetto!")');
+    await customer.page.screenshot({ path: join(shots, `${mode}-order-completed.png`), fullPage: true });
+    // The customer's list shows it completed.
+    await goto(customer.page, js, `${server.url}/orders`);
+    assert.match(await customer.page.textContent('[data-testid=order-list]'), /Completato/);
+
+    for (const s of [customer, anna, courier]) {
+      assert.deepEqual(s.problems, [], 'no console errors');
+      await s.context.close();
+    }
+  });
+}

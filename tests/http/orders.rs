@@ -1,0 +1,663 @@
+//! Orders: a composite order's whole life, who may do what, illegal
+//! transitions, the slot race and idempotent submits, timed transitions
+//! with a moved clock, delivery pricing errors, append-only history.
+
+use mutua_tests::coop::{call, customer, field_problems};
+use mutua_tests::market::{
+    act, leg, line_id, market, opening, order_form, place, status, view, Market,
+};
+use mutua_tests::{on_both_databases, Backend, TestDb, TestServer};
+use serde_json::Value;
+use std::time::Duration;
+use uuid::Uuid;
+
+fn minor(v: &Value) -> i64 {
+    v["minor"].as_i64().unwrap_or(i64::MIN)
+}
+
+/// Events of the only order in the database.
+async fn events(db: &TestDb, _order: Uuid) -> i64 {
+    count(db, "order_events").await
+}
+
+async fn count(db: &TestDb, table: &str) -> i64 {
+    db.query_i64(&format!("SELECT COUNT(*) FROM {table}")).await
+}
+
+async fn composite(m: &Market) -> Uuid {
+    let form = order_form(&m.customer, m.service).await;
+    let key = form["key"].as_str().expect("key").to_owned();
+    let mut fields = vec![
+        ("slot", opening(&form, 0)),
+        ("with_delivery", "on".to_owned()),
+        ("courier", "auto".to_owned()),
+        ("note", "La ruota posteriore è storta.".to_owned()),
+    ];
+    fields.extend(leg());
+    place(&m.customer, m.service, &key, &fields)
+        .await
+        .expect("order placed")
+}
+
+on_both_databases!(composite_order_lives_its_whole_life, |backend| async move {
+    let db = TestDb::new(backend).await;
+    let server = TestServer::start(&db);
+    let m = market(&server).await;
+    let order = composite(&m).await;
+
+    // The customer sees the breakdown: 45,00 + (4,00 + 3 km × 1,20).
+    let v = view(&m.customer, order).await.expect("customer sees it");
+    assert_eq!(status(&v), "PendingPayment");
+    assert_eq!(v["lines"].as_array().map(Vec::len), Some(2));
+    assert_eq!(v["lines"][1]["delivery"]["distance_km"], 3);
+    assert_eq!(minor(&v["lines"][0]["price"]), 4500);
+    assert_eq!(minor(&v["lines"][1]["price"]), 760);
+    assert_eq!(minor(&v["total"]), 5260);
+    // 8 % of 45,00 = 3,60; 5 % of 7,60 = 0,38, below the 0,50 minimum.
+    assert_eq!(minor(&v["fee"]), 410);
+    assert_eq!(v["fee_rule_version"], 1);
+    // The courier was assigned automatically: Carlo is the only one.
+    assert_eq!(v["lines"][1]["provider_name"], "carlo");
+    assert_eq!(v["actions"], serde_json::json!(["cancel"]));
+
+    // Anna sees her net, not the courier's money nor the order total.
+    let a = view(&m.anna, order).await.expect("provider sees it");
+    assert_eq!(minor(&a["lines"][0]["net"]), 4140);
+    assert!(a["lines"][1]["price"].is_null());
+    assert!(a["total"].is_null());
+    assert_eq!(a["actions"], serde_json::json!(["confirm_payment"]));
+
+    // Strangers: 404 for reading, acting and messaging, like a missing order.
+    let stranger = customer(&server, "curioso@example.org").await;
+    assert_eq!(view(&stranger, order).await.err().map(|e| e.0), Some(404));
+    assert_eq!(
+        act(&stranger, order, "cancel", None)
+            .await
+            .err()
+            .map(|e| e.0),
+        Some(404)
+    );
+    let msg = call(
+        &stranger,
+        "order-message",
+        &[("id", &order.to_string()), ("body", "ciao")],
+    )
+    .await;
+    assert_eq!(msg.err().map(|e| e.0), Some(404));
+    assert_eq!(
+        stranger.get(&format!("/orders/{order}")).await.status(),
+        404
+    );
+    let missing = Uuid::now_v7();
+    assert_eq!(view(&stranger, missing).await.err().map(|e| e.0), Some(404));
+    // Nobody but the customer cancels; the board only resolves disputes.
+    assert_eq!(
+        act(&m.anna, order, "cancel", None).await.err().map(|e| e.0),
+        Some(403)
+    );
+    assert_eq!(
+        act(&m.board, order, "cancel", None)
+            .await
+            .err()
+            .map(|e| e.0),
+        Some(403)
+    );
+    let before = events(&db, order).await;
+    assert_eq!(before, 1);
+
+    // Illegal in this state: 409, nothing written.
+    let line0 = line_id(&v, 0);
+    let line1 = line_id(&v, 1);
+    assert_eq!(
+        act(&m.anna, order, "accept", Some(&line0))
+            .await
+            .err()
+            .map(|e| e.0),
+        Some(409)
+    );
+    assert_eq!(
+        act(&m.customer, order, "complete", None)
+            .await
+            .err()
+            .map(|e| e.0),
+        Some(409)
+    );
+    // Carlo may not accept Anna's line.
+    act(&m.carlo, order, "confirm_payment", None)
+        .await
+        .expect("courier confirms the cash");
+    assert_eq!(
+        act(&m.carlo, order, "accept", Some(&line0))
+            .await
+            .err()
+            .map(|e| e.0),
+        Some(403)
+    );
+    assert_eq!(events(&db, order).await, before + 3);
+
+    act(&m.anna, order, "accept", Some(&line0))
+        .await
+        .expect("anna accepts");
+    assert_eq!(status(&view(&m.customer, order).await.expect("v")), "Paid");
+    act(&m.carlo, order, "accept", Some(&line1))
+        .await
+        .expect("carlo accepts");
+    assert_eq!(
+        status(&view(&m.customer, order).await.expect("v")),
+        "Accepted"
+    );
+    act(&m.anna, order, "fulfil", Some(&line0))
+        .await
+        .expect("repaired");
+    act(&m.carlo, order, "start", Some(&line1))
+        .await
+        .expect("picked up");
+    assert_eq!(
+        status(&view(&m.customer, order).await.expect("v")),
+        "InProgress"
+    );
+    // Once started, the customer can no longer cancel.
+    assert_eq!(
+        act(&m.customer, order, "cancel", None)
+            .await
+            .err()
+            .map(|e| e.0),
+        Some(409)
+    );
+    act(&m.carlo, order, "fulfil", Some(&line1))
+        .await
+        .expect("delivered");
+    let v = view(&m.customer, order).await.expect("v");
+    assert_eq!(status(&v), "Fulfilled");
+    assert_eq!(v["actions"], serde_json::json!(["complete", "dispute"]));
+    act(&m.customer, order, "complete", None)
+        .await
+        .expect("confirmed");
+    let v = view(&m.customer, order).await.expect("v");
+    assert_eq!(status(&v), "Completed");
+    assert!(v["lines"]
+        .as_array()
+        .is_some_and(|l| l.iter().all(|l| l["status"] == "Completed")));
+    // place 1, payment 1+2, accepts 1 then 1+1, repaired 1+1, picked up 1
+    // (the order was in progress already), delivered 1+1, complete 1+2:
+    // every transition of the order and of each line.
+    assert_eq!(events(&db, order).await, 15);
+    assert_eq!(
+        v["events"].as_array().map(Vec::len),
+        Some(15),
+        "timeline shows every event"
+    );
+    // The price never changed.
+    assert_eq!(minor(&v["total"]), 5260);
+
+    // The thread: customer and providers write; the board reads.
+    call(
+        &m.customer,
+        "order-message",
+        &[("id", &order.to_string()), ("body", "Grazie, perfetto!")],
+    )
+    .await
+    .expect("message");
+    let bad = call(
+        &m.carlo,
+        "order-message",
+        &[("id", &order.to_string()), ("body", "  ")],
+    )
+    .await
+    .expect_err("empty message");
+    assert_eq!(
+        field_problems(&bad.1),
+        vec![("body".to_owned(), "Required".to_owned())]
+    );
+    let b = view(&m.board, order).await.expect("board sees it");
+    assert_eq!(b["messages"][0]["body"], "Grazie, perfetto!");
+    assert_eq!(minor(&b["fee"]), 410);
+
+    // Lists: the customer's own, the provider's work, the board's filter.
+    let mine = call(&m.customer, "my-orders", &[]).await.expect("mine");
+    assert_eq!(mine.as_array().map(Vec::len), Some(1));
+    assert!(call(&stranger, "my-orders", &[])
+        .await
+        .expect("theirs")
+        .as_array()
+        .is_some_and(Vec::is_empty));
+    let done = call(&m.board, "board-orders", &[("status", "completed")])
+        .await
+        .expect("board list");
+    assert_eq!(done.as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        call(&m.anna, "board-orders", &[]).await.err().map(|e| e.0),
+        Some(403)
+    );
+    // Six e-mails queued: two new-order, accepted, delivered, two completed.
+    assert_eq!(count(&db, "email_outbox").await, 6);
+});
+
+on_both_databases!(two_customers_race_for_one_slot, |backend| async move {
+    let db = TestDb::new(backend).await;
+    let server = TestServer::start(&db);
+    let m = market(&server).await;
+    let other = customer(&server, "marco@example.org").await;
+    let form = order_form(&m.customer, m.service).await;
+    let slot = opening(&form, 0);
+    let fields = [("slot", slot.clone())];
+    let (a, b) = tokio::join!(
+        place(&m.customer, m.service, "race-key-aaaa", &fields),
+        place(&other, m.service, "race-key-bbbb", &fields),
+    );
+    let results = [a, b];
+    let won = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(won, 1, "exactly one order: {results:?}");
+    let lost = results
+        .iter()
+        .find_map(|r| r.as_ref().err())
+        .expect("a loser");
+    assert_eq!(lost.0, 422);
+    assert_eq!(
+        field_problems(&lost.1),
+        vec![("slot".to_owned(), "SlotTaken".to_owned())]
+    );
+    assert_eq!(count(&db, "orders").await, 1);
+    assert_eq!(count(&db, "slot_bookings").await, 1);
+    // The taken opening is no longer offered; a cancelled order frees it.
+    let again = order_form(&other, m.service).await;
+    assert_ne!(opening(&again, 0), slot);
+    let winner_client = if results[0].is_ok() {
+        &m.customer
+    } else {
+        &other
+    };
+    let winner = results
+        .iter()
+        .find_map(|r| r.as_ref().ok())
+        .expect("winner");
+    act(winner_client, *winner, "cancel", None)
+        .await
+        .expect("cancelled");
+    assert_eq!(count(&db, "slot_bookings").await, 0);
+    assert_eq!(opening(&order_form(&other, m.service).await, 0), slot);
+});
+
+on_both_databases!(
+    the_same_form_sent_ten_times_makes_one_order,
+    |backend| async move {
+        let db = TestDb::new(backend).await;
+        let server = TestServer::start(&db);
+        let m = market(&server).await;
+        let form = order_form(&m.customer, m.service).await;
+        let key = form["key"].as_str().expect("key").to_owned();
+        let fields = vec![("slot", opening(&form, 1))];
+        let tries = (0..10).map(|_| place(&m.customer, m.service, &key, &fields));
+        let results = futures_util::future::join_all(tries).await;
+        let ids: std::collections::HashSet<Uuid> = results
+            .iter()
+            .map(|r| {
+                *r.as_ref()
+                    .unwrap_or_else(|e| panic!("every submit answers with the order: {e:?}"))
+            })
+            .collect();
+        assert_eq!(ids.len(), 1, "{results:?}");
+        assert_eq!(count(&db, "orders").await, 1);
+        assert_eq!(count(&db, "order_lines").await, 1);
+        assert_eq!(count(&db, "order_events").await, 1);
+        // Sent once more later: still the same order.
+        let again = place(&m.customer, m.service, &key, &fields)
+            .await
+            .expect("again");
+        assert!(ids.contains(&again));
+        // A bad key is refused before anything happens.
+        let bad = place(&m.customer, m.service, "x", &fields)
+            .await
+            .expect_err("bad key");
+        assert_eq!(bad.0, 422);
+    }
+);
+
+on_both_databases!(delivery_errors_are_clear, |backend| async move {
+    let db = TestDb::new(backend).await;
+    let server = TestServer::start(&db);
+    let m = market(&server).await;
+    let key = "delivery-key-1";
+    // A postcode no zone has.
+    let mut fields = leg();
+    fields.retain(|(k, _)| *k != "dropoff_postcode");
+    fields.push(("dropoff_postcode", "20121".into()));
+    let err = place(&m.customer, m.courier, key, &fields)
+        .await
+        .expect_err("unknown");
+    assert_eq!(
+        field_problems(&err.1),
+        vec![("dropoff_postcode".to_owned(), "PostcodeUnknown".to_owned())]
+    );
+    // Exact coordinates 30 km away: beyond the courier's 10 km.
+    let mut far = leg();
+    far.extend([
+        ("dropoff_lat", "44.75".to_owned()),
+        ("dropoff_lon", "11.34".to_owned()),
+    ]);
+    let err = place(&m.customer, m.courier, key, &far)
+        .await
+        .expect_err("too far");
+    assert_eq!(
+        field_problems(&err.1),
+        vec![("dropoff_postcode".to_owned(), "OutOfRange".to_owned())]
+    );
+    // Bad fields are all named at once, and what was typed comes back.
+    let err = place(
+        &m.customer,
+        m.courier,
+        key,
+        &[
+            ("pickup_address", "<script>x</script>".into()),
+            ("weight_kg", "900".into()),
+        ],
+    )
+    .await
+    .expect_err("bad fields");
+    let problems = field_problems(&err.1);
+    assert!(problems.contains(&("pickup_address".into(), "HtmlNotAllowed".into())));
+    assert!(problems.contains(&("weight_kg".into(), "NumberOutOfRange".into())));
+    assert!(problems.contains(&("window_date".into(), "Required".into())));
+    assert!(err.1["Invalid"]["echo"]
+        .as_array()
+        .is_some_and(|e| e.iter().any(|p| p[0] == "weight_kg" && p[1] == "900")));
+    // Members do not order their own listings.
+    let own = place(&m.carlo, m.courier, key, &leg())
+        .await
+        .expect_err("own");
+    assert_eq!(
+        field_problems(&own.1),
+        vec![("listing".to_owned(), "OwnListing".to_owned())]
+    );
+    assert_eq!(count(&db, "orders").await, 0);
+    // A delivery alone, priced by distance: 4,00 + 3 × 1,20.
+    let id = place(&m.customer, m.courier, key, &leg())
+        .await
+        .expect("delivery");
+    let v = view(&m.customer, id).await.expect("view");
+    assert_eq!(minor(&v["total"]), 760);
+    assert_eq!(minor(&v["fee"]), 50);
+});
+
+on_both_databases!(history_is_append_only, |backend| async move {
+    let db = TestDb::new(backend).await;
+    let server = TestServer::start(&db);
+    let m = market(&server).await;
+    let order = composite(&m).await;
+    call(
+        &m.customer,
+        "order-message",
+        &[("id", &order.to_string()), ("body", "Suono al citofono?")],
+    )
+    .await
+    .expect("message");
+    for sql in [
+        "UPDATE order_events SET to_status = 'completed'",
+        "DELETE FROM order_events",
+        "UPDATE order_messages SET body = 'changed'",
+        "DELETE FROM order_messages",
+    ] {
+        let refused = db.try_execute(sql).await;
+        assert!(
+            refused.as_ref().is_err_and(|e| e.contains("append-only")),
+            "{sql}: {refused:?}"
+        );
+    }
+    assert_eq!(count(&db, "order_events").await, 1);
+    assert_eq!(count(&db, "order_messages").await, 1);
+});
+
+/// Waits until the order reaches `expected` (the job runner runs every second).
+async fn wait_for(c: &mutua_tests::Client, order: Uuid, expected: &str) -> Value {
+    for _ in 0..100 {
+        let v = view(c, order).await.expect("view");
+        if status(&v) == expected {
+            return v;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("order {order} never became {expected}");
+}
+
+on_both_databases!(timed_transitions_follow_the_clock, |backend| async move {
+    let db = TestDb::new(backend).await;
+    std::fs::create_dir_all(db.data_dir()).expect("data dir");
+    let clock = db.data_dir().join("clock-offset");
+    std::fs::write(&clock, "0").expect("clock");
+    let clock_path = clock.display().to_string();
+    let server = TestServer::start_with(
+        &db,
+        &[
+            ("MUTUA_CLOCK_OFFSET_FILE", clock_path.as_str()),
+            ("MUTUA_JOB_INTERVAL_SECS", "1"),
+        ],
+    );
+    let m = market(&server).await;
+    let form = order_form(&m.customer, m.service).await;
+    let unpaid = place(
+        &m.customer,
+        m.service,
+        "timed-unpaid",
+        &[("slot", opening(&form, 0))],
+    )
+    .await
+    .expect("unpaid");
+    let unanswered = place(
+        &m.customer,
+        m.service,
+        "timed-unanswered",
+        &[("slot", opening(&form, 1))],
+    )
+    .await
+    .expect("unanswered");
+    act(&m.anna, unanswered, "confirm_payment", None)
+        .await
+        .expect("paid");
+    let done = place(&m.customer, m.courier, "timed-delivered", &leg())
+        .await
+        .expect("delivery");
+    let line = line_id(&view(&m.customer, done).await.expect("v"), 0);
+    act(&m.board, done, "confirm_payment", None)
+        .await
+        .expect("board confirms");
+    act(&m.carlo, done, "accept", Some(&line))
+        .await
+        .expect("accepted");
+    act(&m.carlo, done, "start", Some(&line))
+        .await
+        .expect("picked up");
+    act(&m.carlo, done, "fulfil", Some(&line))
+        .await
+        .expect("delivered");
+
+    // Nothing is due yet.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(
+        status(&view(&m.customer, unpaid).await.expect("v")),
+        "PendingPayment"
+    );
+
+    // 31 minutes later: the unpaid order expired and its opening is free.
+    std::fs::write(&clock, (31 * 60).to_string()).expect("clock");
+    let v = wait_for(&m.customer, unpaid, "Cancelled").await;
+    assert_eq!(
+        v["events"]
+            .as_array()
+            .and_then(|e| e.last())
+            .map(|e| e["action"].clone()),
+        Some("expire".into())
+    );
+    assert!(v["events"]
+        .as_array()
+        .and_then(|e| e.last())
+        .is_some_and(|e| e["actor_name"].is_null()));
+    // Paying for it now is too late.
+    assert_eq!(
+        act(&m.anna, unpaid, "confirm_payment", None)
+            .await
+            .err()
+            .map(|e| e.0),
+        Some(409)
+    );
+    assert_eq!(
+        status(&view(&m.customer, unanswered).await.expect("v")),
+        "Paid"
+    );
+
+    // 25 hours: the paid order nobody accepted is declined and refunded.
+    std::fs::write(&clock, (25 * 3600).to_string()).expect("clock");
+    let v = wait_for(&m.customer, unanswered, "Refunded").await;
+    assert_eq!(v["lines"][0]["status"], "Declined");
+    assert_eq!(
+        status(&view(&m.customer, done).await.expect("v")),
+        "Fulfilled"
+    );
+
+    // 49 hours after delivery: completed by itself.
+    std::fs::write(&clock, (50 * 3600).to_string()).expect("clock");
+    wait_for(&m.customer, done, "Completed").await;
+    // Each timed transition happened once, even with the runner ticking.
+    let expired = db
+        .query_i64("SELECT COUNT(*) FROM order_events WHERE action = 'expire' AND line_id IS NULL")
+        .await;
+    assert_eq!(expired, 1);
+    let completed = db
+        .query_i64(
+            "SELECT COUNT(*) FROM order_events WHERE action = 'auto_complete' AND line_id IS NULL",
+        )
+        .await;
+    assert_eq!(completed, 1);
+});
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_share_the_job_runner_on_postgres() {
+    let db = TestDb::new(Backend::Postgres).await;
+    std::fs::create_dir_all(db.data_dir()).expect("data dir");
+    let clock = db.data_dir().join("clock-offset");
+    std::fs::write(&clock, "0").expect("clock");
+    let clock_path = clock.display().to_string();
+    let env = [
+        ("MUTUA_CLOCK_OFFSET_FILE", clock_path.as_str()),
+        ("MUTUA_JOB_INTERVAL_SECS", "1"),
+    ];
+    let first = TestServer::start_with(&db, &env);
+    let _second = TestServer::start_with(&db, &env);
+    let m = market(&first).await;
+    let form = order_form(&m.customer, m.service).await;
+    let mut orders = Vec::new();
+    for n in 0..6 {
+        let key = format!("two-servers-{n}");
+        orders.push(
+            place(&m.customer, m.service, &key, &[("slot", opening(&form, n))])
+                .await
+                .expect("placed"),
+        );
+    }
+    std::fs::write(&clock, (31 * 60).to_string()).expect("clock");
+    for o in &orders {
+        wait_for(&m.customer, *o, "Cancelled").await;
+    }
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let expired = db
+        .query_i64("SELECT COUNT(*) FROM order_events WHERE action = 'expire' AND line_id IS NULL")
+        .await;
+    assert_eq!(expired, 6, "each order expired exactly once");
+}
+
+on_both_databases!(
+    emails_reach_a_real_smtp_server_in_each_language,
+    |backend| async move {
+        let db = TestDb::new(backend).await;
+        let sink = mutua_tests::market::SmtpSink::start(&db.data_dir().join("smtp"));
+        let smtp = sink.url();
+        let server = TestServer::start_with(
+            &db,
+            &[
+                ("MUTUA_SMTP_URL", smtp.as_str()),
+                ("MUTUA_JOB_INTERVAL_SECS", "1"),
+            ],
+        );
+        let m = market(&server).await;
+        // An English-speaking customer.
+        let english = server.client();
+        let res = english
+            .post_form_with(
+                "/fn/register",
+                &[
+                    ("email", "emma@example.org"),
+                    ("display_name", "Emma"),
+                    ("password", mutua_tests::coop::PASSWORD),
+                ],
+                &[
+                    ("accept", "application/json"),
+                    ("accept-language", "en-GB,en;q=0.8"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+        let order = place(&english, m.courier, "mail-order-1", &leg())
+            .await
+            .expect("placed");
+        // The courier is Italian: the new order reaches him in Italian.
+        let new = sink
+            .wait_for("carlo@coop.example", "Nuovo ordine su Mutua")
+            .await;
+        let link = format!("{}/orders/{order}", server.url);
+        assert!(
+            new["body"].as_str().is_some_and(|b| b.contains(&link)),
+            "{new}"
+        );
+        let line = line_id(&view(&english, order).await.expect("v"), 0);
+        act(&m.carlo, order, "confirm_payment", None)
+            .await
+            .expect("paid");
+        act(&m.carlo, order, "accept", Some(&line))
+            .await
+            .expect("accepted");
+        sink.wait_for("emma@example.org", "Your order was accepted")
+            .await;
+        act(&m.carlo, order, "start", Some(&line))
+            .await
+            .expect("picked up");
+        act(&m.carlo, order, "fulfil", Some(&line))
+            .await
+            .expect("delivered");
+        sink.wait_for("emma@example.org", "Delivered").await;
+        act(&english, order, "complete", None)
+            .await
+            .expect("completed");
+        sink.wait_for("carlo@coop.example", "Ordine completato")
+            .await;
+        // Each queued mail was sent exactly once and marked so.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert_eq!(sink.messages().len(), 4);
+        assert_eq!(
+            db.query_i64("SELECT COUNT(*) FROM email_outbox WHERE sent_at IS NULL")
+                .await,
+            0
+        );
+    }
+);
+
+on_both_databases!(
+    without_smtp_mail_goes_to_the_outbox_directory,
+    |backend| async move {
+        let db = TestDb::new(backend).await;
+        let server = TestServer::start_with(&db, &[("MUTUA_JOB_INTERVAL_SECS", "1")]);
+        let m = market(&server).await;
+        place(&m.customer, m.courier, "outbox-order", &leg())
+            .await
+            .expect("placed");
+        let dir = db.data_dir().join("outbox");
+        for _ in 0..50 {
+            if std::fs::read_dir(&dir).map(|d| d.count()).unwrap_or(0) == 1 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        let files: Vec<_> = std::fs::read_dir(&dir).expect("outbox").flatten().collect();
+        assert_eq!(files.len(), 1);
+        let mail = std::fs::read_to_string(files[0].path()).expect("mail");
+        assert!(mail.contains("To: carlo@coop.example"), "{mail}");
+    }
+);

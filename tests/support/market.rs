@@ -1,0 +1,275 @@
+//! A small working cooperative for order tests: two zones, a repairer with
+//! a service open every day, a courier serving both zones, a customer.
+
+use super::coop::{board, call, customer, member, published};
+use super::{Client, TestServer};
+use serde_json::Value;
+use uuid::Uuid;
+
+pub struct Market {
+    pub board: Client,
+    /// Worker offering the service.
+    pub anna: Client,
+    /// Courier.
+    pub carlo: Client,
+    pub customer: Client,
+    pub service: Uuid,
+    pub courier: Uuid,
+}
+
+/// Centro and Navile, about 2.5 km apart (3 billable km).
+pub const CENTRO: (&str, &str, &str, &str) = (
+    "Centro",
+    "40121,40122,40123,40124,40125,40126",
+    "44.4938",
+    "11.3430",
+);
+pub const NAVILE: (&str, &str, &str, &str) = ("Navile", "40128,40129", "44.5160", "11.3440");
+
+pub async fn zone_ids(c: &Client) -> Vec<(String, String)> {
+    let zones = call(c, "zones", &[]).await.expect("zones");
+    zones
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|z| {
+                    (
+                        z["name"].as_str().unwrap_or_default().to_owned(),
+                        z["id"].as_str().unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Every day 08:00–12:00 and 14:00–18:00.
+pub async fn open_every_day(c: &Client, listing: Uuid) {
+    let id = listing.to_string();
+    for day in 0..7 {
+        let d = day.to_string();
+        for (start, end) in [("08:00", "12:00"), ("14:00", "18:00")] {
+            call(
+                c,
+                "listing-slot-add",
+                &[("id", &id), ("weekday", &d), ("start", start), ("end", end)],
+            )
+            .await
+            .expect("slot");
+        }
+    }
+}
+
+pub async fn serve_zones(c: &Client, listing: Uuid, zones: &[(String, String)]) {
+    let id = listing.to_string();
+    for (_, zone) in zones {
+        call(c, "listing-zone-add", &[("id", &id), ("zone", zone)])
+            .await
+            .expect("zone served");
+    }
+}
+
+pub async fn market(server: &TestServer) -> Market {
+    let board = board(server).await;
+    for (name, postcodes, lat, lon) in [CENTRO, NAVILE] {
+        call(
+            &board,
+            "zone-add",
+            &[
+                ("name", name),
+                ("postcodes", postcodes),
+                ("latitude", lat),
+                ("longitude", lon),
+            ],
+        )
+        .await
+        .expect("zone");
+    }
+    let zones = zone_ids(&board).await;
+    let anna = member(server, &board, "anna@coop.example", "worker").await;
+    let service = published(
+        &anna,
+        &[
+            ("category", "riparazioni"),
+            ("title", "Riparazione bicicletta"),
+            ("price", "45,00"),
+        ],
+    )
+    .await;
+    open_every_day(&anna, service).await;
+    let carlo = member(server, &board, "carlo@coop.example", "worker").await;
+    let courier = published(
+        &carlo,
+        &[
+            ("kind", "delivery"),
+            ("category", "consegne"),
+            ("title", "Consegne in cargo bike"),
+            ("price_model", "distance"),
+            ("price", "4,00"),
+            ("per_km", "1,20"),
+            ("max_km", "10"),
+            ("duration_minutes", ""),
+        ],
+    )
+    .await;
+    serve_zones(&carlo, courier, &zones).await;
+    let customer = customer(server, "giulia@example.org").await;
+    Market {
+        board,
+        anna,
+        carlo,
+        customer,
+        service,
+        courier,
+    }
+}
+
+/// The order form of `listing` as `c` gets it (key, openings).
+pub async fn order_form(c: &Client, listing: Uuid) -> Value {
+    call(c, "order-form", &[("listing", &listing.to_string())])
+        .await
+        .expect("order form")
+}
+
+/// The value of the `n`-th free opening on the form.
+pub fn opening(form: &Value, n: usize) -> String {
+    form["openings"][n][0]
+        .as_str()
+        .unwrap_or_else(|| panic!("no opening {n} in {form}"))
+        .to_owned()
+}
+
+/// A delivery leg from Centro to Navile, tomorrow afternoon.
+pub fn leg() -> Vec<(&'static str, String)> {
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1))
+        .date_naive()
+        .to_string();
+    vec![
+        ("pickup_address", "Via Zamboni 1".into()),
+        ("pickup_postcode", "40126".into()),
+        ("dropoff_address", "Via di Corticella 30".into()),
+        ("dropoff_postcode", "40128".into()),
+        ("package_size", "large".into()),
+        ("weight_kg", "14".into()),
+        ("window_date", tomorrow),
+        ("window_from", "15:00".into()),
+        ("window_to", "17:00".into()),
+    ]
+}
+
+/// Places an order; `Ok(id)` or the refusal (status, body).
+pub async fn place(
+    c: &Client,
+    listing: Uuid,
+    key: &str,
+    fields: &[(&str, String)],
+) -> Result<Uuid, (u16, Value)> {
+    let listing = listing.to_string();
+    let mut form: Vec<(&str, &str)> = vec![("listing", &listing), ("key", key)];
+    form.extend(fields.iter().map(|(k, v)| (*k, v.as_str())));
+    call(c, "order-place", &form)
+        .await
+        .map(|v| Uuid::parse_str(v.as_str().unwrap_or_default()).expect("order id"))
+}
+
+pub async fn view(c: &Client, order: Uuid) -> Result<Value, (u16, Value)> {
+    call(c, "order", &[("id", &order.to_string())]).await
+}
+
+/// Takes an action on an order (on `line`, for line actions).
+pub async fn act(
+    c: &Client,
+    order: Uuid,
+    action: &str,
+    line: Option<&str>,
+) -> Result<Value, (u16, Value)> {
+    let id = order.to_string();
+    let mut form = vec![("id", id.as_str()), ("action", action)];
+    if let Some(l) = line {
+        form.push(("line", l));
+    }
+    call(c, "order-act", &form).await
+}
+
+/// The id of line `n` of an order view.
+pub fn line_id(view: &Value, n: usize) -> String {
+    view["lines"][n]["id"].as_str().expect("line id").to_owned()
+}
+
+pub fn status(view: &Value) -> String {
+    view["status"].as_str().unwrap_or_default().to_owned()
+}
+
+/// A real SMTP server (aiosmtpd) on loopback, writing what it receives
+/// to a file; stopped when dropped.
+pub struct SmtpSink {
+    child: std::process::Child,
+    pub port: u16,
+    file: std::path::PathBuf,
+}
+
+impl SmtpSink {
+    pub fn start(dir: &std::path::Path) -> SmtpSink {
+        use std::io::BufRead;
+        let python = super::workspace_root().join("tests/.venv/bin/python");
+        assert!(
+            python.exists(),
+            "the test SMTP server is not installed: run `bash .ci/setup --test`"
+        );
+        std::fs::create_dir_all(dir).expect("sink dir");
+        let file = dir.join("mail.jsonl");
+        let mut child = std::process::Command::new(python)
+            .arg(super::workspace_root().join("tests/support/smtp_sink.py"))
+            .arg(&file)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("start the SMTP sink");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("sink port");
+        let port = line
+            .trim()
+            .rsplit(' ')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("unexpected sink output {line:?}"));
+        SmtpSink { child, port, file }
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// Every message received so far.
+    pub fn messages(&self) -> Vec<Value> {
+        std::fs::read_to_string(&self.file)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
+    }
+
+    /// Waits until a message to `to` with `subject` arrives.
+    pub async fn wait_for(&self, to: &str, subject: &str) -> Value {
+        for _ in 0..150 {
+            if let Some(m) = self
+                .messages()
+                .into_iter()
+                .find(|m| m["to"][0] == to && m["subject"] == subject)
+            {
+                return m;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        panic!("no mail {subject:?} to {to}; got {:?}", self.messages());
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
