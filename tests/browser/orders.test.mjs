@@ -1,6 +1,6 @@
 // Orders in a real browser, JavaScript on and off, on a phone-sized screen,
 // in Italian: a customer orders a repair plus a delivery leg (one mistake
-// first), the repairer confirms the cash and accepts, the courier accepts,
+// first), the provider confirms the cash and accepts, the courier accepts,
 // picks up and delivers, the customer confirms; every page shows the right
 // state and amounts.
 import { test, before, after } from 'node:test';
@@ -77,11 +77,11 @@ for (const js of [true, false]) {
   const mode = js ? 'js' : 'nojs';
 
   test(`composite order from listing to completion; JavaScript ${js ? 'on' : 'off'}`, async () => {
-    // A repair by Anna Rossi, found through the public API.
+    // A service by Elena Greco (a member without a board seat), found
+    // through the public API.
     const api = await (await fetch(`${server.url}/api/v1/listings?kind=service&per_page=100`)).json();
-    const repair = api.items.find((i) => i.provider.name === 'Anna Rossi' && i.category === 'riparazioni')
-      ?? api.items.find((i) => i.provider.name === 'Anna Rossi');
-    assert.ok(repair, 'a demo listing by Anna Rossi');
+    const repair = api.items.find((i) => i.provider.name === 'Elena Greco');
+    assert.ok(repair, 'a demo listing by Elena Greco');
 
     // 1. A customer registers and opens the listing's order form.
     const customer = await open(js);
@@ -98,6 +98,7 @@ for (const js of [true, false]) {
 
     // One mistake: the delivery is asked for but the pickup address is missing.
     const note = `Freni da registrare (${mode})`;
+    const pickup = `Via Irnerio ${js ? 41 : 42}`;
     await customer.page.fill('#field-note', note);
     await customer.page.check('#field-with_delivery');
     await customer.page.fill('#field-pickup_postcode', '40126');
@@ -114,7 +115,7 @@ for (const js of [true, false]) {
     assert.equal(await customer.page.inputValue('#field-note'), note, 'note kept');
     assert.equal(await customer.page.inputValue('#field-dropoff_address'), 'Via di Corticella 30', 'address kept');
     assert.ok(await customer.page.isChecked('#field-with_delivery'), 'delivery still ticked');
-    await customer.page.fill('#field-pickup_address', 'Via Zamboni 33');
+    await customer.page.fill('#field-pickup_address', pickup);
     await customer.page.click('[data-testid=place-order]');
     await customer.page.waitForURL(/\/orders\/[0-9a-f-]+$/);
     await hydrated(customer.page, js);
@@ -127,18 +128,18 @@ for (const js of [true, false]) {
     assert.match(await customer.page.textContent('[data-testid=total]'), /^\d+,\d\d\s€$/);
     await customer.page.screenshot({ path: join(shots, `${mode}-order-placed.png`), fullPage: true });
 
-    // 2. Anna confirms the cash and accepts her line; she sees her net.
-    const anna = await open(js);
-    await login(anna, js, 'anna.rossi@mutua.example', demoPassword);
-    await goto(anna.page, js, orderUrl);
-    assert.equal(await anna.page.locator('[data-testid=breakdown]').count(), 0, 'no order total for a provider');
-    assert.match(await anna.page.textContent('[data-testid=line-0] [data-testid=net]'), /A te: \d+,\d\d\s€/);
-    await act(anna, js, 'confirm_payment', 'paid');
-    await act(anna, js, 'accept', 'paid', '[data-testid=line-0]');
-    await anna.page.waitForSelector('[data-testid=line-0][data-status=accepted]');
+    // 2. Elena confirms the cash and accepts her line; she sees her net.
+    const provider = await open(js);
+    await login(provider, js, 'elena.greco@mutua.example', demoPassword);
+    await goto(provider.page, js, orderUrl);
+    assert.equal(await provider.page.locator('[data-testid=breakdown]').count(), 0, 'no order total for a provider');
+    assert.match(await provider.page.textContent('[data-testid=line-0] [data-testid=net]'), /A te: \d+,\d\d\s€/);
+    await act(provider, js, 'confirm_payment', 'paid');
+    await act(provider, js, 'accept', 'paid', '[data-testid=line-0]');
+    await provider.page.waitForSelector('[data-testid=line-0][data-status=accepted]');
 
     // 3. The courier (assigned automatically) accepts, picks up, delivers.
-    const providerName = await anna.page.locator('[data-testid=line-1] .muted').first().textContent();
+    const providerName = await provider.page.locator('[data-testid=line-1] .muted').first().textContent();
     const courierFull = ['Matteo Bruno', 'Lorenzo Gallo'].find((n) => providerName.includes(n));
     assert.ok(courierFull, `a demo courier, got ${providerName}`);
     const courier = await open(js);
@@ -147,14 +148,14 @@ for (const js of [true, false]) {
     await act(courier, js, 'accept', 'accepted', '[data-testid=line-1]');
     // The courier's day shows the stop, with both addresses.
     await goto(courier.page, js, `${server.url}/dashboard/deliveries?date=${nextWorkingDay()}`);
-    const stop = courier.page.locator('[data-testid=stops] .stop', { hasText: 'Via Zamboni 33' });
+    const stop = courier.page.locator('[data-testid=stops] .stop', { hasText: pickup });
     assert.equal(await stop.count(), 1);
     assert.match(await stop.textContent(), /Via di Corticella 30/);
     await courier.page.screenshot({ path: join(shots, `${mode}-courier-day.png`), fullPage: true });
     await goto(courier.page, js, orderUrl);
     await act(courier, js, 'start', 'in_progress', '[data-testid=line-1]');
-    await goto(anna.page, js, orderUrl);
-    await act(anna, js, 'fulfil', 'in_progress', '[data-testid=line-0]');
+    await goto(provider.page, js, orderUrl);
+    await act(provider, js, 'fulfil', 'in_progress', '[data-testid=line-0]');
     await goto(courier.page, js, orderUrl);
     assert.match(await courier.page.textContent('[data-testid=line-1] [data-testid=act-fulfil]'), /Consegnato/);
     await act(courier, js, 'fulfil', 'fulfilled', '[data-testid=line-1]');
@@ -177,7 +178,7 @@ for (const js of [true, false]) {
     await goto(customer.page, js, `${server.url}/orders`);
     assert.match(await customer.page.textContent('[data-testid=order-list]'), /Completato/);
 
-    for (const s of [customer, anna, courier]) {
+    for (const s of [customer, provider, courier]) {
       assert.deepEqual(s.problems, [], 'no console errors');
       await s.context.close();
     }
