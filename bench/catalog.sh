@@ -3,12 +3,12 @@
 # fresh SQLite file (or DATABASE_URL), starts the release server and
 # measures /healthz, the search page and a listing page with 16 connections.
 #   bash bench/catalog.sh            # after `cargo leptos build --release`
-# Tunables: LISTINGS (10000), CONNECTIONS (16), SECONDS (10).
+# Tunables: LISTINGS (10000), CONNECTIONS (16), DURATION (seconds, 10).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LISTINGS=${LISTINGS:-10000}
 CONNECTIONS=${CONNECTIONS:-16}
-SECONDS_PER_RUN=${SECONDS:-10}
+SECONDS_PER_RUN=${DURATION:-10}
 BIN=target/release/mutua
 [ -x "$BIN" ] || { echo "build first: cargo leptos build --release" >&2; exit 1; }
 [ -d bench/node_modules/autocannon ] || (cd bench && npm ci --no-audit --no-fund >/dev/null)

@@ -92,3 +92,38 @@ test('catalog pages of the demo cooperative are valid HTML', async () => {
   const paolo = await login('paolo.conti@mutua.example');
   await assertValidPage('/join', { cookie: paolo });
 });
+
+test('order pages of the demo cooperative are valid HTML', async () => {
+  const post = (path, cookie, body = '') => fetch(`${server.url}${path}`, {
+    method: 'POST', body, headers: { accept: 'application/json', origin: server.url, cookie, 'content-type': 'application/x-www-form-urlencoded' },
+  });
+  // Paolo is a customer of the demo: his orders, each order page, a new order form.
+  const paolo = await login('paolo.conti@mutua.example');
+  const orders = await (await post('/fn/my-orders', paolo)).json();
+  assert.ok(orders.length >= 2, 'the demo gives Paolo orders');
+  await assertValidPage('/orders', { cookie: paolo });
+  for (const o of orders) await assertValidPage(`/orders/${o.id}`, { cookie: paolo });
+  const service = (await (await fetch(`${server.url}/api/v1/listings?kind=service`)).json()).items[0];
+  await assertValidPage(`/listings/${service.id}/order`, { cookie: paolo });
+  const courier = (await (await fetch(`${server.url}/api/v1/listings?kind=delivery`)).json()).items[0];
+  await assertValidPage(`/listings/${courier.id}/order`, { cookie: paolo });
+  // The order form after a refused submit, without JavaScript.
+  const refused = await fetch(`${server.url}/fn/order-place`, {
+    method: 'POST', redirect: 'manual',
+    body: new URLSearchParams({ listing: courier.id, key: 'html-check-0001', weight_kg: '900' }),
+    headers: { accept: 'text/html', origin: server.url, cookie: paolo, referer: `${server.url}/listings/${courier.id}/order` },
+  });
+  assert.equal(refused.status, 302);
+  const back = new URL(refused.headers.get('location'));
+  await assertValidPage(back.pathname + back.search, { cookie: paolo });
+  // A member's work, a courier's day, the board's list.
+  const matteo = await login('matteo.bruno@mutua.example');
+  await assertValidPage('/dashboard', { cookie: matteo });
+  await assertValidPage('/dashboard/deliveries', { cookie: matteo });
+  const luca = await login('luca.ferrari@mutua.example');
+  await assertValidPage('/board/orders', { cookie: luca });
+  await assertValidPage('/board/orders?status=disputed', { cookie: luca });
+  // Someone else's order is a 404 page.
+  const chiara = await login('chiara.colombo@mutua.example');
+  await assertValidPage(`/orders/${orders[0].id}`, { cookie: chiara, status: 404 });
+});

@@ -174,7 +174,7 @@ fn OrderFormView(form: OrderForm) -> impl IntoView {
                     {is_service.then(|| view! {
                         <Select error name="courier" label=t.order_courier options=couriers.clone() value="auto"/>
                     })}
-                    <Field error name="pickup_address" label=t.order_pickup_address required=!is_service autocomplete="street-address"/>
+                    <Field error name="pickup_address" label=t.order_pickup_address required=!is_service autocomplete="address-line1"/>
                     <Field error name="pickup_postcode" label=t.order_pickup_postcode required=!is_service autocomplete="postal-code"/>
                     <Field error name="dropoff_address" label=t.order_dropoff_address required=!is_service/>
                     <Field error name="dropoff_postcode" label=t.order_dropoff_postcode required=!is_service/>
@@ -555,10 +555,11 @@ pub fn WorkRow(item: WorkItem) -> impl IntoView {
 }
 
 /// The member's work on the dashboard: to act on, today, upcoming.
+/// `work` is created by the page itself (resources made inside a reactive
+/// branch lose the request's context during server rendering).
 #[component]
-pub fn WorkSection() -> impl IntoView {
+pub fn WorkSection(work: Resource<Result<crate::api::orders::MyWork, AppError>>) -> impl IntoView {
     let t = use_i18n();
-    let work = Resource::new(|| (), |_| crate::api::orders::load_my_work());
     let group = move |title: &'static str, testid: &'static str, items: Vec<WorkItem>| {
         view! {
             <h3>{title}</h3>

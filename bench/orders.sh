@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Order placement on PostgreSQL next to the database's own limit, in one run:
+#   1. Mutua seeded with the demo cooperative; CONNECTIONS clients place
+#      orders through the real server function (each a full transaction:
+#      order, line, event, e-mail, idempotency key);
+#   2. pgbench -b tpcb-like with as many clients on the same server.
+# Prints a markdown table and the ratio.
+#   bash bench/orders.sh        # after `cargo leptos build --release`
+# Tunables: POSTGRES (admin URL), CONNECTIONS (16), DURATION (seconds, 15).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+POSTGRES=${POSTGRES:-postgres://postgres@127.0.0.1:5432/postgres}
+CONNECTIONS=${CONNECTIONS:-16}
+SECONDS_PER_RUN=${DURATION:-15}
+BIN=target/release/mutua
+[ -x "$BIN" ] || { echo "build first: cargo leptos build --release" >&2; exit 1; }
+[ -d bench/node_modules/autocannon ] || (cd bench && npm ci --no-audit --no-fund >/dev/null)
+
+server_url=${POSTGRES%/*}
+app_db=mutua_bench_orders_$$
+pg_db=mutua_bench_pgbench_$$
+work=$(mktemp -d)
+cleanup() {
+  kill "${server:-}" 2>/dev/null || true
+  wait "${server:-}" 2>/dev/null || true
+  psql -q "$POSTGRES" -c "DROP DATABASE IF EXISTS $app_db WITH (FORCE)" -c "DROP DATABASE IF EXISTS $pg_db WITH (FORCE)" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+psql -q "$POSTGRES" -c "CREATE DATABASE $app_db" -c "CREATE DATABASE $pg_db" >/dev/null
+
+export MUTUA_DATA_DIR="$work" RUST_LOG=error DATABASE_URL="$server_url/$app_db"
+# Timed transitions and mail stay out of the measurement.
+export MUTUA_JOB_INTERVAL_SECS=3600
+"$BIN" seed-demo >/dev/null
+MUTUA_LISTEN=127.0.0.1:0 "$BIN" serve >"$work/out" 2>&1 &
+server=$!
+for _ in $(seq 1 100); do
+  url=$(grep -o 'http://[0-9.:]*' "$work/out" | head -1 || true)
+  [ -n "$url" ] && break
+  sleep 0.2
+done
+[ -n "$url" ] || { cat "$work/out"; exit 1; }
+
+mutua=$(node bench/orders.mjs "$url" "$CONNECTIONS" "$SECONDS_PER_RUN")
+kill "$server"; wait "$server" 2>/dev/null || true
+orders=$(psql -tA "$DATABASE_URL" -c "SELECT COUNT(*) FROM orders")
+
+pgbench -q -i -s 10 "$server_url/$pg_db" >/dev/null 2>&1
+tps=$(pgbench -b tpcb-like -c "$CONNECTIONS" -j 2 -T "$SECONDS_PER_RUN" "$server_url/$pg_db" 2>/dev/null \
+  | awk '/^tps = / { print int($3) }')
+
+node -e '
+const m = JSON.parse(process.argv[1]); const tps = Number(process.argv[2]); const rows = Number(process.argv[3]);
+console.log("| measurement | per second | p50 ms | p99 ms |");
+console.log("|---|---:|---:|---:|");
+console.log(`| Mutua order placement (${process.argv[4]} clients) | ${m.orders_per_s} | ${m.p50} | ${m.p99} |`);
+console.log(`| pgbench tpcb-like (${process.argv[4]} clients) | ${tps} | | |`);
+console.log(`\nratio: ${(100 * m.orders_per_s / tps).toFixed(1)} % of pgbench; ${m.ok} orders answered, ${m.failed} failed, ${rows} rows in orders`);
+' "$mutua" "$tps" "$orders" "$CONNECTIONS"
