@@ -367,7 +367,7 @@ impl OrderState {
                         done(Refunded, lines)
                     }
                     (Action::AutoComplete, Fulfilled) => {
-                        if !self.fulfilled_at.is_some_and(|f| now >= f + CONFIRM_WINDOW) {
+                        if self.fulfilled_at.is_none_or(|f| now < f + CONFIRM_WINDOW) {
                             return Err(TransitionError::NotDue);
                         }
                         done(Completed, self.all_open_lines(Completed))
