@@ -346,7 +346,14 @@ on_both_databases!(cli_creates_users_and_seeds_the_demo, |backend| async move {
         "seeding twice adds nothing"
     );
     assert!(String::from_utf8_lossy(&second.stdout).contains("0 accounts created"));
-    assert!(String::from_utf8_lossy(&second.stdout).contains("0 listings created"));
+    assert!(String::from_utf8_lossy(&second.stdout).contains("0 listings and 0 orders created"));
+    // Ten demo orders, one in each state.
+    assert_eq!(db.query_i64("SELECT COUNT(*) FROM orders").await, 10);
+    assert_eq!(
+        db.query_i64("SELECT COUNT(DISTINCT status) FROM orders")
+            .await,
+        10
+    );
     assert_eq!(db.query_i64("SELECT COUNT(*) FROM board_seats").await, 4);
     assert_eq!(
         db.query_i64("SELECT COUNT(*) FROM memberships WHERE status = 'active'")

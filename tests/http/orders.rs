@@ -661,3 +661,114 @@ on_both_databases!(
         assert!(mail.contains("To: carlo@coop.example"), "{mail}");
     }
 );
+
+on_both_databases!(
+    disputes_and_declines_end_in_the_right_state,
+    |backend| async move {
+        let db = TestDb::new(backend).await;
+        let server = TestServer::start(&db);
+        let m = market(&server).await;
+
+        // Declined by the repairer: the whole order is refunded, the courier's
+        // line cancelled, the opening offered again.
+        let order = composite(&m).await;
+        let v = view(&m.customer, order).await.expect("v");
+        let slot = v["lines"][0]["slot"].clone();
+        act(&m.anna, order, "confirm_payment", None)
+            .await
+            .expect("paid");
+        act(&m.carlo, order, "accept", Some(&line_id(&v, 1)))
+            .await
+            .expect("carlo accepts");
+        act(&m.anna, order, "decline", Some(&line_id(&v, 0)))
+            .await
+            .expect("anna declines");
+        let v = view(&m.customer, order).await.expect("v");
+        assert_eq!(status(&v), "Refunded");
+        assert_eq!(v["lines"][0]["status"], "Declined");
+        assert_eq!(v["lines"][1]["status"], "Cancelled");
+        assert!(v["actions"].as_array().is_some_and(Vec::is_empty));
+        assert_eq!(count(&db, "slot_bookings").await, 0);
+        assert!(slot.is_array());
+
+        // A dispute needs a reason; only the board resolves it.
+        let form = order_form(&m.customer, m.service).await;
+        let second = place(
+            &m.customer,
+            m.service,
+            "dispute-order",
+            &[("slot", opening(&form, 2))],
+        )
+        .await
+        .expect("placed");
+        let v = view(&m.customer, second).await.expect("v");
+        let line = line_id(&v, 0);
+        act(&m.anna, second, "confirm_payment", None)
+            .await
+            .expect("paid");
+        act(&m.anna, second, "accept", Some(&line))
+            .await
+            .expect("accepted");
+        act(&m.anna, second, "fulfil", Some(&line))
+            .await
+            .expect("done");
+        let no_reason = act(&m.customer, second, "dispute", None)
+            .await
+            .expect_err("reason needed");
+        assert_eq!(
+            field_problems(&no_reason.1),
+            vec![("reason".to_owned(), "Required".to_owned())]
+        );
+        let id = second.to_string();
+        call(
+            &m.customer,
+            "order-act",
+            &[
+                ("id", &id),
+                ("action", "dispute"),
+                ("reason", "La catena salta ancora."),
+            ],
+        )
+        .await
+        .expect("disputed");
+        assert_eq!(
+            status(&view(&m.customer, second).await.expect("v")),
+            "Disputed"
+        );
+        assert_eq!(
+            act(&m.anna, second, "resolve_release", None)
+                .await
+                .err()
+                .map(|e| e.0),
+            Some(403)
+        );
+        let disputes = call(&m.board, "board-orders", &[("status", "disputed")])
+            .await
+            .expect("disputes");
+        assert_eq!(disputes.as_array().map(Vec::len), Some(1));
+        let b = view(&m.board, second).await.expect("board view");
+        assert_eq!(
+            b["actions"],
+            serde_json::json!(["resolve_release", "resolve_refund"])
+        );
+        act(&m.board, second, "resolve_refund", None)
+            .await
+            .expect("resolved");
+        let v = view(&m.customer, second).await.expect("v");
+        assert_eq!(status(&v), "Resolved");
+        assert_eq!(v["resolution"], "refund");
+        assert_eq!(v["lines"][0]["status"], "Refunded");
+        // The reason is in the timeline.
+        assert!(v["events"]
+            .as_array()
+            .is_some_and(|e| e.iter().any(|e| e["reason"] == "La catena salta ancora.")));
+        // Final: nothing more happens.
+        assert_eq!(
+            act(&m.board, second, "resolve_release", None)
+                .await
+                .err()
+                .map(|e| e.0),
+            Some(409)
+        );
+    }
+);
