@@ -1,9 +1,7 @@
-// Order placement load: one customer, CONNECTIONS concurrent clients, each
-// request a full order (delivery line, fee, event, e-mail, idempotency key)
-// through the real server function. Prints JSON {orders_per_s, ok, failed, p50, p99}.
-import autocannon from 'autocannon';
-
-const [url, connections = '16', seconds = '15'] = process.argv.slice(2);
+// Set-up for the order placement load (bench/orders.sh): registers a
+// customer, finds a courier serving the bench zones, and prints the form
+// body and session cookie as JSON for wrk.
+const [url] = process.argv.slice(2);
 const json = { accept: 'application/json', origin: url, 'content-type': 'application/x-www-form-urlencoded' };
 
 async function post(path, body, cookie = '') {
@@ -31,24 +29,6 @@ for (const c of couriers) {
 }
 if (!listing) throw new Error('no demo courier serves the bench zones');
 
-let n = 0;
-const result = await autocannon({
-  url: `${url}/fn/order-place`,
-  connections: Number(connections),
-  duration: Number(seconds),
-  method: 'POST',
-  headers: { ...json, cookie },
-  requests: [{
-    setupRequest: (req) => ({
-      ...req,
-      body: new URLSearchParams({ listing, key: `bench-${process.pid}-${n++}`, ...leg }).toString(),
-    }),
-  }],
-});
-console.log(JSON.stringify({
-  orders_per_s: Math.round(result['2xx'] / Number(seconds)),
-  ok: result['2xx'],
-  failed: result.non2xx + result.errors,
-  p50: result.latency.p50,
-  p99: result.latency.p99,
-}));
+// The load itself runs in wrk (bench/orders.lua): print what it needs.
+const body = new URLSearchParams({ listing, ...leg }).toString();
+console.log(JSON.stringify({ body, cookie }));

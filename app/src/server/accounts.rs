@@ -189,37 +189,81 @@ pub async fn load_viewer(
     db: &impl ConnectionTrait,
     user_id: Uuid,
 ) -> Result<Option<(Viewer, String)>, DbErr> {
-    let Some(user) = users::Entity::find_by_id(user_id).one(db).await? else {
-        return Ok(None);
-    };
-    let membership = memberships::Entity::find()
-        .filter(memberships::Column::UserId.eq(user_id))
-        .filter(memberships::Column::Status.eq("active"))
+    use sea_orm::sea_query::{Expr, Query, SimpleExpr, SubQueryStatement};
+    use sea_orm::{FromQueryResult, QuerySelect};
+
+    /// The user with their active class and current board seat, read in
+    /// one query (this runs on every request of a logged-in person).
+    #[derive(FromQueryResult)]
+    struct Row {
+        id: Uuid,
+        email: String,
+        display_name: String,
+        password_hash: String,
+        locale: String,
+        bio: Option<String>,
+        created_at: chrono::DateTime<Utc>,
+        member_class: Option<String>,
+        board: i32,
+    }
+
+    let now = Utc::now();
+    let class = Query::select()
+        .column((memberships::Entity, memberships::Column::Class))
+        .from(memberships::Entity)
+        .and_where(
+            Expr::col((memberships::Entity, memberships::Column::UserId))
+                .equals((users::Entity, users::Column::Id)),
+        )
+        .and_where(Expr::col((memberships::Entity, memberships::Column::Status)).eq("active"))
+        .limit(1)
+        .to_owned();
+    let seat = Query::select()
+        .expr(Expr::val(1))
+        .from(board_seats::Entity)
+        .and_where(
+            Expr::col((board_seats::Entity, board_seats::Column::UserId))
+                .equals((users::Entity, users::Column::Id)),
+        )
+        .and_where(Expr::col((board_seats::Entity, board_seats::Column::StartedAt)).lte(now))
+        .cond_where(
+            Condition::any()
+                .add(Expr::col((board_seats::Entity, board_seats::Column::EndedAt)).is_null())
+                .add(Expr::col((board_seats::Entity, board_seats::Column::EndedAt)).gt(now)),
+        )
+        .to_owned();
+    let row = users::Entity::find_by_id(user_id)
+        .select_only()
+        .columns([
+            users::Column::Id,
+            users::Column::Email,
+            users::Column::DisplayName,
+            users::Column::PasswordHash,
+            users::Column::Locale,
+            users::Column::Bio,
+            users::Column::CreatedAt,
+        ])
+        .expr_as(
+            SimpleExpr::SubQuery(None, Box::new(SubQueryStatement::SelectStatement(class))),
+            "member_class",
+        )
+        .expr_as(Expr::case(Expr::exists(seat), 1).finally(0), "board")
+        .into_model::<Row>()
         .one(db)
         .await?;
-    let now = Utc::now();
-    let board = board_seats::Entity::find()
-        .filter(board_seats::Column::UserId.eq(user_id))
-        .filter(board_seats::Column::StartedAt.lte(now))
-        .filter(
-            Condition::any()
-                .add(board_seats::Column::EndedAt.is_null())
-                .add(board_seats::Column::EndedAt.gt(now)),
-        )
-        .one(db)
-        .await?
-        .is_some();
-    let viewer = Viewer {
-        id: user.id,
-        email: user.email,
-        display_name: user.display_name,
-        locale: Locale::parse(&user.locale).unwrap_or_default(),
-        joined: user.created_at,
-        member_class: membership.map(|m| m.class),
-        board,
-        bio: user.bio,
-    };
-    Ok(Some((viewer, user.password_hash)))
+    Ok(row.map(|user| {
+        let viewer = Viewer {
+            id: user.id,
+            email: user.email,
+            display_name: user.display_name,
+            locale: Locale::parse(&user.locale).unwrap_or_default(),
+            joined: user.created_at,
+            member_class: user.member_class,
+            board: user.board == 1,
+            bio: user.bio,
+        };
+        (viewer, user.password_hash)
+    }))
 }
 
 /// Display names and classes of active members, by admission date.

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod cache;
 pub mod catalog;
 pub mod clock;
 pub mod entities;

@@ -6,7 +6,7 @@
 use super::entities::{email_outbox, users};
 use crate::i18n::Locale;
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, Set};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set};
 use uuid::Uuid;
 
 /// Replaced by the public address of the site when the mail is sent.
@@ -71,14 +71,26 @@ pub async fn enqueue(
     title: &str,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    let Some(user) = users::Entity::find_by_id(recipient).one(db).await? else {
-        return Ok(());
-    };
+    match users::Entity::find_by_id(recipient).one(db).await? {
+        Some(user) => enqueue_to(db, notice, &user, order_id, title, now).await,
+        None => Ok(()),
+    }
+}
+
+/// Queues `notice` for a user already read.
+pub async fn enqueue_to(
+    db: &impl ConnectionTrait,
+    notice: Notice,
+    user: &users::Model,
+    order_id: Uuid,
+    title: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     let locale = Locale::parse(&user.locale).unwrap_or(Locale::It);
     let (subject, body) = render(notice, locale, title, order_id);
-    email_outbox::ActiveModel {
+    email_outbox::Entity::insert(email_outbox::ActiveModel {
         id: Set(Uuid::now_v7()),
-        recipient: Set(user.email),
+        recipient: Set(user.email.clone()),
         locale: Set(locale.code().to_owned()),
         subject: Set(subject),
         body: Set(body),
@@ -87,8 +99,8 @@ pub async fn enqueue(
         sent_at: Set(None),
         attempts: Set(0),
         last_error: Set(None),
-    }
-    .insert(db)
+    })
+    .exec_without_returning(db)
     .await?;
     Ok(())
 }

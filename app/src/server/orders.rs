@@ -7,8 +7,8 @@
 
 use super::clock::Clock;
 use super::entities::{
-    availability_exceptions, categories, fee_rule_versions, listing_zones, listings, memberships,
-    order_events, order_lines, order_messages, orders, slot_bookings, users, zones,
+    availability_exceptions, availability_slots, fee_rule_versions, listing_zones, listings,
+    memberships, order_events, order_lines, order_messages, orders, slot_bookings, users, zones,
 };
 use super::listings::{price_of, slots_of};
 use super::notify::{self, Notice};
@@ -38,8 +38,8 @@ use crate::viewer::Viewer;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, SqlErr, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, SqlErr, TransactionTrait,
 };
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
@@ -116,6 +116,7 @@ pub async fn active_rule(
 
 struct Orderable {
     row: listings::Model,
+    owner: users::Model,
     kind: ListingKind,
     price: PriceModel,
     category: String,
@@ -135,28 +136,37 @@ async fn active_members(
         .collect())
 }
 
-/// The listing if a customer may order it now.
+/// The listing if a customer may order it now, with its provider. One
+/// query on the way that works (this runs for every order); the reason for
+/// a refusal is looked up only when there is one.
 async fn orderable(
     db: &impl ConnectionTrait,
     id: Uuid,
     customer: Uuid,
 ) -> Result<Orderable, OrderError> {
-    let row = listings::Entity::find_by_id(id)
+    use sea_orm::sea_query::Query;
+    let active = Query::select()
+        .column(memberships::Column::UserId)
+        .from(memberships::Entity)
+        .and_where(Expr::col(memberships::Column::Status).eq("active"))
+        .to_owned();
+    let found = listings::Entity::find_by_id(id)
+        .filter(listings::Column::Status.eq(ListingStatus::Active.as_str()))
+        .filter(listings::Column::OwnerId.in_subquery(active))
+        .find_also_related(users::Entity)
         .one(db)
-        .await?
-        .ok_or(OrderError::NotFound)?;
-    let on_sale = row.status == ListingStatus::Active.as_str()
-        && active_members(db, [row.owner_id])
-            .await?
-            .contains(&row.owner_id);
-    if !on_sale {
-        // A draft or a suspended member's listing is not public at all.
-        return Err(if row.status == ListingStatus::Draft.as_str() {
-            OrderError::NotFound
-        } else {
-            one("listing", FieldProblem::NotOrderable)
+        .await?;
+    let Some((row, Some(owner))) = found else {
+        // Not on sale: a draft is not public at all; paused, archived or
+        // a suspended member's listing says so.
+        let exists = listings::Entity::find_by_id(id).one(db).await?;
+        return Err(match exists {
+            Some(l) if l.status != ListingStatus::Draft.as_str() => {
+                one("listing", FieldProblem::NotOrderable)
+            }
+            _ => OrderError::NotFound,
         });
-    }
+    };
     if row.owner_id == customer {
         return Err(one("listing", FieldProblem::OwnListing));
     }
@@ -165,13 +175,12 @@ async fn orderable(
             "listing {id} has unreadable columns"
         ))));
     };
-    let category = categories::Entity::find_by_id(row.category_id)
-        .one(db)
+    let category = super::cache::category_slug(db, row.category_id)
         .await?
-        .map(|c| c.slug)
         .unwrap_or_default();
     Ok(Orderable {
         row,
+        owner,
         kind,
         price,
         category,
@@ -264,38 +273,6 @@ async fn couriers(
         .collect())
 }
 
-/// Whether a courier with these slots and closed days works during the window.
-/// A courier without weekly slots takes deliveries any time.
-fn courier_works(
-    slots: &[WeeklySlot],
-    closed: &[NaiveDate],
-    start: NaiveDateTime,
-    end: NaiveDateTime,
-) -> bool {
-    if slots.is_empty() {
-        return true;
-    }
-    let day = start.date();
-    if closed.contains(&day) {
-        return false;
-    }
-    let minute = |t: NaiveDateTime| {
-        let m = t
-            .time()
-            .signed_duration_since(chrono::NaiveTime::MIN)
-            .num_minutes();
-        u16::try_from(m).unwrap_or(0)
-    };
-    let (from, to) = (
-        minute(start),
-        if end.date() > day { 1440 } else { minute(end) },
-    );
-    let weekday = crate::domain::availability::weekday_of(day);
-    slots
-        .iter()
-        .any(|s| s.weekday == weekday && s.start < to && from < s.end)
-}
-
 /// A delivery leg resolved against the zones: where, how far.
 struct Leg {
     req: DeliveryRequest,
@@ -313,7 +290,15 @@ fn zone_of<'a>(zones: &'a [zones::Model], postcode: &str) -> Option<&'a zones::M
 }
 
 async fn resolve_leg(db: &impl ConnectionTrait, req: DeliveryRequest) -> Result<Leg, OrderError> {
-    let all = zones::Entity::find().all(db).await?;
+    let mut all = super::cache::zones(db, false).await?;
+    let known = |all: &[zones::Model]| {
+        zone_of(all, &req.pickup.postcode).is_some()
+            && zone_of(all, &req.dropoff.postcode).is_some()
+    };
+    if !known(&all) {
+        // Perhaps a zone added since the cache was filled.
+        all = super::cache::zones(db, true).await?;
+    }
     let pickup = zone_of(&all, &req.pickup.postcode).cloned();
     let dropoff = zone_of(&all, &req.dropoff.postcode).cloned();
     let mut problems = Problems::new();
@@ -347,14 +332,90 @@ async fn courier_price(
     courier: &listings::Model,
     leg: &Leg,
 ) -> Result<Result<Money, FieldProblem>, DbErr> {
-    let served: HashSet<Uuid> = listing_zones::Entity::find()
-        .filter(listing_zones::Column::ListingId.eq(courier.id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|z| z.zone_id)
-        .collect();
-    if !served.contains(&leg.pickup_zone.id) && !served.contains(&leg.dropoff_zone.id) {
+    use sea_orm::sea_query::{Query, SelectStatement};
+    use sea_orm::FromQueryResult;
+
+    /// What decides whether this courier can take the leg, read in one
+    /// query (this runs for every delivery): does it serve either zone,
+    /// does it keep weekly hours at all, is it closed that day, and does a
+    /// weekly slot overlap the window. A courier without weekly hours takes
+    /// deliveries any time.
+    #[derive(FromQueryResult)]
+    struct Facts {
+        served: i32,
+        any_slot: i32,
+        closed: i32,
+        fitting: i32,
+    }
+    let exists = |q: SelectStatement| Expr::case(Expr::exists(q), 1).finally(0);
+    let one = || Query::select().expr(Expr::val(1)).to_owned();
+    let (start, end) = (leg.req.window_start, leg.req.window_end);
+    let day = start.date();
+    let minute = |t: NaiveDateTime| {
+        t.time()
+            .signed_duration_since(chrono::NaiveTime::MIN)
+            .num_minutes()
+    };
+    let (from, to) = (
+        minute(start),
+        if end.date() > day { 1440 } else { minute(end) },
+    );
+    let facts = listings::Entity::find_by_id(courier.id)
+        .select_only()
+        .expr_as(
+            exists(
+                one()
+                    .from(listing_zones::Entity)
+                    .and_where(Expr::col(listing_zones::Column::ListingId).eq(courier.id))
+                    .and_where(
+                        Expr::col(listing_zones::Column::ZoneId)
+                            .is_in([leg.pickup_zone.id, leg.dropoff_zone.id]),
+                    )
+                    .to_owned(),
+            ),
+            "served",
+        )
+        .expr_as(
+            exists(
+                one()
+                    .from(availability_slots::Entity)
+                    .and_where(Expr::col(availability_slots::Column::ListingId).eq(courier.id))
+                    .to_owned(),
+            ),
+            "any_slot",
+        )
+        .expr_as(
+            exists(
+                one()
+                    .from(availability_exceptions::Entity)
+                    .and_where(Expr::col(availability_exceptions::Column::ListingId).eq(courier.id))
+                    .and_where(Expr::col(availability_exceptions::Column::ClosedOn).eq(day))
+                    .to_owned(),
+            ),
+            "closed",
+        )
+        .expr_as(
+            exists(
+                one()
+                    .from(availability_slots::Entity)
+                    .and_where(Expr::col(availability_slots::Column::ListingId).eq(courier.id))
+                    .and_where(
+                        Expr::col(availability_slots::Column::Weekday)
+                            .eq(i16::from(crate::domain::availability::weekday_of(day))),
+                    )
+                    .and_where(Expr::col(availability_slots::Column::StartMinute).lt(to))
+                    .and_where(Expr::col(availability_slots::Column::EndMinute).gt(from))
+                    .to_owned(),
+            ),
+            "fitting",
+        )
+        .into_model::<Facts>()
+        .one(db)
+        .await?;
+    let Some(facts) = facts else {
+        return Ok(Err(FieldProblem::NotOrderable));
+    };
+    if facts.served != 1 {
         return Ok(Err(FieldProblem::ZoneNotServed));
     }
     let Some(model) = price_of(courier) else {
@@ -365,13 +426,8 @@ async fn courier_price(
         Err(PriceError::OutOfRange { .. }) => return Ok(Err(FieldProblem::OutOfRange)),
         Err(_) => return Ok(Err(FieldProblem::NotOrderable)),
     };
-    let slots: Vec<WeeklySlot> = slots_of(db, courier.id)
-        .await?
-        .into_iter()
-        .map(|(_, s)| s)
-        .collect();
-    let closed = closed_days(db, courier.id, leg.req.window_start.date()).await?;
-    if !courier_works(&slots, &closed, leg.req.window_start, leg.req.window_end) {
+    let works = facts.any_slot == 0 || (facts.closed == 0 && facts.fitting == 1);
+    if !works {
         return Ok(Err(FieldProblem::NoCourier));
     }
     Ok(Ok(price))
@@ -384,6 +440,8 @@ async fn courier_price(
 struct NewLine {
     kind: ListingKind,
     listing: listings::Model,
+    /// The provider, when already read (saves a lookup for the e-mail).
+    owner: Option<users::Model>,
     category: String,
     price: Money,
     hours: Option<u8>,
@@ -520,6 +578,7 @@ async fn service_line(
     Ok(match (slot, price) {
         (Some(slot), Some(price)) => Some(NewLine {
             kind: ListingKind::Service,
+            owner: Some(o.owner),
             category: o.category,
             hours: hours.filter(|h| *h > 0),
             listing: o.row,
@@ -584,9 +643,9 @@ async fn delivery_line(
             }
         },
     };
-    let (courier, category, price) = match chosen {
+    let (courier, owner, category, price) = match chosen {
         Some(o) => match courier_price(db, &o.row, &leg).await? {
-            Ok(price) => (o.row, o.category, price),
+            Ok(price) => (o.row, Some(o.owner), o.category, price),
             Err(problem) => {
                 let field = if problem == FieldProblem::NoCourier {
                     "window_from"
@@ -617,17 +676,16 @@ async fn delivery_line(
                 problems.push(("courier", FieldProblem::NoCourier));
                 return Ok(None);
             };
-            let category = categories::Entity::find_by_id(c.category_id)
-                .one(db)
+            let category = super::cache::category_slug(db, c.category_id)
                 .await?
-                .map(|c| c.slug)
                 .unwrap_or_default();
-            (c, category, price)
+            (c, None, category, price)
         }
     };
     Ok(Some(NewLine {
         kind: ListingKind::Delivery,
         listing: courier,
+        owner,
         category,
         price,
         hours: None,
@@ -651,9 +709,26 @@ pub async fn place(
     if !valid_key(key) {
         return Err(one("key", FieldProblem::ChoiceInvalid));
     }
-    if let Some(id) = existing_order(db, customer.id, key).await? {
-        return Ok(id);
+    // No lookup of the key first: a repeat is rare, and it is caught by the
+    // unique key when written, or below when its checks fail.
+    match place_new(db, clock, customer, input, key).await {
+        Ok(id) => Ok(id),
+        Err(e) => match existing_order(db, customer.id, key).await? {
+            // The same form, already accepted (its opening now booked by
+            // itself, say): answer with that order.
+            Some(id) => Ok(id),
+            None => Err(e),
+        },
     }
+}
+
+async fn place_new(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    customer: &Viewer,
+    input: &OrderInput,
+    key: &str,
+) -> Result<Uuid, OrderError> {
     let listing = Uuid::parse_str(input.listing.trim()).map_err(|_| OrderError::NotFound)?;
     let o = orderable(db, listing, customer.id).await?;
     let now = clock.now();
@@ -686,11 +761,6 @@ pub async fn place(
         }
     }
     if !problems.is_empty() {
-        // The same form may have been accepted a moment ago (its opening
-        // now booked by itself): answer with that order.
-        if let Some(id) = existing_order(db, customer.id, key).await? {
-            return Ok(id);
-        }
         return Err(invalid(problems));
     }
     let (version, rule) = active_rule(db, now).await?;
@@ -705,7 +775,7 @@ pub async fn place(
     let txn = db.begin().await?;
     // The first statement writes: on SQLite the transaction takes the write
     // lock at once instead of failing to upgrade later.
-    let inserted = orders::ActiveModel {
+    let inserted = orders::Entity::insert(orders::ActiveModel {
         id: Set(order_id),
         customer_id: Set(customer.id),
         status: Set(Status::PendingPayment.as_str().to_owned()),
@@ -723,8 +793,8 @@ pub async fn place(
         fulfilled_at: Set(None),
         closed_at: Set(None),
         revision: Set(0),
-    }
-    .insert(&txn)
+    })
+    .exec_without_returning(&txn)
     .await;
     if let Err(e) = inserted {
         drop(txn);
@@ -736,12 +806,12 @@ pub async fn place(
         }
         return Err(e.into());
     }
-    let mut providers: Vec<(Uuid, String)> = Vec::new();
+    let mut providers: Vec<(Uuid, Option<&users::Model>, String)> = Vec::new();
     for (position, (line, p)) in lines.iter().zip(&priced).enumerate() {
         let line_id = Uuid::now_v7();
         let leg = line.leg.as_ref();
         let window = |t: Option<NaiveDateTime>| t.map(|t| t.and_utc());
-        order_lines::ActiveModel {
+        order_lines::Entity::insert(order_lines::ActiveModel {
             id: Set(line_id),
             order_id: Set(order_id),
             position: Set(i16::try_from(position).unwrap_or(i16::MAX)),
@@ -774,17 +844,17 @@ pub async fn place(
             window_start: Set(window(leg.map(|l| l.req.window_start))),
             window_end: Set(window(leg.map(|l| l.req.window_end))),
             updated_at: Set(now),
-        }
-        .insert(&txn)
+        })
+        .exec_without_returning(&txn)
         .await?;
         if let Some(slot) = line.slot {
-            let booked = slot_bookings::ActiveModel {
+            let booked = slot_bookings::Entity::insert(slot_bookings::ActiveModel {
                 listing_id: Set(line.listing.id),
                 slot_date: Set(slot.date),
                 slot_start: Set(i16::try_from(slot.start).unwrap_or(i16::MAX)),
                 line_id: Set(line_id),
-            }
-            .insert(&txn)
+            })
+            .exec_without_returning(&txn)
             .await;
             match booked {
                 Ok(_) => {}
@@ -799,8 +869,15 @@ pub async fn place(
                 Err(e) => return Err(e.into()),
             }
         }
-        if !providers.iter().any(|(p, _)| *p == line.listing.owner_id) {
-            providers.push((line.listing.owner_id, line.listing.title.clone()));
+        if !providers
+            .iter()
+            .any(|(p, _, _)| *p == line.listing.owner_id)
+        {
+            providers.push((
+                line.listing.owner_id,
+                line.owner.as_ref(),
+                line.listing.title.clone(),
+            ));
         }
     }
     record(
@@ -815,8 +892,15 @@ pub async fn place(
         now,
     )
     .await?;
-    for (provider, title) in providers {
-        notify::enqueue(&txn, Notice::NewOrder, provider, order_id, &title, now).await?;
+    for (provider, known, title) in providers {
+        match known {
+            Some(user) => {
+                notify::enqueue_to(&txn, Notice::NewOrder, user, order_id, &title, now).await?
+            }
+            None => {
+                notify::enqueue(&txn, Notice::NewOrder, provider, order_id, &title, now).await?
+            }
+        }
     }
     txn.commit().await?;
     tracing::info!(order = %order_id, lines = lines.len(), "order placed");
@@ -835,7 +919,7 @@ async fn record(
     reason: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    order_events::ActiveModel {
+    order_events::Entity::insert(order_events::ActiveModel {
         id: Set(Uuid::now_v7()),
         order_id: Set(order_id),
         line_id: Set(line_id),
@@ -845,8 +929,8 @@ async fn record(
         to_status: Set(to.as_str().to_owned()),
         reason: Set(reason.map(str::to_owned)),
         created_at: Set(now),
-    }
-    .insert(db)
+    })
+    .exec_without_returning(db)
     .await?;
     Ok(())
 }
@@ -1126,14 +1210,14 @@ pub async fn post_message(
         return Err(OrderError::NotFound);
     }
     let body = parse_text(body, MESSAGE_MAX, true).map_err(|p| one("body", p))?;
-    order_messages::ActiveModel {
+    order_messages::Entity::insert(order_messages::ActiveModel {
         id: Set(Uuid::now_v7()),
         order_id: Set(id),
         author_id: Set(viewer.id),
         body: Set(body),
         created_at: Set(clock.now()),
-    }
-    .insert(db)
+    })
+    .exec_without_returning(db)
     .await?;
     Ok(())
 }
