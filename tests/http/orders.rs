@@ -772,3 +772,56 @@ on_both_databases!(
         );
     }
 );
+
+on_both_databases!(
+    a_new_fee_rule_prices_new_orders_only,
+    |backend| async move {
+        let db = TestDb::new(backend).await;
+        let server = TestServer::start(&db);
+        let m = market(&server).await;
+        let form = order_form(&m.customer, m.service).await;
+        let before = place(
+            &m.customer,
+            m.service,
+            "fee-order-1",
+            &[("slot", opening(&form, 0))],
+        )
+        .await
+        .expect("placed");
+        // Version 2 in force since yesterday (what a passed vote will write):
+        // services 6 %. Version 3 only from tomorrow.
+        let rule = |bps: u32| {
+            format!(
+                r#"{{"service":{{"percent_bps":{bps},"fixed_minor":0,"min_minor":50,"max_minor":null}},"delivery":{{"percent_bps":500,"fixed_minor":0,"min_minor":50,"max_minor":null}},"categories":{{}}}}"#
+            )
+        };
+        let at = |days: i64| (chrono::Utc::now() + chrono::Duration::days(days)).to_rfc3339();
+        for (version, bps, from) in [(2, 600, at(-1)), (3, 100, at(1))] {
+            db.execute(&format!(
+            "INSERT INTO fee_rule_versions (version, effective_from, rule, created_at) VALUES ({version}, '{from}', '{}', '{}')",
+            rule(bps),
+            at(0)
+        ))
+        .await;
+        }
+        let after = place(
+            &m.customer,
+            m.service,
+            "fee-order-2",
+            &[("slot", opening(&form, 1))],
+        )
+        .await
+        .expect("placed");
+        let old = view(&m.customer, before).await.expect("v");
+        let new = view(&m.customer, after).await.expect("v");
+        assert_eq!(
+            (old["fee_rule_version"].clone(), minor(&old["fee"])),
+            (1.into(), 360)
+        );
+        assert_eq!(
+            (new["fee_rule_version"].clone(), minor(&new["fee"])),
+            (2.into(), 270)
+        );
+        assert_eq!(minor(&new["lines"][0]["net"]), 4230);
+    }
+);

@@ -2,14 +2,19 @@
 //! rows are never changed or deleted, so a cached row is never wrong, and a
 //! miss reloads the table (a row added by another process is found then).
 //! If editing zones or categories is ever added, these caches must go.
+//!
+//! The fee rule in force is cached too, but never trusted: an order's insert
+//! checks that its version is still the one in force (`orders::insert_order`).
 
 use super::entities::{categories, zones};
+use crate::domain::fee::FeeRule;
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use uuid::Uuid;
 
 static ZONES: RwLock<Option<Arc<Vec<zones::Model>>>> = RwLock::new(None);
+static FEE_RULE: RwLock<Option<Arc<(i32, Arc<FeeRule>)>>> = RwLock::new(None);
 static CATEGORY_SLUGS: RwLock<Option<Arc<HashMap<Uuid, String>>>> = RwLock::new(None);
 
 fn cached<T>(lock: &RwLock<Option<Arc<T>>>) -> Option<Arc<T>> {
@@ -51,4 +56,13 @@ pub async fn category_slug(db: &impl ConnectionTrait, id: Uuid) -> Result<Option
     let slug = all.get(&id).cloned();
     store(&CATEGORY_SLUGS, Arc::new(all));
     Ok(slug)
+}
+
+/// The last fee rule read (version and rule), if any.
+pub fn fee_rule() -> Option<(i32, Arc<FeeRule>)> {
+    cached(&FEE_RULE).map(|c| (c.0, c.1.clone()))
+}
+
+pub fn store_fee_rule(version: i32, rule: Arc<FeeRule>) {
+    store(&FEE_RULE, Arc::new((version, rule)));
 }

@@ -42,6 +42,7 @@ use sea_orm::{
     QuerySelect, Set, SqlErr, TransactionTrait,
 };
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use uuid::Uuid;
 
 /// How far ahead a service can be booked.
@@ -763,148 +764,257 @@ async fn place_new(
     if !problems.is_empty() {
         return Err(invalid(problems));
     }
-    let (version, rule) = active_rule(db, now).await?;
-    let priced: Vec<PricedLine> = lines
-        .iter()
-        .map(|l| price_line(l.price, rule.terms(l.kind, &l.category)))
-        .collect::<Result<_, _>>()
-        .map_err(|e| DbErr::Custom(format!("pricing: {e}")))?;
-    let t = totals(&priced).map_err(|e| DbErr::Custom(format!("pricing: {e}")))?;
+    // Priced with the cached fee rule; the order's insert checks that it is
+    // still the one in force, and on a change the order is priced again.
+    let mut fresh = false;
+    loop {
+        let (version, rule) = fee_rule(db, now, fresh).await?;
+        let priced: Vec<PricedLine> = lines
+            .iter()
+            .map(|l| price_line(l.price, rule.terms(l.kind, &l.category)))
+            .collect::<Result<_, _>>()
+            .map_err(|e| DbErr::Custom(format!("pricing: {e}")))?;
+        let t = totals(&priced).map_err(|e| DbErr::Custom(format!("pricing: {e}")))?;
 
-    let order_id = Uuid::now_v7();
-    let txn = db.begin().await?;
-    // The first statement writes: on SQLite the transaction takes the write
-    // lock at once instead of failing to upgrade later.
-    let inserted = orders::Entity::insert(orders::ActiveModel {
-        id: Set(order_id),
-        customer_id: Set(customer.id),
-        status: Set(Status::PendingPayment.as_str().to_owned()),
-        fee_rule_version: Set(version),
-        currency: Set(t.total.currency().code().to_owned()),
-        total_minor: Set(t.total.minor()),
-        fee_minor: Set(t.fee.minor()),
-        payment_provider: Set(payments::default_provider().name().to_owned()),
-        idempotency_key: Set(key.to_owned()),
-        note: Set((!note.is_empty()).then_some(note)),
-        resolution: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        paid_at: Set(None),
-        fulfilled_at: Set(None),
-        closed_at: Set(None),
-        revision: Set(0),
-    })
-    .exec_without_returning(&txn)
-    .await;
-    if let Err(e) = inserted {
-        drop(txn);
-        if unique_violation(&e) {
-            // The same form, sent again while the first was being written.
-            if let Some(id) = existing_order(db, customer.id, key).await? {
-                return Ok(id);
+        let order_id = Uuid::now_v7();
+        let txn = db.begin().await?;
+        // The first statement writes: on SQLite the transaction takes the write
+        // lock at once instead of failing to upgrade later.
+        let inserted = insert_order(
+            &txn,
+            NewOrder {
+                id: order_id,
+                customer: customer.id,
+                fee_rule_version: version,
+                total: t.total,
+                fee: t.fee,
+                key,
+                note: (!note.is_empty()).then(|| note.clone()),
+                now,
+            },
+        )
+        .await;
+        match inserted {
+            Ok(1) => {}
+            Ok(_) if !fresh => {
+                // A new fee rule came into force since it was cached.
+                drop(txn);
+                fresh = true;
+                continue;
             }
-        }
-        return Err(e.into());
-    }
-    let mut providers: Vec<(Uuid, Option<&users::Model>, String)> = Vec::new();
-    for (position, (line, p)) in lines.iter().zip(&priced).enumerate() {
-        let line_id = Uuid::now_v7();
-        let leg = line.leg.as_ref();
-        let window = |t: Option<NaiveDateTime>| t.map(|t| t.and_utc());
-        order_lines::Entity::insert(order_lines::ActiveModel {
-            id: Set(line_id),
-            order_id: Set(order_id),
-            position: Set(i16::try_from(position).unwrap_or(i16::MAX)),
-            kind: Set(line.kind.as_str().to_owned()),
-            listing_id: Set(line.listing.id),
-            provider_id: Set(line.listing.owner_id),
-            title: Set(line.listing.title.clone()),
-            category_slug: Set(line.category.clone()),
-            status: Set(Status::PendingPayment.as_str().to_owned()),
-            price_minor: Set(p.price.minor()),
-            fee_minor: Set(p.fee.minor()),
-            net_minor: Set(p.net.minor()),
-            hours: Set(line.hours.map(i16::from)),
-            slot_date: Set(line.slot.map(|s| s.date)),
-            slot_start: Set(line.slot.and_then(|s| i16::try_from(s.start).ok())),
-            slot_end: Set(line.slot.and_then(|s| i16::try_from(s.end).ok())),
-            pickup_address: Set(leg.map(|l| l.req.pickup.address.clone())),
-            pickup_postcode: Set(leg.map(|l| l.req.pickup.postcode.clone())),
-            pickup_zone_id: Set(leg.map(|l| l.pickup_zone.id)),
-            pickup_lat: Set(leg.and_then(|l| l.req.pickup.point.map(|p| p.lat))),
-            pickup_lon: Set(leg.and_then(|l| l.req.pickup.point.map(|p| p.lon))),
-            dropoff_address: Set(leg.map(|l| l.req.dropoff.address.clone())),
-            dropoff_postcode: Set(leg.map(|l| l.req.dropoff.postcode.clone())),
-            dropoff_zone_id: Set(leg.map(|l| l.dropoff_zone.id)),
-            dropoff_lat: Set(leg.and_then(|l| l.req.dropoff.point.map(|p| p.lat))),
-            dropoff_lon: Set(leg.and_then(|l| l.req.dropoff.point.map(|p| p.lon))),
-            distance_km: Set(leg.and_then(|l| i32::try_from(l.km).ok())),
-            package_size: Set(leg.map(|l| l.req.size.as_str().to_owned())),
-            weight_kg: Set(leg.map(|l| i32::from(l.req.weight_kg))),
-            window_start: Set(window(leg.map(|l| l.req.window_start))),
-            window_end: Set(window(leg.map(|l| l.req.window_end))),
-            updated_at: Set(now),
-        })
-        .exec_without_returning(&txn)
-        .await?;
-        if let Some(slot) = line.slot {
-            let booked = slot_bookings::Entity::insert(slot_bookings::ActiveModel {
-                listing_id: Set(line.listing.id),
-                slot_date: Set(slot.date),
-                slot_start: Set(i16::try_from(slot.start).unwrap_or(i16::MAX)),
-                line_id: Set(line_id),
-            })
-            .exec_without_returning(&txn)
-            .await;
-            match booked {
-                Ok(_) => {}
-                Err(e) if unique_violation(&e) => {
-                    drop(txn);
-                    // Another customer booked this opening a moment ago.
+            Ok(_) => return Err(OrderError::Conflict),
+            Err(e) => {
+                drop(txn);
+                if unique_violation(&e) {
+                    // The same form, sent again while the first was being written.
                     if let Some(id) = existing_order(db, customer.id, key).await? {
                         return Ok(id);
                     }
-                    return Err(one("slot", FieldProblem::SlotTaken));
                 }
-                Err(e) => return Err(e.into()),
+                return Err(e.into());
             }
         }
-        if !providers
-            .iter()
-            .any(|(p, _, _)| *p == line.listing.owner_id)
-        {
-            providers.push((
-                line.listing.owner_id,
-                line.owner.as_ref(),
-                line.listing.title.clone(),
-            ));
+        let mut providers: Vec<(Uuid, Option<&users::Model>, String)> = Vec::new();
+        for (position, (line, p)) in lines.iter().zip(&priced).enumerate() {
+            let line_id = Uuid::now_v7();
+            let leg = line.leg.as_ref();
+            let window = |t: Option<NaiveDateTime>| t.map(|t| t.and_utc());
+            order_lines::Entity::insert(order_lines::ActiveModel {
+                id: Set(line_id),
+                order_id: Set(order_id),
+                position: Set(i16::try_from(position).unwrap_or(i16::MAX)),
+                kind: Set(line.kind.as_str().to_owned()),
+                listing_id: Set(line.listing.id),
+                provider_id: Set(line.listing.owner_id),
+                title: Set(line.listing.title.clone()),
+                category_slug: Set(line.category.clone()),
+                status: Set(Status::PendingPayment.as_str().to_owned()),
+                price_minor: Set(p.price.minor()),
+                fee_minor: Set(p.fee.minor()),
+                net_minor: Set(p.net.minor()),
+                hours: Set(line.hours.map(i16::from)),
+                slot_date: Set(line.slot.map(|s| s.date)),
+                slot_start: Set(line.slot.and_then(|s| i16::try_from(s.start).ok())),
+                slot_end: Set(line.slot.and_then(|s| i16::try_from(s.end).ok())),
+                pickup_address: Set(leg.map(|l| l.req.pickup.address.clone())),
+                pickup_postcode: Set(leg.map(|l| l.req.pickup.postcode.clone())),
+                pickup_zone_id: Set(leg.map(|l| l.pickup_zone.id)),
+                pickup_lat: Set(leg.and_then(|l| l.req.pickup.point.map(|p| p.lat))),
+                pickup_lon: Set(leg.and_then(|l| l.req.pickup.point.map(|p| p.lon))),
+                dropoff_address: Set(leg.map(|l| l.req.dropoff.address.clone())),
+                dropoff_postcode: Set(leg.map(|l| l.req.dropoff.postcode.clone())),
+                dropoff_zone_id: Set(leg.map(|l| l.dropoff_zone.id)),
+                dropoff_lat: Set(leg.and_then(|l| l.req.dropoff.point.map(|p| p.lat))),
+                dropoff_lon: Set(leg.and_then(|l| l.req.dropoff.point.map(|p| p.lon))),
+                distance_km: Set(leg.and_then(|l| i32::try_from(l.km).ok())),
+                package_size: Set(leg.map(|l| l.req.size.as_str().to_owned())),
+                weight_kg: Set(leg.map(|l| i32::from(l.req.weight_kg))),
+                window_start: Set(window(leg.map(|l| l.req.window_start))),
+                window_end: Set(window(leg.map(|l| l.req.window_end))),
+                updated_at: Set(now),
+            })
+            .exec_without_returning(&txn)
+            .await?;
+            if let Some(slot) = line.slot {
+                let booked = slot_bookings::Entity::insert(slot_bookings::ActiveModel {
+                    listing_id: Set(line.listing.id),
+                    slot_date: Set(slot.date),
+                    slot_start: Set(i16::try_from(slot.start).unwrap_or(i16::MAX)),
+                    line_id: Set(line_id),
+                })
+                .exec_without_returning(&txn)
+                .await;
+                match booked {
+                    Ok(_) => {}
+                    Err(e) if unique_violation(&e) => {
+                        drop(txn);
+                        // Another customer booked this opening a moment ago.
+                        if let Some(id) = existing_order(db, customer.id, key).await? {
+                            return Ok(id);
+                        }
+                        return Err(one("slot", FieldProblem::SlotTaken));
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            if !providers
+                .iter()
+                .any(|(p, _, _)| *p == line.listing.owner_id)
+            {
+                providers.push((
+                    line.listing.owner_id,
+                    line.owner.as_ref(),
+                    line.listing.title.clone(),
+                ));
+            }
+        }
+        record(
+            &txn,
+            order_id,
+            None,
+            Some(customer.id),
+            "place",
+            None,
+            Status::PendingPayment,
+            None,
+            now,
+        )
+        .await?;
+        for (provider, known, title) in providers {
+            match known {
+                Some(user) => {
+                    notify::enqueue_to(&txn, Notice::NewOrder, user, order_id, &title, now).await?
+                }
+                None => {
+                    notify::enqueue(&txn, Notice::NewOrder, provider, order_id, &title, now).await?
+                }
+            }
+        }
+        txn.commit().await?;
+        tracing::info!(order = %order_id, lines = lines.len(), "order placed");
+        return Ok(order_id);
+    }
+}
+
+/// The fee rule to price with: the cached one, or (`fresh`) the one in force.
+async fn fee_rule(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    fresh: bool,
+) -> Result<(i32, Arc<FeeRule>), DbErr> {
+    if !fresh {
+        if let Some(cached) = super::cache::fee_rule() {
+            return Ok(cached);
         }
     }
-    record(
-        &txn,
-        order_id,
-        None,
-        Some(customer.id),
-        "place",
-        None,
-        Status::PendingPayment,
-        None,
-        now,
-    )
-    .await?;
-    for (provider, known, title) in providers {
-        match known {
-            Some(user) => {
-                notify::enqueue_to(&txn, Notice::NewOrder, user, order_id, &title, now).await?
-            }
-            None => {
-                notify::enqueue(&txn, Notice::NewOrder, provider, order_id, &title, now).await?
-            }
-        }
-    }
-    txn.commit().await?;
-    tracing::info!(order = %order_id, lines = lines.len(), "order placed");
-    Ok(order_id)
+    let (version, rule) = active_rule(db, now).await?;
+    let rule = Arc::new(rule);
+    super::cache::store_fee_rule(version, rule.clone());
+    Ok((version, rule))
+}
+
+struct NewOrder<'a> {
+    id: Uuid,
+    customer: Uuid,
+    fee_rule_version: i32,
+    total: Money,
+    fee: Money,
+    key: &'a str,
+    note: Option<String>,
+    now: DateTime<Utc>,
+}
+
+/// Inserts the order only if `fee_rule_version` is still the version in
+/// force at `now` (one statement: `INSERT … SELECT … WHERE`). Returns the
+/// rows written: 0 means the fee rule changed.
+async fn insert_order(db: &impl ConnectionTrait, o: NewOrder<'_>) -> Result<u64, DbErr> {
+    use orders::Column as C;
+    use sea_orm::sea_query::{Order, Query, SimpleExpr, SubQueryStatement};
+    let in_force = Query::select()
+        .column(fee_rule_versions::Column::Version)
+        .from(fee_rule_versions::Entity)
+        .and_where(Expr::col(fee_rule_versions::Column::EffectiveFrom).lte(o.now))
+        .order_by(fee_rule_versions::Column::EffectiveFrom, Order::Desc)
+        .order_by(fee_rule_versions::Column::Version, Order::Desc)
+        .limit(1)
+        .to_owned();
+    let none_at: Option<DateTime<Utc>> = None;
+    let none_text: Option<String> = None;
+    let values: Vec<SimpleExpr> = vec![
+        Expr::val(o.id).into(),
+        Expr::val(o.customer).into(),
+        Expr::val(Status::PendingPayment.as_str()).into(),
+        Expr::val(o.fee_rule_version).into(),
+        Expr::val(o.total.currency().code()).into(),
+        Expr::val(o.total.minor()).into(),
+        Expr::val(o.fee.minor()).into(),
+        Expr::val(payments::default_provider().name()).into(),
+        Expr::val(o.key).into(),
+        Expr::val(o.note).into(),
+        Expr::val(none_text).into(),
+        Expr::val(o.now).into(),
+        Expr::val(o.now).into(),
+        Expr::val(none_at).into(),
+        Expr::val(none_at).into(),
+        Expr::val(none_at).into(),
+        Expr::val(0i32).into(),
+    ];
+    let row = Query::select()
+        .exprs(values)
+        .and_where(
+            Expr::expr(SimpleExpr::SubQuery(
+                None,
+                Box::new(SubQueryStatement::SelectStatement(in_force)),
+            ))
+            .eq(o.fee_rule_version),
+        )
+        .to_owned();
+    let insert = Query::insert()
+        .into_table(orders::Entity)
+        .columns([
+            C::Id,
+            C::CustomerId,
+            C::Status,
+            C::FeeRuleVersion,
+            C::Currency,
+            C::TotalMinor,
+            C::FeeMinor,
+            C::PaymentProvider,
+            C::IdempotencyKey,
+            C::Note,
+            C::Resolution,
+            C::CreatedAt,
+            C::UpdatedAt,
+            C::PaidAt,
+            C::FulfilledAt,
+            C::ClosedAt,
+            C::Revision,
+        ])
+        .select_from(row)
+        .map_err(|e| DbErr::Custom(format!("order insert: {e}")))?
+        .to_owned();
+    let backend = db.get_database_backend();
+    Ok(db.execute(backend.build(&insert)).await?.rows_affected())
 }
 
 #[allow(clippy::too_many_arguments)]
