@@ -90,6 +90,18 @@ on_both_databases!(composite_order_lives_its_whole_life, |backend| async move {
     );
     let missing = Uuid::now_v7();
     assert_eq!(view(&stranger, missing).await.err().map(|e| e.0), Some(404));
+    // Visitors are sent to the login page, and the server functions say 401.
+    let visitor = server.client();
+    for path in [
+        "/orders".to_owned(),
+        format!("/orders/{order}"),
+        format!("/listings/{}/order", m.service),
+    ] {
+        let res = visitor.get(&path).await;
+        assert_eq!(res.status(), 302, "{path}");
+        assert_eq!(mutua_tests::location(&res), "/login");
+    }
+    assert_eq!(view(&visitor, order).await.err().map(|e| e.0), Some(401));
     // Nobody but the customer cancels; the board only resolves disputes.
     assert_eq!(
         act(&m.anna, order, "cancel", None).await.err().map(|e| e.0),
@@ -491,6 +503,12 @@ on_both_databases!(timed_transitions_follow_the_clock, |backend| async move {
         .as_array()
         .and_then(|e| e.last())
         .is_some_and(|e| e["actor_name"].is_null()));
+    // The customer is told, in Italian.
+    assert_eq!(
+        db.query_i64("SELECT COUNT(*) FROM email_outbox WHERE subject = 'Ordine scaduto'")
+            .await,
+        1
+    );
     // Paying for it now is too late.
     assert_eq!(
         act(&m.anna, unpaid, "confirm_payment", None)
