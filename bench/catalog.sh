@@ -6,6 +6,7 @@
 # Tunables: LISTINGS (10000), CONNECTIONS (16), DURATION (seconds, 10).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 LISTINGS=${LISTINGS:-10000}
 CONNECTIONS=${CONNECTIONS:-16}
 SECONDS_PER_RUN=${DURATION:-10}
@@ -19,14 +20,7 @@ export MUTUA_DATA_DIR="$work" RUST_LOG=error
 export DATABASE_URL=${DATABASE_URL:-sqlite://$work/mutua.db?mode=rwc}
 echo "seeding $LISTINGS listings…"
 "$BIN" seed-demo --bench-listings "$LISTINGS" >/dev/null
-MUTUA_LISTEN=127.0.0.1:0 "$BIN" serve >"$work/out" 2>&1 &
-server=$!
-for _ in $(seq 1 100); do
-  url=$(grep -o 'http://[0-9.:]*' "$work/out" | head -1 || true)
-  [ -n "$url" ] && break
-  sleep 0.2
-done
-[ -n "$url" ] || { cat "$work/out"; exit 1; }
+start_server
 listing=$(curl -s "$url/api/v1/listings?per_page=1" | grep -o '"id":"[0-9a-f-]*"' | head -1 | cut -d'"' -f4)
 
 echo "| endpoint | requests/s | p50 ms | p99 ms |"

@@ -9,6 +9,7 @@
 # Tunables: POSTGRES (admin URL), CONNECTIONS (16), DURATION (seconds, 15).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 POSTGRES=${POSTGRES:-postgres://postgres@127.0.0.1:5432/postgres}
 CONNECTIONS=${CONNECTIONS:-16}
 SECONDS_PER_RUN=${DURATION:-15}
@@ -33,14 +34,7 @@ export MUTUA_DATA_DIR="$work" RUST_LOG=error DATABASE_URL="$server_url/$app_db"
 # Timed transitions and mail stay out of the measurement.
 export MUTUA_JOB_INTERVAL_SECS=3600
 "$BIN" seed-demo >/dev/null
-MUTUA_LISTEN=127.0.0.1:0 "$BIN" serve >"$work/out" 2>&1 &
-server=$!
-for _ in $(seq 1 100); do
-  url=$(grep -o 'http://[0-9.:]*' "$work/out" | head -1 || true)
-  [ -n "$url" ] && break
-  sleep 0.2
-done
-[ -n "$url" ] || { cat "$work/out"; exit 1; }
+start_server
 
 setup=$(node bench/orders.mjs "$url")
 body=$(node -e 'console.log(JSON.parse(process.argv[1]).body)' "$setup")

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync, crc32 } from 'node:zlib';
-import { startServer, root, launchBrowser } from './server.mjs';
+import { startServer, root, launchBrowser, openPage, hydrated, goto } from './server.mjs';
 
 const shots = join(root, 'target', 'browser-screenshots');
 mkdirSync(shots, { recursive: true });
@@ -52,26 +52,7 @@ after(async () => {
   await server?.stop();
 });
 
-async function open(js, locale = 'it-IT') {
-  const context = await browser.newContext({ javaScriptEnabled: js, locale, viewport: { width: 375, height: 812 } });
-  const page = await context.newPage();
-  const problems = [];
-  // The deliberate mistake (a price with three decimals) answers 422, which
-  // Chromium logs as a failed load; anything else on the console is a problem.
-  const expected = /Failed to load resource: the server responded with a status of 422/;
-  page.on('console', (m) => { if (m.type() === 'error' && !expected.test(m.text())) problems.push(m.text()); });
-  page.on('pageerror', (e) => problems.push(String(e)));
-  return { context, page, problems };
-}
-
-async function hydrated(page, js) {
-  if (js) await page.waitForFunction(() => document.body.dataset.hydrated === 'true', null, { timeout: 20_000 });
-}
-
-async function goto(page, js, url) {
-  await page.goto(url);
-  await hydrated(page, js);
-}
+const open = (js, locale = 'it-IT') => openPage(browser, js, { locale });
 
 for (const js of [true, false]) {
   const mode = js ? 'js' : 'nojs';

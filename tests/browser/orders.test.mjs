@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, root, launchBrowser } from './server.mjs';
+import { startServer, root, launchBrowser, openPage, hydrated, goto } from './server.mjs';
 
 const shots = join(root, 'target', 'browser-screenshots');
 mkdirSync(shots, { recursive: true });
@@ -28,25 +28,7 @@ after(async () => {
   await server?.stop();
 });
 
-async function open(js) {
-  const context = await browser.newContext({ javaScriptEnabled: js, locale: 'it-IT', viewport: { width: 375, height: 812 } });
-  const page = await context.newPage();
-  const problems = [];
-  // The deliberate mistake answers 422, which Chromium logs as a failed load.
-  const expected = /Failed to load resource: the server responded with a status of 422/;
-  page.on('console', (m) => { if (m.type() === 'error' && !expected.test(m.text())) problems.push(m.text()); });
-  page.on('pageerror', (e) => problems.push(String(e)));
-  return { context, page, problems };
-}
-
-async function hydrated(page, js) {
-  if (js) await page.waitForFunction(() => document.body.dataset.hydrated === 'true', null, { timeout: 20_000 });
-}
-
-async function goto(page, js, url) {
-  await page.goto(url);
-  await hydrated(page, js);
-}
+const open = (js) => openPage(browser, js);
 
 async function login(s, js, email, pw) {
   await goto(s.page, js, `${server.url}/login`);

@@ -52,3 +52,28 @@ export async function launchBrowser() {
       '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
 }
+
+/**
+ * A phone-sized page (375 × 812) with JavaScript on or off. Console errors
+ * and page errors are collected in `problems`, except failed loads with a
+ * status in `allowed` (answers to a test's deliberate mistakes).
+ */
+export async function openPage(browser, js, { locale = 'it-IT', allowed = [422] } = {}) {
+  const context = await browser.newContext({ javaScriptEnabled: js, locale, viewport: { width: 375, height: 812 } });
+  const page = await context.newPage();
+  const problems = [];
+  const expected = new RegExp(`Failed to load resource: the server responded with a status of (${allowed.join('|')})`);
+  page.on('console', (m) => { if (m.type() === 'error' && !expected.test(m.text())) problems.push(m.text()); });
+  page.on('pageerror', (e) => problems.push(String(e)));
+  return { context, page, problems };
+}
+
+/** Waits for hydration when JavaScript is on. */
+export async function hydrated(page, js) {
+  if (js) await page.waitForFunction(() => document.body.dataset.hydrated === 'true', null, { timeout: 20_000 });
+}
+
+export async function goto(page, js, url) {
+  await page.goto(url);
+  await hydrated(page, js);
+}

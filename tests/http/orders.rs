@@ -419,6 +419,33 @@ on_both_databases!(history_is_append_only, |backend| async move {
     assert_eq!(count(&db, "order_messages").await, 1);
 });
 
+/// The clock of a test server: a file of seconds ahead of real time, and a
+/// job runner ticking every second.
+struct Clock {
+    file: String,
+}
+
+impl Clock {
+    fn new(db: &TestDb) -> Clock {
+        std::fs::create_dir_all(db.data_dir()).expect("data dir");
+        let file = db.data_dir().join("clock-offset").display().to_string();
+        std::fs::write(&file, "0").expect("clock");
+        Clock { file }
+    }
+
+    fn env(&self) -> [(&'static str, &str); 2] {
+        [
+            ("MUTUA_CLOCK_OFFSET_FILE", self.file.as_str()),
+            ("MUTUA_JOB_INTERVAL_SECS", "1"),
+        ]
+    }
+
+    /// Sets the clock `seconds` ahead of real time.
+    fn advance(&self, seconds: i64) {
+        std::fs::write(&self.file, seconds.to_string()).expect("clock");
+    }
+}
+
 /// Waits until the order reaches `expected` (the job runner runs every second).
 async fn wait_for(c: &mutua_tests::Client, order: Uuid, expected: &str) -> Value {
     for _ in 0..100 {
@@ -433,17 +460,8 @@ async fn wait_for(c: &mutua_tests::Client, order: Uuid, expected: &str) -> Value
 
 on_both_databases!(timed_transitions_follow_the_clock, |backend| async move {
     let db = TestDb::new(backend).await;
-    std::fs::create_dir_all(db.data_dir()).expect("data dir");
-    let clock = db.data_dir().join("clock-offset");
-    std::fs::write(&clock, "0").expect("clock");
-    let clock_path = clock.display().to_string();
-    let server = TestServer::start_with(
-        &db,
-        &[
-            ("MUTUA_CLOCK_OFFSET_FILE", clock_path.as_str()),
-            ("MUTUA_JOB_INTERVAL_SECS", "1"),
-        ],
-    );
+    let clock = Clock::new(&db);
+    let server = TestServer::start_with(&db, &clock.env());
     let m = market(&server).await;
     let form = order_form(&m.customer, m.service).await;
     let unpaid = place(
@@ -490,7 +508,7 @@ on_both_databases!(timed_transitions_follow_the_clock, |backend| async move {
     );
 
     // 31 minutes later: the unpaid order expired and its opening is free.
-    std::fs::write(&clock, (31 * 60).to_string()).expect("clock");
+    clock.advance(31 * 60);
     let v = wait_for(&m.customer, unpaid, "Cancelled").await;
     assert_eq!(
         v["events"]
@@ -523,7 +541,7 @@ on_both_databases!(timed_transitions_follow_the_clock, |backend| async move {
     );
 
     // 25 hours: the paid order nobody accepted is declined and refunded.
-    std::fs::write(&clock, (25 * 3600).to_string()).expect("clock");
+    clock.advance(25 * 3600);
     let v = wait_for(&m.customer, unanswered, "Refunded").await;
     assert_eq!(v["lines"][0]["status"], "Declined");
     assert_eq!(
@@ -532,7 +550,7 @@ on_both_databases!(timed_transitions_follow_the_clock, |backend| async move {
     );
 
     // 49 hours after delivery: completed by itself.
-    std::fs::write(&clock, (50 * 3600).to_string()).expect("clock");
+    clock.advance(50 * 3600);
     wait_for(&m.customer, done, "Completed").await;
     // Each timed transition happened once, even with the runner ticking.
     let expired = db
@@ -550,16 +568,9 @@ on_both_databases!(timed_transitions_follow_the_clock, |backend| async move {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_servers_share_the_job_runner_on_postgres() {
     let db = TestDb::new(Backend::Postgres).await;
-    std::fs::create_dir_all(db.data_dir()).expect("data dir");
-    let clock = db.data_dir().join("clock-offset");
-    std::fs::write(&clock, "0").expect("clock");
-    let clock_path = clock.display().to_string();
-    let env = [
-        ("MUTUA_CLOCK_OFFSET_FILE", clock_path.as_str()),
-        ("MUTUA_JOB_INTERVAL_SECS", "1"),
-    ];
-    let first = TestServer::start_with(&db, &env);
-    let _second = TestServer::start_with(&db, &env);
+    let clock = Clock::new(&db);
+    let first = TestServer::start_with(&db, &clock.env());
+    let _second = TestServer::start_with(&db, &clock.env());
     let m = market(&first).await;
     let form = order_form(&m.customer, m.service).await;
     let mut orders = Vec::new();
@@ -571,7 +582,7 @@ async fn two_servers_share_the_job_runner_on_postgres() {
                 .expect("placed"),
         );
     }
-    std::fs::write(&clock, (31 * 60).to_string()).expect("clock");
+    clock.advance(31 * 60);
     for o in &orders {
         wait_for(&m.customer, *o, "Cancelled").await;
     }

@@ -14,7 +14,10 @@ use std::sync::{Arc, RwLock};
 use uuid::Uuid;
 
 static ZONES: RwLock<Option<Arc<Vec<zones::Model>>>> = RwLock::new(None);
-static FEE_RULE: RwLock<Option<Arc<(i32, Arc<FeeRule>)>>> = RwLock::new(None);
+/// A fee rule version and its rule.
+type VersionedRule = (i32, Arc<FeeRule>);
+
+static FEE_RULE: RwLock<Option<Arc<VersionedRule>>> = RwLock::new(None);
 static CATEGORY_SLUGS: RwLock<Option<Arc<HashMap<Uuid, String>>>> = RwLock::new(None);
 
 fn cached<T>(lock: &RwLock<Option<Arc<T>>>) -> Option<Arc<T>> {
@@ -59,7 +62,7 @@ pub async fn category_slug(db: &impl ConnectionTrait, id: Uuid) -> Result<Option
 }
 
 /// The last fee rule read (version and rule), if any.
-pub fn fee_rule() -> Option<(i32, Arc<FeeRule>)> {
+pub fn fee_rule() -> Option<VersionedRule> {
     cached(&FEE_RULE).map(|c| (c.0, c.1.clone()))
 }
 
