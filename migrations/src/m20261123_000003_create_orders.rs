@@ -182,7 +182,9 @@ const STATUSES: [&str; 11] = [
 const INITIAL_RULE: &str = r#"{"service":{"percent_bps":800,"fixed_minor":0,"min_minor":50,"max_minor":null},"delivery":{"percent_bps":500,"fixed_minor":0,"min_minor":50,"max_minor":null},"categories":{}}"#;
 
 /// Tables whose rows are history: no UPDATE, no DELETE, on either database.
-pub const APPEND_ONLY: [&str; 2] = ["order_events", "order_messages"];
+/// Fee rule versions too: a version is never edited, a new one is added
+/// (and the app's fee rule cache relies on it).
+pub const APPEND_ONLY: [&str; 3] = ["fee_rule_versions", "order_events", "order_messages"];
 
 pub async fn append_only(manager: &SchemaManager<'_>, table: &str) -> Result<(), DbErr> {
     let db = manager.get_connection();

@@ -408,6 +408,8 @@ on_both_databases!(history_is_append_only, |backend| async move {
         "DELETE FROM order_events",
         "UPDATE order_messages SET body = 'changed'",
         "DELETE FROM order_messages",
+        "UPDATE fee_rule_versions SET rule = '{}'",
+        "DELETE FROM fee_rule_versions",
     ] {
         let refused = db.try_execute(sql).await;
         assert!(
