@@ -290,7 +290,11 @@ fn zone_of<'a>(zones: &'a [zones::Model], postcode: &str) -> Option<&'a zones::M
     })
 }
 
-async fn resolve_leg(db: &impl ConnectionTrait, req: DeliveryRequest) -> Result<Leg, OrderError> {
+/// The leg's zones and distance, or the postcodes no zone has.
+async fn resolve_leg(
+    db: &impl ConnectionTrait,
+    req: DeliveryRequest,
+) -> Result<Result<Leg, Problems>, DbErr> {
     let mut all = super::cache::zones(db, false).await?;
     let known = |all: &[zones::Model]| {
         zone_of(all, &req.pickup.postcode).is_some()
@@ -310,7 +314,7 @@ async fn resolve_leg(db: &impl ConnectionTrait, req: DeliveryRequest) -> Result<
         problems.push(("dropoff_postcode", FieldProblem::PostcodeUnknown));
     }
     let (Some(pickup_zone), Some(dropoff_zone)) = (pickup, dropoff) else {
-        return Err(invalid(problems));
+        return Ok(Err(problems));
     };
     let centroid = |z: &zones::Model| Point {
         lat: z.latitude,
@@ -318,12 +322,12 @@ async fn resolve_leg(db: &impl ConnectionTrait, req: DeliveryRequest) -> Result<
     };
     let a = req.pickup.point.unwrap_or_else(|| centroid(&pickup_zone));
     let b = req.dropoff.point.unwrap_or_else(|| centroid(&dropoff_zone));
-    Ok(Leg {
+    Ok(Ok(Leg {
         km: billable_km(a, b),
         req,
         pickup_zone,
         dropoff_zone,
-    })
+    }))
 }
 
 /// Prices `leg` with a courier listing, if the courier serves one of its
@@ -349,7 +353,7 @@ async fn courier_price(
         fitting: i32,
     }
     let exists = |q: SelectStatement| Expr::case(Expr::exists(q), 1).finally(0);
-    let one = || Query::select().expr(Expr::val(1)).to_owned();
+    let select_one = || Query::select().expr(Expr::val(1)).to_owned();
     let (start, end) = (leg.req.window_start, leg.req.window_end);
     let day = start.date();
     let minute = |t: NaiveDateTime| {
@@ -365,7 +369,7 @@ async fn courier_price(
         .select_only()
         .expr_as(
             exists(
-                one()
+                select_one()
                     .from(listing_zones::Entity)
                     .and_where(Expr::col(listing_zones::Column::ListingId).eq(courier.id))
                     .and_where(
@@ -378,7 +382,7 @@ async fn courier_price(
         )
         .expr_as(
             exists(
-                one()
+                select_one()
                     .from(availability_slots::Entity)
                     .and_where(Expr::col(availability_slots::Column::ListingId).eq(courier.id))
                     .to_owned(),
@@ -387,7 +391,7 @@ async fn courier_price(
         )
         .expr_as(
             exists(
-                one()
+                select_one()
                     .from(availability_exceptions::Entity)
                     .and_where(Expr::col(availability_exceptions::Column::ListingId).eq(courier.id))
                     .and_where(Expr::col(availability_exceptions::Column::ClosedOn).eq(day))
@@ -397,7 +401,7 @@ async fn courier_price(
         )
         .expr_as(
             exists(
-                one()
+                select_one()
                     .from(availability_slots::Entity)
                     .and_where(Expr::col(availability_slots::Column::ListingId).eq(courier.id))
                     .and_where(
@@ -607,21 +611,12 @@ async fn delivery_line(
             return Ok(None);
         }
     };
-    let leg = match resolve_leg(db, req).await {
+    let leg = match resolve_leg(db, req).await? {
         Ok(l) => l,
-        Err(OrderError::Invalid(fields)) => {
-            // Re-shape into problems so all fields are reported together.
-            for f in fields {
-                let name = if f.field == "pickup_postcode" {
-                    "pickup_postcode"
-                } else {
-                    "dropoff_postcode"
-                };
-                problems.push((name, f.problem));
-            }
+        Err(p) => {
+            problems.extend(p);
             return Ok(None);
         }
-        Err(e) => return Err(e),
     };
     let chosen = match fixed_courier {
         Some(o) => Some(o),
@@ -1398,7 +1393,7 @@ pub async fn view(
     let sees_money = is_customer || viewer.board;
     let people_confirm =
         payments::by_name(&order.payment_provider).is_some_and(|p| p.confirmed_by_people());
-    let mut actions: Vec<String> = [
+    let actions: Vec<String> = [
         Action::ConfirmPayment,
         Action::Complete,
         Action::Dispute,
@@ -1411,7 +1406,6 @@ pub async fn view(
     .filter(|a| can(*a))
     .map(|a| a.name().to_owned())
     .collect();
-    actions.dedup();
 
     let events = order_events::Entity::find()
         .filter(order_events::Column::OrderId.eq(id))

@@ -5,7 +5,7 @@ use app::domain::listing::ListingKind;
 use app::domain::order_form::{format_slot, OrderInput};
 use app::server::accounts::{self, find_by_email};
 use app::server::clock::Clock;
-use app::server::entities::{listing_zones, listings, orders, zones};
+use app::server::entities::{listing_zones, listings, orders};
 use app::server::orders as service;
 use app::viewer::Viewer;
 use chrono::{Datelike, Duration, Utc, Weekday};
@@ -50,14 +50,13 @@ async fn postcodes(db: &DatabaseConnection, courier: Uuid) -> anyhow::Result<(St
         .into_iter()
         .map(|z| z.zone_id)
         .collect();
-    let mut codes = Vec::new();
-    for id in served {
-        if let Some(z) = zones::Entity::find_by_id(id).one(db).await? {
-            if let Some(code) = z.postcodes.split(',').next() {
-                codes.push(code.trim().to_owned());
-            }
-        }
-    }
+    let zones = app::server::cache::zones(db, true).await?;
+    let codes: Vec<String> = zones
+        .iter()
+        .filter(|z| served.contains(&z.id))
+        .filter_map(|z| z.postcodes.split(',').next())
+        .map(|code| code.trim().to_owned())
+        .collect();
     match codes.as_slice() {
         [a, b, ..] => Ok((a.clone(), b.clone())),
         [a] => Ok((a.clone(), a.clone())),
