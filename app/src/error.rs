@@ -167,6 +167,9 @@ pub fn problem_message(t: &Strings, p: FieldProblem) -> &'static str {
         FieldProblem::NoCourier => t.err_no_courier,
         FieldProblem::OwnListing => t.err_own_listing,
         FieldProblem::NotOrderable => t.err_not_orderable,
+        FieldProblem::IbanInvalid => t.err_iban_invalid,
+        FieldProblem::BicInvalid => t.err_bic_invalid,
+        FieldProblem::RefundRange => t.err_refund_range,
     }
 }
 

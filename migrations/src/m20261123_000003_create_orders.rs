@@ -150,7 +150,7 @@ enum JobLeases {
     ExpiresAt,
 }
 
-fn fk(
+pub(crate) fn fk(
     name: &str,
     from: (impl IntoIden + 'static, impl IntoIden + 'static),
     to: (impl IntoIden + 'static, impl IntoIden + 'static),
@@ -216,7 +216,7 @@ pub async fn append_only(manager: &SchemaManager<'_>, table: &str) -> Result<(),
     Ok(())
 }
 
-async fn index(
+pub(crate) async fn index(
     manager: &SchemaManager<'_>,
     name: &str,
     table: impl IntoIden + 'static,

@@ -62,6 +62,18 @@ enum Command {
         #[arg(long)]
         board: bool,
     },
+    /// The money ledger.
+    Ledger {
+        #[command(subcommand)]
+        command: LedgerCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum LedgerCommand {
+    /// Check every invariant of the ledger; exit non-zero with a report of
+    /// each breach.
+    Verify,
 }
 
 fn main() -> std::process::ExitCode {
@@ -102,6 +114,24 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Migrate => {
             println!("migrations applied");
             Ok(())
+        }
+        Command::Ledger {
+            command: LedgerCommand::Verify,
+        } => {
+            let report = app::server::ledger::verify(&db).await?;
+            println!(
+                "checked {} entries ({} postings), {} orders, {} payouts",
+                report.entries, report.postings, report.orders, report.payouts
+            );
+            if report.ok() {
+                println!("ledger ok: every invariant holds");
+                Ok(())
+            } else {
+                for p in &report.problems {
+                    println!("BREACH {p}");
+                }
+                anyhow::bail!("{} ledger invariant breaches", report.problems.len())
+            }
         }
         Command::SeedDemo { bench_listings } => {
             let report = seed::seed_demo(&db, &hasher, &config.data_dir, bench_listings).await?;

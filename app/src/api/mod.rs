@@ -7,4 +7,5 @@ pub mod catalog;
 pub mod coop;
 pub mod listings;
 pub mod membership;
+pub mod money;
 pub mod orders;

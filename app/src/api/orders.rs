@@ -157,16 +157,9 @@ pub struct MyWork {
 pub(crate) mod imp {
     use crate::error::AppError;
     use crate::server::orders::OrderError;
-    use crate::server::respond::{fail, internal};
 
     pub fn order_error(e: OrderError, echo: &[(&str, &str)]) -> AppError {
-        match e {
-            OrderError::Invalid(fields) => fail(AppError::invalid(fields, echo)),
-            OrderError::NotFound => fail(AppError::NotFound),
-            OrderError::Forbidden => fail(AppError::Forbidden),
-            OrderError::Conflict => fail(AppError::Conflict),
-            OrderError::Db(e) => internal(e),
-        }
+        e.into_app(echo)
     }
 }
 
@@ -249,20 +242,33 @@ pub async fn get_order(id: Uuid) -> Result<OrderView, AppError> {
 
 /// One step of the order's life: `confirm_payment`, `accept`, `decline`,
 /// `start`, `fulfil` (with `line`), `complete`, `dispute`, `cancel`,
-/// `resolve_release`, `resolve_refund`.
+/// `resolve_release`, `resolve_refund`, `resolve_partial` (with `refund`,
+/// the amount that goes back to the customer).
 #[server(prefix = "/fn", endpoint = "order-act")]
 pub async fn act_on_order(
     id: Uuid,
     action: String,
     #[server(default)] line: Option<Uuid>,
     #[server(default)] reason: String,
+    #[server(default)] refund: String,
 ) -> Result<(), AppError> {
     use crate::server::{auth, orders, respond};
     let viewer = auth::require(crate::viewer::Role::Customer).await?;
     let state = respond::state()?;
-    orders::act_as(&state.db, &state.clock, &viewer, id, &action, line, &reason)
-        .await
-        .map_err(|e| imp::order_error(e, &[("reason", &reason)]))?;
+    orders::act_as(
+        &state.db,
+        &state.clock,
+        &viewer,
+        id,
+        orders::Request {
+            action: &action,
+            line,
+            reason: &reason,
+            refund: &refund,
+        },
+    )
+    .await
+    .map_err(|e| imp::order_error(e, &[("reason", &reason), ("refund", &refund)]))?;
     leptos_axum::redirect(&format!("/orders/{id}"));
     Ok(())
 }

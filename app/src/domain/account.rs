@@ -51,6 +51,11 @@ pub enum FieldProblem {
     OwnListing,
     /// Not on sale now (paused, archived or its provider suspended).
     NotOrderable,
+    /// Not an IBAN, or its check digits are wrong.
+    IbanInvalid,
+    BicInvalid,
+    /// A partial refund must be more than nothing and less than the total.
+    RefundRange,
 }
 
 /// A syntactically valid e-mail address, trimmed and lowercased.

@@ -187,7 +187,8 @@ pub struct ListingDraft {
     pub duration_minutes: Option<u16>,
 }
 
-fn amount(raw: &str, currency: Currency) -> Result<Money, FieldProblem> {
+/// An amount typed in a form, with the problem to show next to the field.
+pub fn amount(raw: &str, currency: Currency) -> Result<Money, FieldProblem> {
     Money::parse_amount(raw, currency).map_err(|p| match p {
         AmountProblem::Empty => FieldProblem::Required,
         AmountProblem::Invalid => FieldProblem::AmountInvalid,

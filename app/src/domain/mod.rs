@@ -3,6 +3,8 @@
 pub mod account;
 pub mod availability;
 pub mod fee;
+pub mod iban;
+pub mod ledger;
 pub mod listing;
 pub mod money;
 pub mod order;

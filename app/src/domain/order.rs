@@ -112,6 +112,9 @@ pub enum Resolution {
     Release,
     /// The customer gets the money back.
     Refund,
+    /// This much (minor units) goes back to the customer; the rest is
+    /// shared by the lines' providers and the cooperative in proportion.
+    Partial(i64),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -149,6 +152,7 @@ impl Action {
             Action::Dispute => "dispute",
             Action::Resolve(Resolution::Release) => "resolve_release",
             Action::Resolve(Resolution::Refund) => "resolve_refund",
+            Action::Resolve(Resolution::Partial(_)) => "resolve_partial",
             Action::Cancel => "cancel",
             Action::Expire => "expire",
             Action::AutoDecline => "auto_decline",
@@ -330,7 +334,7 @@ impl OrderState {
                     return Err(TransitionError::WrongState);
                 }
                 let to = match resolution {
-                    Resolution::Release => Completed,
+                    Resolution::Release | Resolution::Partial(_) => Completed,
                     Resolution::Refund => Refunded,
                 };
                 done(Resolved, self.all_open_lines(to))

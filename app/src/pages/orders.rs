@@ -55,6 +55,7 @@ fn action_label(t: &Strings, action: &str, kind: Option<ListingKind>) -> &'stati
         "cancel" => t.order_act_cancel,
         "resolve_release" => t.order_act_resolve_release,
         "resolve_refund" => t.order_act_resolve_refund,
+        "resolve_partial" => t.order_act_resolve_partial,
         "expire" => t.order_act_expire,
         "auto_decline" => t.order_act_auto_decline,
         "auto_complete" => t.order_act_auto_complete,
@@ -237,6 +238,7 @@ fn ActButton(
     #[prop(optional)] line: Option<uuid::Uuid>,
     label: &'static str,
     #[prop(optional)] with_reason: Option<&'static str>,
+    #[prop(optional)] with_refund: Option<&'static str>,
     #[prop(default = false)] secondary: bool,
 ) -> impl IntoView {
     let error: FormError = Signal::derive(move || act.value().get().and_then(Result::err));
@@ -248,6 +250,9 @@ fn ActButton(
             {line.map(|l| view! { <input type="hidden" name="line" value=l.to_string()/> })}
             {with_reason.map(|label| view! {
                 <TextArea error name="reason" label=label required=false rows=2/>
+            })}
+            {with_refund.map(|label| view! {
+                <Field error name="refund" label=label input_type="text" autocomplete="off"/>
             })}
             <button type="submit" class=if secondary { "button button-secondary" } else { "button" } data-testid=testid>{label}</button>
         </ActionForm>
@@ -289,10 +294,11 @@ fn OrderDetails(
                             "dispute" => Some(t.order_dispute_reason),
                             _ => None,
                         };
-                        let secondary = matches!(a.as_str(), "cancel" | "dispute" | "resolve_refund");
-                        match reason {
-                            Some(r) => view! { <ActButton act order=id action=a.clone() label with_reason=r secondary/> }.into_any(),
-                            None => view! { <ActButton act order=id action=a.clone() label secondary/> }.into_any(),
+                        let secondary = matches!(a.as_str(), "cancel" | "dispute" | "resolve_refund" | "resolve_partial");
+                        match (reason, a.as_str()) {
+                            (Some(r), _) => view! { <ActButton act order=id action=a.clone() label with_reason=r secondary/> }.into_any(),
+                            (None, "resolve_partial") => view! { <ActButton act order=id action=a.clone() label with_refund=t.order_refund_amount secondary/> }.into_any(),
+                            (None, _) => view! { <ActButton act order=id action=a.clone() label secondary/> }.into_any(),
                         }
                     }).collect_view()}
                 </section>

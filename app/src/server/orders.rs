@@ -8,8 +8,10 @@
 use super::clock::Clock;
 use super::entities::{
     availability_exceptions, availability_slots, fee_rule_versions, listing_zones, listings,
-    memberships, order_events, order_lines, order_messages, orders, slot_bookings, users, zones,
+    memberships, order_events, order_lines, order_messages, orders, payments as payment_rows,
+    slot_bookings, users, zones,
 };
+use super::ledger;
 use super::listings::{price_of, slots_of};
 use super::notify::{self, Notice};
 use super::payments;
@@ -20,10 +22,11 @@ use crate::api::orders::{
 use crate::domain::account::FieldProblem;
 use crate::domain::availability::{next_openings, Opening, WeeklySlot};
 use crate::domain::fee::FeeRule;
+use crate::domain::ledger::{self as money_book, Entry, EntryKind, LineMoney};
 use crate::domain::listing::{ListingKind, ListingStatus, PriceModel};
 use crate::domain::money::{Currency, Money};
 use crate::domain::order::{
-    Action, LineState, OrderState, Resolution, Status, TransitionError, Who,
+    Action, LineState, OrderState, Resolution, Status, Transition, TransitionError, Who,
 };
 use crate::domain::order_form::{
     format_slot, parse_delivery, parse_slot, parse_text, valid_key, DeliveryRequest, OrderInput,
@@ -33,7 +36,7 @@ use crate::domain::pricing::{
     billable_km, delivery_price, price_line, service_price, totals, Point, PriceError, PricedLine,
     ServiceRequest,
 };
-use crate::error::{AppError, FieldError};
+use crate::error::AppError;
 use crate::viewer::Viewer;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use sea_orm::sea_query::Expr;
@@ -53,19 +56,7 @@ const FORM_OPENINGS: usize = 40;
 const ACT_ATTEMPTS: usize = 3;
 const REASON_MAX: usize = 500;
 
-#[derive(Debug, thiserror::Error)]
-pub enum OrderError {
-    #[error("invalid input")]
-    Invalid(Vec<FieldError>),
-    #[error("not found")]
-    NotFound,
-    #[error("not allowed")]
-    Forbidden,
-    #[error("not allowed in this state")]
-    Conflict,
-    #[error("database: {0}")]
-    Db(#[from] DbErr),
-}
+pub use super::service::ServiceError as OrderError;
 
 fn invalid(problems: Problems) -> OrderError {
     OrderError::Invalid(
@@ -1092,8 +1083,9 @@ pub async fn load(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Loaded>,
     Ok(Some(Loaded { order, lines }))
 }
 
-/// Reads an action's name from a form; line actions need the line's index.
-fn parse_action(name: &str, line: Option<usize>) -> Option<Action> {
+/// Reads an action's name from a form; line actions need the line's index,
+/// a partial settlement its refund.
+fn parse_action(name: &str, line: Option<usize>, refund: Option<i64>) -> Option<Action> {
     Some(match name {
         "confirm_payment" => Action::ConfirmPayment,
         "accept" => Action::Accept(line?),
@@ -1105,8 +1097,19 @@ fn parse_action(name: &str, line: Option<usize>) -> Option<Action> {
         "cancel" => Action::Cancel,
         "resolve_release" => Action::Resolve(Resolution::Release),
         "resolve_refund" => Action::Resolve(Resolution::Refund),
+        "resolve_partial" => Action::Resolve(Resolution::Partial(refund?)),
         _ => return None,
     })
+}
+
+/// What a person asks to do to an order, as the form sent it.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Request<'a> {
+    pub action: &'a str,
+    pub line: Option<Uuid>,
+    pub reason: &'a str,
+    /// `resolve_partial` only: the amount that goes back to the customer.
+    pub refund: &'a str,
 }
 
 /// A person acts on an order (the server function's entry point).
@@ -1115,10 +1118,14 @@ pub async fn act_as(
     clock: &Clock,
     viewer: &Viewer,
     id: Uuid,
-    action: &str,
-    line: Option<Uuid>,
-    reason: &str,
+    req: Request<'_>,
 ) -> Result<(), OrderError> {
+    let Request {
+        action,
+        line,
+        reason,
+        refund,
+    } = req;
     let reason =
         parse_text(reason, REASON_MAX, action == "dispute").map_err(|p| one("reason", p))?;
     for attempt in 1..=ACT_ATTEMPTS {
@@ -1136,7 +1143,19 @@ pub async fn act_as(
             ),
             None => None,
         };
-        let action = parse_action(action, index).ok_or(OrderError::Conflict)?;
+        let refund = if action == "resolve_partial" {
+            let currency = Currency::parse(&loaded.order.currency).unwrap_or(Currency::Eur);
+            let amount = crate::domain::listing::amount(refund, currency)
+                .map_err(|p| one("refund", p))?
+                .minor();
+            if amount <= 0 || amount >= loaded.order.total_minor {
+                return Err(one("refund", FieldProblem::RefundRange));
+            }
+            Some(amount)
+        } else {
+            None
+        };
+        let action = parse_action(action, index, refund).ok_or(OrderError::Conflict)?;
         if action == Action::ConfirmPayment
             && !payments::by_name(&loaded.order.payment_provider)
                 .is_some_and(|p| p.confirmed_by_people())
@@ -1191,6 +1210,7 @@ pub async fn apply(
         let name = match r {
             Resolution::Release => "release",
             Resolution::Refund => "refund",
+            Resolution::Partial(_) => "partial",
         };
         update = update.col_expr(orders::Column::Resolution, Expr::value(name));
     }
@@ -1263,6 +1283,14 @@ pub async fn apply(
             .await?;
         }
     }
+    let ctx = ledger::Context {
+        actor,
+        memo: reason,
+    };
+    for e in money_of(loaded, action, &t)? {
+        ledger::post(&txn, &e, ctx, now).await?;
+        record_payment(&txn, order, &e, actor, now).await?;
+    }
     let first_title = loaded
         .lines
         .first()
@@ -1297,6 +1325,111 @@ pub async fn apply(
     }
     txn.commit().await?;
     tracing::info!(order = %order.id, action = name, to = t.order_to.as_str(), "order transition");
+    Ok(())
+}
+
+/// The money each line of an order moves, as pinned when it was placed.
+pub fn line_money(lines: &[order_lines::Model]) -> Vec<LineMoney> {
+    lines
+        .iter()
+        .map(|l| LineMoney {
+            id: l.id,
+            provider: l.provider_id,
+            price: l.price_minor,
+            fee: l.fee_minor,
+        })
+        .collect()
+}
+
+/// The ledger entries a transition writes: the payment when money
+/// arrives, the split when the order completes, the refund when it is
+/// refunded, both when a dispute is settled in part.
+fn money_of(loaded: &Loaded, action: Action, t: &Transition) -> Result<Vec<Entry>, OrderError> {
+    let o = &loaded.order;
+    let currency = Currency::parse(&o.currency)
+        .ok_or_else(|| DbErr::Custom(format!("order {} has unknown currency", o.id)))?;
+    let lines = line_money(&loaded.lines);
+    if t.order_from == t.order_to {
+        return Ok(Vec::new());
+    }
+    Ok(match (action, t.order_to) {
+        (_, Status::Paid) if t.order_from == Status::PendingPayment => {
+            vec![money_book::payment(o.id, currency, &lines)]
+        }
+        (Action::Resolve(Resolution::Partial(refund)), _) => {
+            money_book::settlement(o.id, currency, &lines, refund)
+                .map_err(|_| one("refund", FieldProblem::OutOfRange))?
+        }
+        (Action::Resolve(Resolution::Refund), _) | (_, Status::Refunded) => {
+            vec![money_book::full_refund(o.id, currency, &lines)]
+        }
+        (Action::Resolve(Resolution::Release), _) | (_, Status::Completed) => {
+            vec![money_book::completion(o.id, currency, &lines)]
+        }
+        _ => Vec::new(),
+    })
+}
+
+/// Keeps the order's payment row in step with its ledger entries.
+async fn record_payment(
+    db: &impl ConnectionTrait,
+    order: &orders::Model,
+    e: &Entry,
+    actor: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    match e.kind {
+        EntryKind::Payment => {
+            payment_rows::Entity::insert(payment_rows::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                order_id: Set(order.id),
+                provider: Set(order.payment_provider.clone()),
+                status: Set("succeeded".to_owned()),
+                amount_minor: Set(order.total_minor),
+                currency: Set(order.currency.clone()),
+                external_id: Set(None),
+                confirmed_by: Set(actor),
+                processor_fee_minor: Set(None),
+                refunded_minor: Set(0),
+                created_at: Set(now),
+                updated_at: Set(now),
+            })
+            .on_conflict(
+                sea_orm::sea_query::OnConflict::columns([
+                    payment_rows::Column::OrderId,
+                    payment_rows::Column::Provider,
+                ])
+                .update_columns([
+                    payment_rows::Column::Status,
+                    payment_rows::Column::ConfirmedBy,
+                    payment_rows::Column::UpdatedAt,
+                ])
+                .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+        }
+        EntryKind::Refund => {
+            let amount = e.amount();
+            let status = if amount >= order.total_minor {
+                "refunded"
+            } else {
+                "succeeded"
+            };
+            payment_rows::Entity::update_many()
+                .col_expr(
+                    payment_rows::Column::RefundedMinor,
+                    Expr::col(payment_rows::Column::RefundedMinor).add(amount),
+                )
+                .col_expr(payment_rows::Column::Status, Expr::value(status))
+                .col_expr(payment_rows::Column::UpdatedAt, Expr::value(now))
+                .filter(payment_rows::Column::OrderId.eq(order.id))
+                .filter(payment_rows::Column::Status.eq("succeeded"))
+                .exec(db)
+                .await?;
+        }
+        _ => {}
+    }
     Ok(())
 }
 
@@ -1400,6 +1533,8 @@ pub async fn view(
         Action::Cancel,
         Action::Resolve(Resolution::Release),
         Action::Resolve(Resolution::Refund),
+        // The amount is asked for on the page; any stands in here.
+        Action::Resolve(Resolution::Partial(1)),
     ]
     .into_iter()
     .filter(|a| *a != Action::ConfirmPayment || people_confirm)

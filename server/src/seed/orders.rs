@@ -119,7 +119,13 @@ async fn act(
     } else {
         ""
     };
-    service::act_as(db, clock, who, order, action, line, reason)
+    let req = service::Request {
+        action,
+        line,
+        reason,
+        refund: "",
+    };
+    service::act_as(db, clock, who, order, req)
         .await
         .map_err(|e| anyhow::anyhow!("demo order {action}: {e}"))
 }

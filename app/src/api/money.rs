@@ -1,0 +1,250 @@
+//! Money: a member's earnings and payout details, ledger entries, and the
+//! board's money page (balances, payout batches, refunds owed,
+//! reconciliation). Every figure comes from the ledger.
+
+use crate::domain::money::Money;
+use chrono::{DateTime, NaiveDate, Utc};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::error::AppError;
+
+/// One ledger entry as a list shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EntryRow {
+    pub id: Uuid,
+    /// `payment`, `completion`, `refund`, `refund_paid`, `processor_fee`, `payout`.
+    pub kind: String,
+    pub created_at: DateTime<Utc>,
+    pub order_id: Option<Uuid>,
+    /// What the entry means for the list's reader (a member's statement:
+    /// positive earned, negative paid out), or what it moves.
+    pub amount: Money,
+}
+
+/// A line of a member's work not yet completed: its money is held.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PendingLine {
+    pub order_id: Uuid,
+    pub title: String,
+    pub status: String,
+    pub net: Money,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PayoutAccountView {
+    pub holder_name: String,
+    /// Masked: country, check digits and the last four characters.
+    pub iban_masked: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Earnings {
+    pub pending: Money,
+    pub available: Money,
+    pub paid_out: Money,
+    /// `YYYY-MM` of the statement shown.
+    pub month: String,
+    pub statement: Vec<EntryRow>,
+    pub month_total: Money,
+    /// `pending`, `available` or `paid`: the figure whose detail is listed.
+    pub show: Option<String>,
+    pub pending_lines: Vec<PendingLine>,
+    pub detail: Vec<EntryRow>,
+    pub account: Option<PayoutAccountView>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PostingView {
+    pub account: String,
+    pub account_kind: String,
+    /// The member of a payable account.
+    pub member_name: Option<String>,
+    pub debit: Option<Money>,
+    pub credit: Option<Money>,
+    pub line_title: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EntryView {
+    pub id: Uuid,
+    pub key: String,
+    pub kind: String,
+    pub created_at: DateTime<Utc>,
+    pub order_id: Option<Uuid>,
+    pub memo: Option<String>,
+    pub postings: Vec<PostingView>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BalanceView {
+    pub account: String,
+    pub kind: String,
+    pub member_name: Option<String>,
+    /// On the account's normal side (cash held, money owed, fees earned).
+    pub balance: Money,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PayeeView {
+    pub member_id: Uuid,
+    pub name: String,
+    pub available: Money,
+    pub iban_masked: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BatchView {
+    pub id: Uuid,
+    pub period_end: NaiveDate,
+    pub execution_date: NaiveDate,
+    pub created_at: DateTime<Utc>,
+    pub count: i32,
+    pub total: Money,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RefundOwed {
+    pub order_id: Uuid,
+    pub customer_name: String,
+    pub amount: Money,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DisputeOutcome {
+    pub order_id: Uuid,
+    pub resolution: String,
+    pub refunded: Money,
+    pub released: Money,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Reconciliation {
+    pub payments_recorded: Money,
+    pub payments_in_ledger: Money,
+    pub payouts_recorded: Money,
+    pub payouts_in_ledger: Money,
+    /// Every breach `ledger verify` finds, and any total above that differs.
+    pub problems: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CoopBank {
+    pub name: String,
+    pub iban: String,
+    pub bic: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BoardMoney {
+    pub balances: Vec<BalanceView>,
+    pub until: NaiveDate,
+    pub execution: NaiveDate,
+    pub payees: Vec<PayeeView>,
+    pub batches: Vec<BatchView>,
+    pub refunds_owed: Vec<RefundOwed>,
+    pub disputes: Vec<DisputeOutcome>,
+    pub reconciliation: Reconciliation,
+    pub bank: Option<CoopBank>,
+}
+
+/// The viewer's earnings: pending, available and paid-out figures, the
+/// statement of `month` (`YYYY-MM`, default this month), and the detail
+/// behind one figure when `show` names it.
+#[server(prefix = "/fn", endpoint = "earnings")]
+pub async fn load_earnings(
+    #[server(default)] month: Option<String>,
+    #[server(default)] show: Option<String>,
+) -> Result<Earnings, AppError> {
+    use crate::server::{auth, money, respond};
+    let viewer = auth::require(crate::viewer::Role::Member).await?;
+    let state = respond::state()?;
+    money::earnings(
+        &state.db,
+        state.clock.now(),
+        viewer.id,
+        month.as_deref(),
+        show.as_deref(),
+    )
+    .await
+    .map_err(|e| e.into_app(&[]))
+}
+
+/// Where the member is paid: account holder and IBAN (checked, mod 97).
+#[server(prefix = "/fn", endpoint = "payout-account")]
+pub async fn save_payout_account(holder: String, iban: String) -> Result<(), AppError> {
+    use crate::server::{auth, money, respond};
+    let viewer = auth::require(crate::viewer::Role::Member).await?;
+    let state = respond::state()?;
+    money::save_payout_account(&state.db, state.clock.now(), viewer.id, &holder, &iban)
+        .await
+        .map_err(|e| e.into_app(&[("holder", &holder), ("iban", &iban)]))?;
+    leptos_axum::redirect("/earnings?saved=1#payout-details");
+    Ok(())
+}
+
+/// One ledger entry with its postings: for the board, and for the people
+/// it concerns (the order's customer and providers, the member paid).
+#[server(prefix = "/fn", endpoint = "ledger-entry")]
+pub async fn load_ledger_entry(id: Uuid) -> Result<EntryView, AppError> {
+    use crate::server::{auth, money, respond};
+    let viewer = auth::require(crate::viewer::Role::Customer).await?;
+    let state = respond::state()?;
+    money::entry(&state.db, &viewer, id)
+        .await
+        .map_err(|e| e.into_app(&[]))
+}
+
+/// The board's money page; `until` is the end of the payout period shown.
+#[server(prefix = "/fn", endpoint = "board-money")]
+pub async fn load_board_money(
+    #[server(default)] until: Option<String>,
+) -> Result<BoardMoney, AppError> {
+    use crate::server::{auth, money, respond};
+    auth::require(crate::viewer::Role::Board).await?;
+    let state = respond::state()?;
+    money::board(&state.db, state.clock.now(), until.as_deref())
+        .await
+        .map_err(|e| e.into_app(&[]))
+}
+
+/// Creates a payout batch: every member with bank details is paid what
+/// they earned up to `until` and have not been paid yet.
+#[server(prefix = "/fn", endpoint = "payout-batch")]
+pub async fn create_payout_batch(until: String, execution: String) -> Result<Uuid, AppError> {
+    use crate::server::{auth, money, respond};
+    let viewer = auth::require(crate::viewer::Role::Board).await?;
+    let state = respond::state()?;
+    let id = money::create_batch(&state.db, state.clock.now(), viewer.id, &until, &execution)
+        .await
+        .map_err(|e| e.into_app(&[("until", &until), ("execution", &execution)]))?;
+    leptos_axum::redirect(&format!("/board/money?batch={id}#batches"));
+    Ok(id)
+}
+
+/// The cooperative's own bank account, the debtor of SEPA files.
+#[server(prefix = "/fn", endpoint = "coop-bank")]
+pub async fn save_coop_bank(name: String, iban: String, bic: String) -> Result<(), AppError> {
+    use crate::server::{auth, money, respond};
+    auth::require(crate::viewer::Role::Board).await?;
+    let state = respond::state()?;
+    money::save_coop_bank(&state.db, &name, &iban, &bic)
+        .await
+        .map_err(|e| e.into_app(&[("name", &name), ("iban", &iban), ("bic", &bic)]))?;
+    leptos_axum::redirect("/board/money#bank");
+    Ok(())
+}
+
+/// A refund owed to a customer was handed back (manual payments).
+#[server(prefix = "/fn", endpoint = "refund-returned")]
+pub async fn mark_refund_returned(order: Uuid) -> Result<(), AppError> {
+    use crate::server::{auth, money, respond};
+    let viewer = auth::require(crate::viewer::Role::Board).await?;
+    let state = respond::state()?;
+    money::refund_returned(&state.db, state.clock.now(), viewer.id, order)
+        .await
+        .map_err(|e| e.into_app(&[]))?;
+    leptos_axum::redirect("/board/money#refunds");
+    Ok(())
+}
