@@ -85,6 +85,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/orders/:id") view=pages::orders::OrderPage ssr=SsrMode::Async/>
                     <Route path=path!("/dashboard/deliveries") view=pages::orders::CourierDayPage ssr=SsrMode::Async/>
                     <Route path=path!("/board/orders") view=pages::orders::BoardOrdersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/board/money") view=pages::money::BoardMoneyPage ssr=SsrMode::Async/>
+                    <Route path=path!("/earnings") view=pages::money::EarningsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/ledger/:id") view=pages::money::LedgerEntryPage ssr=SsrMode::Async/>
                     <Route path=path!("/members") view=pages::members::MembersPage ssr=SsrMode::Async/>
                     <Route path=path!("/members/:id") view=pages::members::MemberPage ssr=SsrMode::Async/>
                     <Route path=path!("/join") view=pages::join::JoinPage ssr=SsrMode::Async/>

@@ -3,6 +3,7 @@
 mod api;
 mod config;
 mod db;
+mod downloads;
 mod mailer;
 mod middleware;
 mod routes;

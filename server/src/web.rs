@@ -3,7 +3,7 @@
 
 use crate::config::Config;
 use crate::middleware::{self, Origins};
-use crate::{api, routes, uploads};
+use crate::{api, downloads, routes, uploads};
 use app::server::session_store::DbSessionStore;
 use app::server::AppState;
 use app::{shell, App};
@@ -79,6 +79,8 @@ pub fn router(config: &Config, leptos: LeptosOptions, app: AppState, origins: Or
         .route("/api/v1/listings/{id}", get(api::get_listing))
         .route("/api/v1/openapi.json", get(api::openapi))
         .route("/images/{file}", get(uploads::serve_image))
+        .route("/earnings/statement.csv", get(downloads::statement_csv))
+        .route("/board/payouts/{id}/sepa.xml", get(downloads::sepa_xml))
         .route(
             "/dashboard/listings/{id}/images",
             post(uploads::upload_image).layer(axum::extract::DefaultBodyLimit::max(

@@ -4,6 +4,7 @@ mod accounts;
 mod api;
 mod listings;
 mod membership;
+mod money;
 mod orders;
 mod pages;
 mod protection;

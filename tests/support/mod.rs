@@ -360,6 +360,18 @@ impl Client {
         form: &[(&str, &str)],
         headers: &[(&str, &str)],
     ) -> Response {
+        self.try_post_form_with(path, form, headers)
+            .await
+            .expect("POST")
+    }
+
+    /// A form post whose transport failure (a server that died) is an answer.
+    pub async fn try_post_form_with(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> Result<Response, reqwest::Error> {
         let mut req = self
             .http
             .post(format!("{}{path}", self.base))
@@ -369,7 +381,7 @@ impl Client {
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
-        req.send().await.expect("POST")
+        req.send().await
     }
 
     pub async fn register(&self, email: &str, name: &str, password: &str) -> Response {

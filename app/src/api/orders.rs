@@ -113,6 +113,8 @@ pub struct OrderView {
     pub lines: Vec<LineView>,
     pub events: Vec<EventView>,
     pub messages: Vec<MessageView>,
+    /// The order's ledger entries, oldest first.
+    pub money: Vec<crate::api::money::EntryRow>,
     /// Order-level actions the viewer may take now.
     pub actions: Vec<String>,
 }

@@ -43,6 +43,8 @@ fn Header() -> impl IntoView {
                     view! { <li><a href="/join">{t.nav_join}</a></li> }.into_any()
                 }}
                 <li><a href="/orders">{t.nav_orders}</a></li>
+                {v.member_class.is_some().then(|| view! { <li><a href="/earnings">{t.nav_earnings}</a></li> })}
+                {v.board.then(|| view! { <li><a href="/board/money">{t.nav_money}</a></li> })}
                 {v.board.then(|| view! { <li><a href="/board/applications">{t.nav_board}</a></li> })}
                 <li><a href="/account" class="nav-account">{t.nav_account}<span class="visually-hidden">": "</span><span class="nav-name">{v.display_name}</span></a></li>
                 <li>

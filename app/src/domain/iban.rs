@@ -83,23 +83,18 @@ impl Iban {
         }
         // Move the first four characters to the end, letters become 10..35,
         // and the number must leave 1 when divided by 97.
-        let mut rem: u32 = 0;
-        for &c in b[4..].iter().chain(&b[..4]) {
-            let v = if c.is_ascii_digit() {
-                u32::from(c - b'0')
-            } else {
-                u32::from(c - b'A') + 10
-            };
-            rem = if v >= 10 {
-                (rem * 100 + v) % 97
-            } else {
-                (rem * 10 + v) % 97
-            };
-        }
-        if rem != 1 {
+        if mod97(b[4..].iter().chain(&b[..4])) != 1 {
             return Err(IbanProblem::Checksum);
         }
         Ok(Iban(s))
+    }
+
+    /// The IBAN of a national account number (BBAN): the check digits are
+    /// computed. `None` when the result is not a valid IBAN.
+    pub fn from_bban(country: &str, bban: &str) -> Option<Iban> {
+        let tail = format!("{bban}{country}00");
+        let check = 98 - mod97(tail.as_bytes().iter());
+        Iban::parse(&format!("{country}{check:02}{bban}")).ok()
     }
 
     pub fn as_str(&self) -> &str {
@@ -121,6 +116,18 @@ impl Iban {
         let n = self.0.len();
         format!("{} •••• {}", &self.0[..4], &self.0[n - 4..])
     }
+}
+
+/// The remainder by 97 of the number the characters spell (letters are
+/// 10..35), computed digit by digit.
+fn mod97<'a>(chars: impl Iterator<Item = &'a u8>) -> u32 {
+    chars.fold(0, |rem, &c| {
+        if c.is_ascii_digit() {
+            (rem * 10 + u32::from(c - b'0')) % 97
+        } else {
+            (rem * 100 + u32::from(c.to_ascii_uppercase() - b'A') + 10) % 97
+        }
+    })
 }
 
 /// Never print a whole IBAN by accident (logs, debug output).
@@ -278,6 +285,10 @@ mod tests {
         assert_eq!(iban.pretty(), "IT60 X054 2811 1010 0000 0123 456");
         assert_eq!(format!("{iban:?}"), "Iban(IT60 •••• 3456)");
         assert!(valid_bic("BPMOIT22XXX") && valid_bic("DEUTDEFF"));
+        assert_eq!(
+            Iban::from_bban("IT", "X0542811101000000123456").map(|i| i.pretty()),
+            Some("IT60 X054 2811 1010 0000 0123 456".to_owned())
+        );
         assert!(!valid_bic("DEUTDEF") && !valid_bic("deutdeff"));
     }
 

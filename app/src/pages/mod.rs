@@ -6,6 +6,7 @@ pub mod join;
 pub mod listing;
 pub mod login;
 pub mod members;
+pub mod money;
 pub mod not_found;
 pub mod orders;
 pub mod register;

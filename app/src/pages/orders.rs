@@ -75,7 +75,7 @@ fn date_time(locale: Locale, at: NaiveDateTime) -> String {
     format!("{} {}", format_date(locale, at.date()), at.format("%H:%M"))
 }
 
-fn moment(locale: Locale, at: DateTime<Utc>) -> String {
+pub(crate) fn moment(locale: Locale, at: DateTime<Utc>) -> String {
     date_time(locale, at.naive_utc())
 }
 
@@ -303,6 +303,7 @@ fn OrderDetails(
                     }).collect_view()}
                 </section>
             })}
+            {(!order.money.is_empty()).then(|| view! { <crate::pages::money::OrderMoney entries=order.money.clone()/> })}
             <Timeline events=order.events.clone() kinds=kinds.clone()/>
             <Messages order=id messages=order.messages.clone() message/>
         </article>

@@ -1639,6 +1639,7 @@ pub async fn view(
                 mine: m.author_id == viewer.id,
             })
             .collect(),
+        money: super::money::order_entries(db, id).await?,
         actions,
     })
 }

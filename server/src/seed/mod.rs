@@ -217,6 +217,7 @@ pub async fn seed_demo(
     let zones = catalog::seed_zones(db).await?;
     let mut listings = catalog::seed_listings(db, data_dir, &zones).await?;
     let orders = orders::seed_orders(db).await?;
+    seed_money(db).await?;
     if bench_listings > 0 {
         listings += catalog::seed_bench_listings(db, bench_listings).await?;
     }
@@ -224,4 +225,50 @@ pub async fn seed_demo(
         "demo cooperative ready: {created} accounts created, {} in all{applicant}; {listings} listings and {orders} orders created (password: {DEMO_PASSWORD})",
         PEOPLE.len()
     ))
+}
+
+/// The cooperative's bank account and every worker's payout account
+/// (made-up account numbers with valid check digits), so payout batches
+/// and their SEPA file work in the demo.
+async fn seed_money(db: &DatabaseConnection) -> anyhow::Result<()> {
+    use app::domain::iban::Iban;
+    use app::server::entities::{coop_settings, payout_accounts};
+    use app::server::money;
+    use sea_orm::EntityTrait;
+    let fail = |e: app::server::service::ServiceError| anyhow::anyhow!("demo money: {e}");
+    if coop_settings::Entity::find_by_id("coop_iban".to_owned())
+        .one(db)
+        .await?
+        .is_none()
+    {
+        money::save_coop_bank(
+            db,
+            "Mutua Bologna Soc. Coop. Sociale",
+            "IT60 X054 2811 1010 0000 0123 456",
+            "BPMOIT22XXX",
+        )
+        .await
+        .map_err(fail)?;
+    }
+    for (i, p) in PEOPLE.iter().enumerate() {
+        if p.class != Some("worker") {
+            continue;
+        }
+        let Some(user) = accounts::find_by_email(db, p.email).await? else {
+            continue;
+        };
+        if payout_accounts::Entity::find_by_id(user.id)
+            .one(db)
+            .await?
+            .is_some()
+        {
+            continue;
+        }
+        let iban = Iban::from_bban("IT", &format!("X0542811101{:012}", 1000 + i))
+            .ok_or_else(|| anyhow::anyhow!("demo IBAN"))?;
+        money::save_payout_account(db, Utc::now(), user.id, p.name, iban.as_str())
+            .await
+            .map_err(fail)?;
+    }
+    Ok(())
 }

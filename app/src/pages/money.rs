@@ -1,0 +1,451 @@
+//! Money pages: a member's earnings (`/earnings`), one ledger entry
+//! (`/ledger/:id`), the board's money page (`/board/money`), and the money
+//! section of an order page.
+
+use crate::api::money::{
+    load_board_money, load_earnings, load_ledger_entry, BoardMoney, CreatePayoutBatch, Earnings,
+    EntryRow, EntryView, MarkRefundReturned, SaveCoopBank, SavePayoutAccount,
+};
+use crate::components::form::{Field, FormError, FormMessage};
+use crate::components::listing::load_error;
+use crate::error::AppError;
+use crate::i18n::{format_date, use_i18n, use_locale, Strings};
+use crate::pages::listing::path_id;
+use crate::pages::orders::moment;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+pub fn entry_kind_name(t: &Strings, kind: &str) -> &'static str {
+    match kind {
+        "payment" => t.entry_payment,
+        "completion" => t.entry_completion,
+        "refund" => t.entry_refund,
+        "refund_paid" => t.entry_refund_paid,
+        "processor_fee" => t.entry_processor_fee,
+        _ => t.entry_payout,
+    }
+}
+
+pub fn account_kind_name(t: &Strings, kind: &str) -> &'static str {
+    match kind {
+        "platform_cash" => t.account_platform_cash,
+        "order_clearing" => t.account_order_clearing,
+        "member_payable" => t.account_member_payable,
+        "coop_fee_revenue" => t.account_coop_fee_revenue,
+        "processor_fees" => t.account_processor_fees,
+        "refunds_payable" => t.account_refunds_payable,
+        _ => t.account_patronage_reserve,
+    }
+}
+
+/// Entries as a table: date, what, order, amount; each links to its entry.
+#[component]
+fn EntryTable(entries: Vec<EntryRow>, #[prop(optional)] testid: &'static str) -> impl IntoView {
+    let t = use_i18n();
+    let locale = use_locale();
+    view! {
+        <table class="entries" data-testid=testid>
+            <thead><tr><th scope="col">{t.earnings_date}</th><th scope="col">{t.earnings_what}</th><th scope="col" class="num">{t.earnings_amount}</th></tr></thead>
+            <tbody>
+                {entries.into_iter().map(|e| view! {
+                    <tr data-kind=e.kind.clone()>
+                        <td>{moment(locale, e.created_at)}</td>
+                        <td>
+                            <a href=format!("/ledger/{}", e.id)>{entry_kind_name(t, &e.kind)}</a>
+                            {e.order_id.map(|o| view! { " · "<a href=format!("/orders/{o}")>{t.ledger_for_order}" "{o.simple().to_string()[..8].to_owned()}</a> })}
+                        </td>
+                        <td class="num">{e.amount.format(locale)}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+/// The money section of an order page.
+#[component]
+pub fn OrderMoney(entries: Vec<EntryRow>) -> impl IntoView {
+    let t = use_i18n();
+    view! {
+        <section class="card" data-testid="order-money">
+            <h2>{t.order_money}</h2>
+            <EntryTable entries testid="order-entries"/>
+        </section>
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Earnings
+
+#[component]
+pub fn EarningsPage() -> impl IntoView {
+    let t = use_i18n();
+    let query = use_query_map();
+    let save = ServerAction::<SavePayoutAccount>::new();
+    let earnings = Resource::new(
+        move || {
+            (
+                query.with(|q| q.get("month")),
+                query.with(|q| q.get("show")),
+                save.version().get(),
+            )
+        },
+        |(month, show, _)| load_earnings(month, show),
+    );
+    view! {
+        <Title text=t.earnings_title/>
+        <h1>{t.earnings_title}</h1>
+        <Suspense fallback=|| ()>
+            {move || earnings.get().map(|r| match r {
+                Ok(e) => view! { <EarningsView e save/> }.into_any(),
+                Err(e) => load_error(e),
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn EarningsView(e: Earnings, save: ServerAction<SavePayoutAccount>) -> impl IntoView {
+    let t = use_i18n();
+    let locale = use_locale();
+    let month = e.month.clone();
+    let figure = |label: &'static str, amount: String, show: &'static str| {
+        view! {
+            <a class="figure card" href=format!("/earnings?show={show}#detail") data-testid=format!("earnings-{show}")>
+                <span class="figure-label">{label}</span>
+                <strong class="figure-value">{amount}</strong>
+            </a>
+        }
+    };
+    let detail = match e.show.as_deref() {
+        Some("pending") => Some(view! {
+            <section class="card" id="detail">
+                <h2>{t.earnings_pending_list}</h2>
+                <ul class="plain">
+                    {e.pending_lines.iter().map(|l| view! {
+                        <li><a href=format!("/orders/{}", l.order_id)>{l.title.clone()}</a>" · "{l.net.format(locale)}</li>
+                    }).collect_view()}
+                </ul>
+            </section>
+        }.into_any()),
+        Some(_) => Some(view! {
+            <section class="card" id="detail">
+                <h2>{t.earnings_entries}</h2>
+                <EntryTable entries=e.detail.clone() testid="earnings-detail"/>
+            </section>
+        }.into_any()),
+        None => None,
+    };
+    view! {
+        <div class="figures">
+            {figure(t.earnings_pending, e.pending.format(locale), "pending")}
+            {figure(t.earnings_available, e.available.format(locale), "available")}
+            {figure(t.earnings_paid_out, e.paid_out.format(locale), "paid")}
+        </div>
+        {detail}
+        <section class="card" id="statement">
+            <h2>{t.earnings_statement}</h2>
+            <form method="get" action="/earnings" class="filters">
+                <label for="month">{t.earnings_month}</label>
+                <input id="month" name="month" type="month" value=month.clone()/>
+                <button type="submit" class="button button-secondary">{t.earnings_show}</button>
+                <a href=format!("/earnings/statement.csv?month={month}") download="" data-testid="statement-csv">{t.earnings_csv}</a>
+            </form>
+            {if e.statement.is_empty() {
+                view! { <p class="muted">{t.earnings_none}</p> }.into_any()
+            } else {
+                view! {
+                    <EntryTable entries=e.statement.clone() testid="statement"/>
+                    <p class="num"><strong>{t.earnings_month_total}": "<span data-testid="month-total">{e.month_total.format(locale)}</span></strong></p>
+                }.into_any()
+            }}
+        </section>
+        <PayoutDetails account=e.account.clone() save/>
+    }
+    .into_any()
+}
+
+#[component]
+fn PayoutDetails(
+    account: Option<crate::api::money::PayoutAccountView>,
+    save: ServerAction<SavePayoutAccount>,
+) -> impl IntoView {
+    let t = use_i18n();
+    let query = use_query_map();
+    let error: FormError = Signal::derive(move || save.value().get().and_then(Result::err));
+    let saved = move || {
+        query.with(|q| q.get("saved").is_some()) || save.value().get().is_some_and(|r| r.is_ok())
+    };
+    let holder = account.as_ref().map(|a| a.holder_name.clone());
+    view! {
+        <section class="card narrow" id="payout-details">
+            <h2>{t.payout_details}</h2>
+            {match &account {
+                Some(a) => view! { <p data-testid="payout-current">{t.payout_current}": "{a.holder_name.clone()}" · "<code>{a.iban_masked.clone()}</code></p> }.into_any(),
+                None => view! { <p class="alert" data-testid="payout-none">{t.payout_none}</p> }.into_any(),
+            }}
+            {move || saved().then(|| view! { <p class="alert alert-success" role="status">{t.payout_saved}</p> })}
+            <ActionForm action=save>
+                <FormMessage error/>
+                <Field error name="holder" label=t.payout_holder autocomplete="name" value=holder.unwrap_or_default()/>
+                <Field error name="iban" label=t.payout_iban autocomplete="off"/>
+                <button type="submit" class="button" data-testid="payout-save">{t.save}</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+// ---------------------------------------------------------------------------
+// One entry
+
+#[component]
+pub fn LedgerEntryPage() -> impl IntoView {
+    let id = path_id("id");
+    let entry = Resource::new(
+        move || id.get(),
+        |id| async move {
+            match id {
+                Some(id) => load_ledger_entry(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    view! {
+        <Suspense fallback=|| ()>
+            {move || entry.get().map(|r| match r {
+                Ok(e) => view! { <EntryDetails e/> }.into_any(),
+                Err(e) => load_error(e),
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn EntryDetails(e: EntryView) -> impl IntoView {
+    let t = use_i18n();
+    let locale = use_locale();
+    view! {
+        <Title text=t.ledger_entry_title/>
+        <article class="card" data-testid="ledger-entry" data-kind=e.kind.clone()>
+            <h1>{t.ledger_entry_title}": "{entry_kind_name(t, &e.kind)}</h1>
+            <p class="muted">{moment(locale, e.created_at)}" · "{t.ledger_key}" "<code>{e.key.clone()}</code></p>
+            {e.order_id.map(|o| view! { <p><a href=format!("/orders/{o}")>{t.ledger_for_order}" "{o.simple().to_string()[..8].to_owned()}</a></p> })}
+            {e.memo.clone().map(|m| view! { <p>{m}</p> })}
+            <table class="entries" data-testid="postings">
+                <thead><tr><th scope="col">{t.ledger_account}</th><th scope="col" class="num">{t.ledger_debit}</th><th scope="col" class="num">{t.ledger_credit}</th></tr></thead>
+                <tbody>
+                    {e.postings.iter().map(|p| view! {
+                        <tr data-account=p.account_kind.clone()>
+                            <td>
+                                {account_kind_name(t, &p.account_kind)}
+                                {p.member_name.clone().map(|n| format!(": {n}"))}
+                                {p.line_title.clone().map(|l| view! { <span class="muted small">" · "{l}</span> })}
+                            </td>
+                            <td class="num">{p.debit.map(|m| m.format(locale))}</td>
+                            <td class="num">{p.credit.map(|m| m.format(locale))}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </article>
+    }
+    .into_any()
+}
+
+// ---------------------------------------------------------------------------
+// The board's money page
+
+#[component]
+pub fn BoardMoneyPage() -> impl IntoView {
+    let t = use_i18n();
+    let query = use_query_map();
+    let batch = ServerAction::<CreatePayoutBatch>::new();
+    let bank = ServerAction::<SaveCoopBank>::new();
+    let returned = ServerAction::<MarkRefundReturned>::new();
+    let money = Resource::new(
+        move || {
+            (
+                query.with(|q| q.get("until")),
+                batch.version().get(),
+                bank.version().get(),
+                returned.version().get(),
+            )
+        },
+        |(until, _, _, _)| load_board_money(until),
+    );
+    view! {
+        <Title text=t.money_title/>
+        <h1>{t.money_title}</h1>
+        <Suspense fallback=|| ()>
+            {move || money.get().map(|r| match r {
+                Ok(m) => view! { <BoardMoneyView m batch bank returned/> }.into_any(),
+                Err(e) => load_error(e),
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn BoardMoneyView(
+    m: BoardMoney,
+    batch: ServerAction<CreatePayoutBatch>,
+    bank: ServerAction<SaveCoopBank>,
+    returned: ServerAction<MarkRefundReturned>,
+) -> impl IntoView {
+    let t = use_i18n();
+    let locale = use_locale();
+    let batch_error: FormError = Signal::derive(move || batch.value().get().and_then(Result::err));
+    let bank_error: FormError = Signal::derive(move || bank.value().get().and_then(Result::err));
+    let until = m.until.format("%Y-%m-%d").to_string();
+    let execution = m.execution.format("%Y-%m-%d").to_string();
+    let has_bank = m.bank.is_some();
+    let rec = m.reconciliation.clone();
+    let (bank_name, bank_iban, bank_bic) = m
+        .bank
+        .clone()
+        .map(|b| (b.name, b.iban, b.bic))
+        .unwrap_or_default();
+    view! {
+        <section class="card" id="balances">
+            <h2>{t.money_balances}</h2>
+            <table class="entries" data-testid="balances">
+                <thead><tr><th scope="col">{t.ledger_account}</th><th scope="col" class="num">{t.money_balance}</th></tr></thead>
+                <tbody>
+                    {m.balances.iter().map(|b| view! {
+                        <tr data-account=b.account.clone()>
+                            <td>{account_kind_name(t, &b.kind)}{b.member_name.clone().map(|n| format!(": {n}"))}</td>
+                            <td class="num">{b.balance.format(locale)}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </section>
+
+        <section class="card" id="payouts">
+            <h2>{t.money_payouts}</h2>
+            <form method="get" action="/board/money" class="filters">
+                <label for="until">{t.money_period_end}</label>
+                <input id="until" name="until" type="date" value=until.clone()/>
+                <button type="submit" class="button button-secondary">{t.money_preview}</button>
+            </form>
+            {if m.payees.is_empty() {
+                view! { <p class="muted" data-testid="no-payees">{t.money_nothing_to_pay}</p> }.into_any()
+            } else {
+                view! {
+                    <table class="entries" data-testid="payees">
+                        <thead><tr><th scope="col">{t.money_member}</th><th scope="col">{t.payout_iban}</th><th scope="col" class="num">{t.earnings_available}</th></tr></thead>
+                        <tbody>
+                            {m.payees.iter().map(|p| view! {
+                                <tr>
+                                    <td>{p.name.clone()}</td>
+                                    <td>{match p.iban_masked.clone() {
+                                        Some(i) => view! { <code>{i}</code> }.into_any(),
+                                        None => view! { <span class="muted">{t.money_no_bank}</span> }.into_any(),
+                                    }}</td>
+                                    <td class="num">{p.available.format(locale)}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                    <ActionForm action=batch>
+                        <FormMessage error=batch_error/>
+                        <input type="hidden" name="until" value=until.clone()/>
+                        <Field error=batch_error name="execution" label=t.money_execution input_type="date" value=execution.clone()/>
+                        <button type="submit" class="button" data-testid="create-batch">{t.money_create_batch}</button>
+                    </ActionForm>
+                }.into_any()
+            }}
+        </section>
+
+        <section class="card" id="batches">
+            <h2>{t.money_batches}</h2>
+            {(!has_bank).then(|| view! { <p class="alert">{t.money_bank_missing}</p> })}
+            <table class="entries" data-testid="batches">
+                <thead><tr>
+                    <th scope="col">{t.earnings_date}</th><th scope="col">{t.money_period_end}</th>
+                    <th scope="col" class="num">{t.money_count}</th><th scope="col" class="num">{t.money_total}</th><th scope="col"></th>
+                </tr></thead>
+                <tbody>
+                    {m.batches.iter().map(|b| view! {
+                        <tr>
+                            <td>{moment(locale, b.created_at)}</td>
+                            <td>{format_date(locale, b.period_end)}</td>
+                            <td class="num">{b.count}</td>
+                            <td class="num">{b.total.format(locale)}</td>
+                            <td>{has_bank.then(|| view! {
+                                <a href=format!("/board/payouts/{}/sepa.xml", b.id) download="" data-testid="sepa-download">{t.money_download_sepa}</a>
+                            })}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </section>
+
+        <section class="card narrow" id="bank">
+            <h2>{t.money_bank}</h2>
+            <ActionForm action=bank>
+                <FormMessage error=bank_error/>
+                <Field error=bank_error name="name" label=t.money_coop_name value=bank_name/>
+                <Field error=bank_error name="iban" label=t.payout_iban value=bank_iban autocomplete="off"/>
+                <Field error=bank_error name="bic" label=t.money_bic value=bank_bic required=false autocomplete="off"/>
+                <button type="submit" class="button button-secondary" data-testid="bank-save">{t.save}</button>
+            </ActionForm>
+        </section>
+
+        <section class="card" id="refunds">
+            <h2>{t.money_refunds_owed}</h2>
+            <ul class="plain" data-testid="refunds-owed">
+                {m.refunds_owed.into_iter().map(|r| view! {
+                    <li>
+                        <a href=format!("/orders/{}", r.order_id)>{r.customer_name.clone()}</a>" · "{r.amount.format(locale)}
+                        <ActionForm action=returned attr:class="inline-form">
+                            <input type="hidden" name="order" value=r.order_id.to_string()/>
+                            <button type="submit" class="button button-secondary">{t.money_mark_returned}</button>
+                        </ActionForm>
+                    </li>
+                }).collect_view()}
+            </ul>
+        </section>
+
+        <section class="card" id="disputes">
+            <h2>{t.money_disputes}</h2>
+            <table class="entries" data-testid="disputes">
+                <thead><tr><th scope="col">{t.ledger_for_order}</th><th scope="col" class="num">{t.money_refunded}</th><th scope="col" class="num">{t.money_released}</th></tr></thead>
+                <tbody>
+                    {m.disputes.iter().map(|d| view! {
+                        <tr>
+                            <td><a href=format!("/orders/{}", d.order_id)>{d.order_id.simple().to_string()[..8].to_owned()}</a></td>
+                            <td class="num">{d.refunded.format(locale)}</td>
+                            <td class="num">{d.released.format(locale)}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </section>
+
+        <section class="card" id="reconciliation" data-testid="reconciliation" data-ok=rec.problems.is_empty().to_string()>
+            <h2>{t.money_reconciliation}</h2>
+            <table class="entries">
+                <tbody>
+                    <tr><th scope="row">{t.money_payments_total}</th><td class="num">{rec.payments_recorded.format(locale)}</td></tr>
+                    <tr><th scope="row">{t.money_ledger_payments}</th><td class="num">{rec.payments_in_ledger.format(locale)}</td></tr>
+                    <tr><th scope="row">{t.money_payouts_total}</th><td class="num">{rec.payouts_recorded.format(locale)}</td></tr>
+                    <tr><th scope="row">{t.money_ledger_payouts}</th><td class="num">{rec.payouts_in_ledger.format(locale)}</td></tr>
+                </tbody>
+            </table>
+            {if rec.problems.is_empty() {
+                view! { <p class="alert alert-success">{t.money_all_match}</p> }.into_any()
+            } else {
+                view! {
+                    <div class="alert alert-error" role="alert">
+                        <p><strong>{t.money_mismatch}</strong></p>
+                        <ul>{rec.problems.iter().map(|p| view! { <li><code>{p.clone()}</code></li> }).collect_view()}</ul>
+                    </div>
+                }.into_any()
+            }}
+        </section>
+    }
+    .into_any()
+}

@@ -1,0 +1,88 @@
+//! Files people download: a member's monthly statement (CSV) and a payout
+//! batch's SEPA credit transfer file (board only). Visitors are sent to
+//! the login page; everyone else who may not see the file gets 404.
+
+use app::server::{auth, money, AppState};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use tower_sessions::Session;
+use uuid::Uuid;
+
+#[derive(Deserialize)]
+pub struct MonthQuery {
+    month: Option<String>,
+}
+
+fn attachment(content_type: &'static str, name: String, body: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".to_owned()),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+fn failed(e: impl std::fmt::Display) -> Response {
+    tracing::error!("download failed: {e}");
+    StatusCode::INTERNAL_SERVER_ERROR.into_response()
+}
+
+pub async fn statement_csv(
+    State(state): State<AppState>,
+    session: Session,
+    Query(q): Query<MonthQuery>,
+) -> Response {
+    let viewer = match auth::viewer_of(&state, &session).await {
+        Ok(Some(v)) => v,
+        Ok(None) => return Redirect::to("/login").into_response(),
+        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    };
+    if viewer.member_class.is_none() {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    match money::statement_csv(&state.db, state.clock.now(), viewer.id, q.month.as_deref()).await {
+        Ok((month, csv)) => attachment(
+            "text/csv; charset=utf-8",
+            format!("mutua-statement-{month}.csv"),
+            csv,
+        ),
+        Err(e) => failed(e),
+    }
+}
+
+pub async fn sepa_xml(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+) -> Response {
+    let viewer = match auth::viewer_of(&state, &session).await {
+        Ok(Some(v)) => v,
+        Ok(None) => return Redirect::to("/login").into_response(),
+        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    };
+    let Ok(id) = Uuid::parse_str(&id) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    if !viewer.board {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    match money::sepa_file(&state.db, state.clock.now(), id).await {
+        Ok(xml) => attachment(
+            "application/xml; charset=utf-8",
+            format!("mutua-payouts-{}.xml", &id.simple().to_string()[..8]),
+            xml,
+        ),
+        Err(app::server::service::ServiceError::NotFound) => StatusCode::NOT_FOUND.into_response(),
+        // The cooperative's bank account is not set yet.
+        Err(app::server::service::ServiceError::Conflict) => StatusCode::CONFLICT.into_response(),
+        Err(e) => failed(e),
+    }
+}
