@@ -10,6 +10,7 @@ mod routes;
 mod seed;
 mod uploads;
 mod web;
+mod webhooks;
 
 use app::i18n::Locale;
 use app::server::clock::Clock;
@@ -223,6 +224,17 @@ async fn serve(
         clock: match &config.clock_offset_file {
             Some(path) => Clock::with_offset_file(path.clone()),
             None => Clock::system(),
+        },
+        stripe: match (&config.stripe_secret_key, &config.stripe_webhook_secret) {
+            (Some(key), Some(hook)) => Some(
+                app::server::stripe::Stripe::new(
+                    key.expose(),
+                    hook.expose(),
+                    config.stripe_api_base.as_deref(),
+                )
+                .map_err(|e| anyhow::anyhow!(e))?,
+            ),
+            _ => None,
         },
     };
     let clock = state.clock.clone();

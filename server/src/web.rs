@@ -3,7 +3,7 @@
 
 use crate::config::Config;
 use crate::middleware::{self, Origins};
-use crate::{api, downloads, routes, uploads};
+use crate::{api, downloads, routes, uploads, webhooks};
 use app::server::session_store::DbSessionStore;
 use app::server::AppState;
 use app::{shell, App};
@@ -80,6 +80,7 @@ pub fn router(config: &Config, leptos: LeptosOptions, app: AppState, origins: Or
         .route("/api/v1/openapi.json", get(api::openapi))
         .route("/images/{file}", get(uploads::serve_image))
         .route("/earnings/statement.csv", get(downloads::statement_csv))
+        .route("/webhooks/stripe", post(webhooks::stripe))
         .route("/board/payouts/{id}/sepa.xml", get(downloads::sepa_xml))
         .route(
             "/dashboard/listings/{id}/images",

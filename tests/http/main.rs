@@ -9,3 +9,4 @@ mod orders;
 mod pages;
 mod protection;
 mod search;
+mod stripe;

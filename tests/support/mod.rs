@@ -4,6 +4,7 @@
 
 pub mod coop;
 pub mod market;
+pub mod stripe;
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;

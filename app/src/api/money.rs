@@ -248,3 +248,39 @@ pub async fn mark_refund_returned(order: Uuid) -> Result<(), AppError> {
     leptos_axum::redirect("/board/money#refunds");
     Ok(())
 }
+
+/// What the browser needs to confirm a card payment with Stripe.js.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CardPayment {
+    pub payment_intent: String,
+    pub client_secret: Option<String>,
+}
+
+/// Starts (or resumes) the card payment of the viewer's unpaid order: its
+/// PaymentIntent, created once whatever the retries.
+#[server(prefix = "/fn", endpoint = "order-pay")]
+pub async fn start_card_payment(id: Uuid) -> Result<CardPayment, AppError> {
+    use crate::server::{auth, orders, respond, service::ServiceError};
+    let viewer = auth::require(crate::viewer::Role::Customer).await?;
+    let state = respond::state()?;
+    let loaded = orders::load(&state.db, id)
+        .await
+        .map_err(respond::internal)?
+        .filter(|l| l.order.customer_id == viewer.id)
+        .ok_or_else(|| ServiceError::NotFound.into_app(&[]))?;
+    let o = &loaded.order;
+    let Some(stripe) = state.stripe.as_ref() else {
+        return Err(ServiceError::Conflict.into_app(&[]));
+    };
+    if o.payment_provider != crate::server::stripe::PROVIDER || o.status != "pending_payment" {
+        return Err(ServiceError::Conflict.into_app(&[]));
+    }
+    let (payment_intent, client_secret) = stripe
+        .payment_intent(&state.db, state.clock.now(), o)
+        .await
+        .map_err(respond::internal)?;
+    Ok(CardPayment {
+        payment_intent,
+        client_secret,
+    })
+}

@@ -225,7 +225,8 @@ pub async fn place_order(
         window_from,
         window_to,
     };
-    let id = orders::place(&state.db, &state.clock, &viewer, &input)
+    let provider = crate::server::payments::for_new_orders(state.stripe.is_some());
+    let id = orders::place(&state.db, &state.clock, &viewer, &input, provider)
         .await
         .map_err(|e| imp::order_error(e, &input.echo()))?;
     leptos_axum::redirect(&format!("/orders/{id}"));

@@ -119,7 +119,8 @@ pub enum Resolution {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
-    /// Money received (manual provider): a provider of the order or the board.
+    /// Money received: a provider of the order or the board (manual
+    /// payments), or the system on the processor's word.
     ConfirmPayment,
     Accept(usize),
     Decline(usize),
@@ -251,13 +252,16 @@ impl OrderState {
         let system = who.id.is_none();
         match action {
             Action::ConfirmPayment => {
-                if !(who.board || self.is_any_provider(who)) {
+                // People confirm money received by hand; the system confirms
+                // what a card processor reports (even late: the money was
+                // taken, so the order is paid if it is still open).
+                if !(system || who.board || self.is_any_provider(who)) {
                     return Err(TransitionError::NotAllowed);
                 }
                 if order != PendingPayment {
                     return Err(TransitionError::WrongState);
                 }
-                if self.payment_expired(now) {
+                if !system && self.payment_expired(now) {
                     return Err(TransitionError::TooLate);
                 }
                 done(Paid, self.all_open_lines(Paid))

@@ -21,6 +21,7 @@ pub mod search;
 pub mod service;
 pub mod session_store;
 pub mod state;
+pub mod stripe;
 pub mod throttle;
 
 pub use state::AppState;

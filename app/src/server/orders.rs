@@ -41,8 +41,8 @@ use crate::viewer::Viewer;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, SqlErr, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, SqlErr, TransactionTrait,
 };
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -691,6 +691,7 @@ pub async fn place(
     clock: &Clock,
     customer: &Viewer,
     input: &OrderInput,
+    provider: &'static dyn payments::PaymentProvider,
 ) -> Result<Uuid, OrderError> {
     let key = input.key.trim();
     if !valid_key(key) {
@@ -698,7 +699,7 @@ pub async fn place(
     }
     // No lookup of the key first: a repeat is rare, and it is caught by the
     // unique key when written, or below when its checks fail.
-    match place_new(db, clock, customer, input, key).await {
+    match place_new(db, clock, customer, input, key, provider.name()).await {
         Ok(id) => Ok(id),
         Err(e) => match existing_order(db, customer.id, key).await? {
             // The same form, already accepted (its opening now booked by
@@ -715,6 +716,7 @@ async fn place_new(
     customer: &Viewer,
     input: &OrderInput,
     key: &str,
+    provider: &'static str,
 ) -> Result<Uuid, OrderError> {
     let listing = Uuid::parse_str(input.listing.trim()).map_err(|_| OrderError::NotFound)?;
     let o = orderable(db, listing, customer.id).await?;
@@ -777,6 +779,7 @@ async fn place_new(
                 key,
                 note: (!note.is_empty()).then(|| note.clone()),
                 now,
+                provider,
             },
         )
         .await;
@@ -928,6 +931,8 @@ struct NewOrder<'a> {
     key: &'a str,
     note: Option<String>,
     now: DateTime<Utc>,
+    /// How it will be paid (`orders.payment_provider`).
+    provider: &'static str,
 }
 
 /// Inserts the order only if `fee_rule_version` is still the version in
@@ -954,7 +959,7 @@ async fn insert_order(db: &impl ConnectionTrait, o: NewOrder<'_>) -> Result<u64,
         Expr::val(o.total.currency().code()).into(),
         Expr::val(o.total.minor()).into(),
         Expr::val(o.fee.minor()).into(),
-        Expr::val(payments::default_provider().name()).into(),
+        Expr::val(o.provider).into(),
         Expr::val(o.key).into(),
         Expr::val(o.note).into(),
         Expr::val(none_text).into(),
@@ -1185,6 +1190,24 @@ pub async fn apply(
     who: Who,
     reason: Option<&str>,
 ) -> Result<(), OrderError> {
+    let txn = db.begin().await?;
+    apply_in(&txn, now, loaded, action, who, reason).await?;
+    txn.commit().await?;
+    tracing::info!(order = %loaded.order.id, action = action.name(), "order transition");
+    Ok(())
+}
+
+/// `apply` inside the caller's transaction (a webhook records its event in
+/// the same one). Nothing is written if it fails and the caller drops the
+/// transaction.
+pub async fn apply_in(
+    txn: &DatabaseTransaction,
+    now: DateTime<Utc>,
+    loaded: &Loaded,
+    action: Action,
+    who: Who,
+    reason: Option<&str>,
+) -> Result<(), OrderError> {
     let state = loaded.state()?;
     let t = match state.plan(action, who, now) {
         Ok(t) => t,
@@ -1192,7 +1215,6 @@ pub async fn apply(
     };
     let reason = reason.filter(|r| !r.is_empty());
     let order = &loaded.order;
-    let txn = db.begin().await?;
     let mut update = orders::Entity::update_many()
         .col_expr(orders::Column::Status, Expr::value(t.order_to.as_str()))
         .col_expr(orders::Column::UpdatedAt, Expr::value(now))
@@ -1218,7 +1240,7 @@ pub async fn apply(
         .filter(orders::Column::Id.eq(order.id))
         .filter(orders::Column::Revision.eq(order.revision))
         .filter(orders::Column::Status.eq(t.order_from.as_str()))
-        .exec(&txn)
+        .exec(txn)
         .await?;
     if res.rows_affected != 1 {
         return Err(OrderError::Conflict);
@@ -1227,7 +1249,7 @@ pub async fn apply(
     let name = action.name();
     if t.order_from != t.order_to {
         record(
-            &txn,
+            txn,
             order.id,
             None,
             actor,
@@ -1248,7 +1270,7 @@ pub async fn apply(
             .col_expr(order_lines::Column::UpdatedAt, Expr::value(now))
             .filter(order_lines::Column::Id.eq(line.id))
             .filter(order_lines::Column::Status.eq(from.as_str()))
-            .exec(&txn)
+            .exec(txn)
             .await?;
         if res.rows_affected != 1 {
             return Err(OrderError::Conflict);
@@ -1256,11 +1278,11 @@ pub async fn apply(
         if matches!(to, Status::Cancelled | Status::Declined | Status::Refunded) {
             slot_bookings::Entity::delete_many()
                 .filter(slot_bookings::Column::LineId.eq(line.id))
-                .exec(&txn)
+                .exec(txn)
                 .await?;
         }
         record(
-            &txn,
+            txn,
             order.id,
             Some(line.id),
             actor,
@@ -1273,7 +1295,7 @@ pub async fn apply(
         .await?;
         if to == Status::Fulfilled && line.kind == ListingKind::Delivery.as_str() {
             notify::enqueue(
-                &txn,
+                txn,
                 Notice::Delivered,
                 order.customer_id,
                 order.id,
@@ -1288,8 +1310,8 @@ pub async fn apply(
         memo: reason,
     };
     for e in money_of(loaded, action, &t)? {
-        ledger::post(&txn, &e, ctx, now).await?;
-        record_payment(&txn, order, &e, actor, now).await?;
+        ledger::post(txn, &e, ctx, now).await?;
+        record_payment(txn, order, &e, actor, now).await?;
     }
     let first_title = loaded
         .lines
@@ -1304,14 +1326,14 @@ pub async fn apply(
             _ => None,
         };
         if let Some(n) = customer_notice {
-            notify::enqueue(&txn, n, order.customer_id, order.id, &first_title, now).await?;
+            notify::enqueue(txn, n, order.customer_id, order.id, &first_title, now).await?;
         }
         if t.order_to == Status::Completed {
             let mut seen = HashSet::new();
             for l in &loaded.lines {
                 if seen.insert(l.provider_id) {
                     notify::enqueue(
-                        &txn,
+                        txn,
                         Notice::Completed,
                         l.provider_id,
                         order.id,
@@ -1323,8 +1345,6 @@ pub async fn apply(
             }
         }
     }
-    txn.commit().await?;
-    tracing::info!(order = %order.id, action = name, to = t.order_to.as_str(), "order transition");
     Ok(())
 }
 

@@ -1,7 +1,7 @@
-//! How customers pay. Every provider sits behind `PaymentProvider`; this
-//! release has `manual` (cash on delivery or bank transfer, confirmed in the
-//! app by a provider of the order or the board). Card payments come behind
-//! the same trait.
+//! How customers pay. Every provider sits behind `PaymentProvider`:
+//! `manual` (cash on delivery or bank transfer, confirmed in the app by a
+//! provider of the order or the board) and `stripe` (cards; the processor's
+//! verified webhook confirms, see `server::stripe`).
 
 /// A way of paying for orders.
 pub trait PaymentProvider: Send + Sync {
@@ -25,15 +25,33 @@ impl PaymentProvider for Manual {
     }
 }
 
+/// Card payments through Stripe.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Card;
+
+impl PaymentProvider for Card {
+    fn name(&self) -> &'static str {
+        super::stripe::PROVIDER
+    }
+    fn confirmed_by_people(&self) -> bool {
+        false
+    }
+}
+
 /// The provider for an order's stored name.
 pub fn by_name(name: &str) -> Option<&'static dyn PaymentProvider> {
     match name {
         "manual" => Some(&Manual),
+        "stripe" => Some(&Card),
         _ => None,
     }
 }
 
-/// The provider new orders use.
-pub fn default_provider() -> &'static dyn PaymentProvider {
-    &Manual
+/// The provider new orders use: cards when Stripe is configured.
+pub fn for_new_orders(stripe: bool) -> &'static dyn PaymentProvider {
+    if stripe {
+        &Card
+    } else {
+        &Manual
+    }
 }

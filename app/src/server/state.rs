@@ -21,4 +21,6 @@ pub struct AppState {
     pub max_image_bytes: usize,
     /// The time orders and jobs run on.
     pub clock: Clock,
+    /// Card payments, when Stripe is configured.
+    pub stripe: Option<super::stripe::Stripe>,
 }

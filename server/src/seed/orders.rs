@@ -259,7 +259,7 @@ pub async fn seed_orders(db: &DatabaseConnection) -> anyhow::Result<usize> {
                 delivery_fields(&mut input, &pickup, &dropoff, n);
             }
         }
-        let order = service::place(db, &clock, customer, &input)
+        let order = service::place(db, &clock, customer, &input, &app::server::payments::Manual)
             .await
             .map_err(|e| anyhow::anyhow!("demo order {n}: {e:?}"))?;
         tell(db, &clock, order, customer, &board, story).await?;

@@ -1,0 +1,370 @@
+//! Card payments through Stripe: a PaymentIntent per order on the platform
+//! account (`transfer_group` = the order), verified webhooks that move the
+//! order and write the ledger exactly once, whatever the duplicates and
+//! their order of arrival.
+//!
+//! Enabled when both `STRIPE_SECRET_KEY` and `STRIPE_WEBHOOK_SECRET` are
+//! set; `STRIPE_API_BASE` points the client at a test server.
+
+use super::clock::Clock;
+use super::entities::{orders, payments, webhook_events};
+use super::orders::{apply_in, load, OrderError};
+use crate::domain::order::{Action, Status, Who};
+use chrono::{DateTime, Utc};
+use hmac::{Hmac, Mac};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set, TransactionTrait,
+};
+use sha2::Sha256;
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// Signatures older (or newer) than this are refused, as Stripe advises.
+pub const TOLERANCE_SECS: i64 = 300;
+pub const PROVIDER: &str = "stripe";
+
+/// The Stripe account Mutua works with.
+#[derive(Clone)]
+pub struct Stripe {
+    client: Arc<stripe::Client>,
+    webhook_secret: Arc<str>,
+}
+
+impl std::fmt::Debug for Stripe {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Stripe(***)")
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StripeFailure {
+    #[error("stripe: {0}")]
+    Api(String),
+    #[error(transparent)]
+    Order(#[from] OrderError),
+}
+
+impl From<DbErr> for StripeFailure {
+    fn from(e: DbErr) -> Self {
+        StripeFailure::Order(OrderError::Db(e))
+    }
+}
+
+impl Stripe {
+    /// `api_base`: another server than Stripe's (tests); with or without a
+    /// trailing slash.
+    pub fn new(
+        secret_key: &str,
+        webhook_secret: &str,
+        api_base: Option<&str>,
+    ) -> Result<Stripe, String> {
+        let mut builder = stripe::ClientBuilder::new(secret_key);
+        if let Some(base) = api_base {
+            builder = builder.url(format!("{}/", base.trim_end_matches('/')));
+        }
+        let client = builder
+            .timeout(std::time::Duration::from_secs(20))
+            .build()
+            .map_err(|e| format!("Stripe client: {e}"))?;
+        Ok(Stripe {
+            client: Arc::new(client),
+            webhook_secret: webhook_secret.into(),
+        })
+    }
+
+    pub fn webhook_secret(&self) -> &str {
+        &self.webhook_secret
+    }
+
+    /// The order's PaymentIntent, created on first call (the same
+    /// idempotency key every time, so a retry never creates a second one).
+    /// Answers its id and the client secret the browser confirms it with.
+    pub async fn payment_intent(
+        &self,
+        db: &DatabaseConnection,
+        now: DateTime<Utc>,
+        order: &orders::Model,
+    ) -> Result<(String, Option<String>), StripeFailure> {
+        use stripe::{IdempotencyKey, RequestStrategy, StripeRequest};
+        use stripe_core::payment_intent::{CreatePaymentIntent, RetrievePaymentIntent};
+        let existing = payments::Entity::find()
+            .filter(payments::Column::OrderId.eq(order.id))
+            .filter(payments::Column::Provider.eq(PROVIDER))
+            .one(db)
+            .await?
+            .and_then(|p| p.external_id);
+        if let Some(id) = existing {
+            let intent = RetrievePaymentIntent::new(id.as_str())
+                .send(&*self.client)
+                .await
+                .map_err(|e| StripeFailure::Api(e.to_string()))?;
+            return Ok((id, intent.client_secret));
+        }
+        let key = IdempotencyKey::new(format!("order/{}/payment-intent", order.id))
+            .map_err(|e| StripeFailure::Api(e.to_string()))?;
+        let currency = order
+            .currency
+            .to_lowercase()
+            .parse::<stripe_types::Currency>()
+            .map_err(|_| StripeFailure::Api(format!("currency {}", order.currency)))?;
+        let intent = CreatePaymentIntent::new(order.total_minor, currency)
+            .transfer_group(order.id.to_string())
+            .metadata([("order_id".to_owned(), order.id.to_string())])
+            .customize()
+            .request_strategy(RequestStrategy::Idempotent(key))
+            .send(&*self.client)
+            .await
+            .map_err(|e| StripeFailure::Api(e.to_string()))?;
+        let id = intent.id.to_string();
+        payments::Entity::insert(payments::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            order_id: Set(order.id),
+            provider: Set(PROVIDER.to_owned()),
+            status: Set("pending".to_owned()),
+            amount_minor: Set(order.total_minor),
+            currency: Set(order.currency.clone()),
+            external_id: Set(Some(id.clone())),
+            confirmed_by: Set(None),
+            processor_fee_minor: Set(None),
+            refunded_minor: Set(0),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+        .on_conflict(
+            OnConflict::columns([payments::Column::OrderId, payments::Column::Provider])
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+        Ok((id, intent.client_secret))
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Webhook signatures
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SignatureError {
+    #[error("no usable Stripe-Signature header")]
+    Malformed,
+    #[error("timestamp outside the tolerance")]
+    Stale,
+    #[error("no signature matches")]
+    Mismatch,
+}
+
+/// Checks a `Stripe-Signature` header (`t=…,v1=…[,v1=…]`) over `payload`:
+/// HMAC-SHA256 of `"{t}.{payload}"` with the endpoint's secret; any `v1`
+/// may match (Stripe sends several while a secret is rolled); compared in
+/// constant time; `t` within `TOLERANCE_SECS` of `now`.
+pub fn verify_signature(
+    header: &str,
+    payload: &[u8],
+    secret: &str,
+    now: i64,
+) -> Result<(), SignatureError> {
+    let mut timestamp = None;
+    let mut signatures = Vec::new();
+    for part in header.split(',') {
+        let Some((k, v)) = part.trim().split_once('=') else {
+            continue;
+        };
+        match k {
+            "t" => timestamp = v.parse::<i64>().ok(),
+            "v1" => {
+                if let Ok(sig) = hex::decode(v) {
+                    signatures.push(sig);
+                }
+            }
+            _ => {}
+        }
+    }
+    let t = timestamp.ok_or(SignatureError::Malformed)?;
+    if signatures.is_empty() {
+        return Err(SignatureError::Malformed);
+    }
+    if (now - t).abs() > TOLERANCE_SECS {
+        return Err(SignatureError::Stale);
+    }
+    let mac = |sig: &[u8]| -> bool {
+        let Ok(mut m) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else {
+            return false;
+        };
+        m.update(t.to_string().as_bytes());
+        m.update(b".");
+        m.update(payload);
+        // `verify_slice` compares in constant time.
+        m.verify_slice(sig).is_ok()
+    };
+    if signatures.iter().any(|s| mac(s)) {
+        Ok(())
+    } else {
+        Err(SignatureError::Mismatch)
+    }
+}
+
+/// What one webhook delivery did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The order moved (and the ledger with it).
+    Applied,
+    /// Recorded, nothing to move (unknown payment, an order already past
+    /// this point, an event type we do not act on).
+    Ignored,
+    /// This event id was handled before: acknowledged, nothing done.
+    Duplicate,
+}
+
+impl Outcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Applied => "applied",
+            Outcome::Ignored => "ignored",
+            Outcome::Duplicate => "duplicate",
+        }
+    }
+}
+
+/// The part of a Stripe event Mutua reads.
+#[derive(Debug, serde::Deserialize)]
+pub struct Event {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub data: EventData,
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct EventData {
+    pub object: serde_json::Value,
+}
+
+/// Handles a verified event in one transaction: the event id is recorded
+/// first (a duplicate waits for the first delivery, then finds it and does
+/// nothing), then the order moves if the event still applies to it. An
+/// order never moves backwards: a payment arriving after a refund or a
+/// cancellation is recorded and ignored.
+pub async fn handle_event(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    event: &Event,
+) -> Result<Outcome, OrderError> {
+    let now = clock.now();
+    let intent = event.data.object["id"].as_str().unwrap_or_default();
+    let payment = if event.kind.starts_with("payment_intent.") && !intent.is_empty() {
+        payments::Entity::find()
+            .filter(payments::Column::ExternalId.eq(intent))
+            .one(db)
+            .await?
+    } else {
+        None
+    };
+    let order = match &payment {
+        Some(p) => load(db, p.order_id).await?,
+        None => None,
+    };
+    let applies = match (event.kind.as_str(), &order) {
+        ("payment_intent.succeeded", Some(o)) => o.order.status == Status::PendingPayment.as_str(),
+        ("payment_intent.payment_failed", Some(_)) => true,
+        _ => false,
+    };
+    let outcome = if applies {
+        Outcome::Applied
+    } else {
+        Outcome::Ignored
+    };
+    let txn = db.begin().await?;
+    let recorded = webhook_events::Entity::insert(webhook_events::ActiveModel {
+        provider: Set(PROVIDER.to_owned()),
+        event_id: Set(event.id.chars().take(255).collect()),
+        event_type: Set(event.kind.chars().take(100).collect()),
+        order_id: Set(order.as_ref().map(|o| o.order.id)),
+        outcome: Set(outcome.as_str().to_owned()),
+        received_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::columns([
+            webhook_events::Column::Provider,
+            webhook_events::Column::EventId,
+        ])
+        .do_nothing()
+        .to_owned(),
+    )
+    .exec_without_returning(&txn)
+    .await?;
+    if recorded == 0 {
+        return Ok(Outcome::Duplicate);
+    }
+    if let (true, Some(loaded), Some(payment)) = (applies, &order, &payment) {
+        if event.kind == "payment_intent.succeeded" {
+            apply_in(&txn, now, loaded, Action::ConfirmPayment, Who::SYSTEM, None).await?;
+        }
+        let status = if event.kind == "payment_intent.succeeded" {
+            "succeeded"
+        } else {
+            "failed"
+        };
+        payments::Entity::update_many()
+            .col_expr(payments::Column::Status, Expr::value(status))
+            .col_expr(payments::Column::UpdatedAt, Expr::value(now))
+            .filter(payments::Column::Id.eq(payment.id))
+            .filter(payments::Column::Status.eq("pending"))
+            .exec(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    tracing::info!(event = %event.id, kind = %event.kind, outcome = outcome.as_str(), "stripe webhook");
+    Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sign(secret: &str, t: i64, payload: &[u8]) -> String {
+        let mut m = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+        m.update(format!("{t}.").as_bytes());
+        m.update(payload);
+        hex::encode(m.finalize().into_bytes())
+    }
+
+    #[test]
+    fn signatures_are_checked_as_stripe_signs_them() {
+        let payload = br#"{"id":"evt_1","type":"payment_intent.succeeded"}"#;
+        let t = 1_800_000_000;
+        let good = sign("whsec_test", t, payload);
+        let ok = |h: &str, now: i64| verify_signature(h, payload, "whsec_test", now);
+        assert_eq!(ok(&format!("t={t},v1={good}"), t), Ok(()));
+        // Any of several v1 may match; unknown schemes are ignored.
+        assert_eq!(
+            ok(
+                &format!("t={t},v0=abc,v1={},v1={good}", "00".repeat(32)),
+                t + 10
+            ),
+            Ok(())
+        );
+        assert_eq!(ok(&format!("t={t},v1={good}"), t + 300), Ok(()));
+        assert_eq!(
+            ok(&format!("t={t},v1={good}"), t + 301),
+            Err(SignatureError::Stale)
+        );
+        assert_eq!(
+            ok(&format!("t={t},v1={}", sign("other", t, payload)), t),
+            Err(SignatureError::Mismatch)
+        );
+        // A changed body or timestamp breaks the signature.
+        assert_eq!(
+            verify_signature(&format!("t={t},v1={good}"), b"{}", "whsec_test", t),
+            Err(SignatureError::Mismatch)
+        );
+        assert_eq!(
+            ok(&format!("t={},v1={good}", t + 1), t),
+            Err(SignatureError::Mismatch)
+        );
+        for bad in ["", "t=abc,v1=00", &format!("v1={good}"), &format!("t={t}")] {
+            assert_eq!(ok(bad, t), Err(SignatureError::Malformed), "{bad}");
+        }
+    }
+}

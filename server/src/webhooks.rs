@@ -1,0 +1,39 @@
+//! `/webhooks/stripe`: the raw body is verified against `Stripe-Signature`
+//! before anything is read from it; an invalid or stale signature gets 400
+//! and nothing is written. Verified events are handled once per event id.
+
+use app::server::stripe::{handle_event, verify_signature, Event};
+use app::server::AppState;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+pub async fn stripe(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(stripe) = state.stripe.as_ref() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let signature = headers
+        .get("stripe-signature")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    // The signature's timestamp is checked against real time, never the
+    // test clock: it is about the delivery, not the cooperative's day.
+    let now = chrono::Utc::now().timestamp();
+    if let Err(e) = verify_signature(signature, &body, stripe.webhook_secret(), now) {
+        tracing::warn!("stripe webhook refused: {e}");
+        return (StatusCode::BAD_REQUEST, "invalid signature").into_response();
+    }
+    let event: Event = match serde_json::from_slice(&body) {
+        Ok(e) => e,
+        Err(_) => return (StatusCode::BAD_REQUEST, "not an event").into_response(),
+    };
+    match handle_event(&state.db, &state.clock, &event).await {
+        Ok(outcome) => (StatusCode::OK, format!("{outcome:?}")).into_response(),
+        Err(e) => {
+            // Stripe retries on any non-2xx answer; the retry is safe.
+            tracing::error!(event = %event.id, "stripe webhook failed: {e}");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}

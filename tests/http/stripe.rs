@@ -1,0 +1,252 @@
+//! Card payments against a real fake Stripe (localstripe): the order's
+//! PaymentIntent, the processor's signed webhook paying the order, and the
+//! webhook endpoint's guarantees — signatures and timestamps checked before
+//! anything is written, every event handled once however often and however
+//! concurrently it arrives, and no order moved backwards by a late event.
+
+use mutua_tests::coop::call;
+use mutua_tests::market::{act, market, opening, order_form, place, view, Market};
+use mutua_tests::stripe::{signature, FakeStripe, WEBHOOK_SECRET};
+use mutua_tests::{on_both_databases, TestDb, TestServer};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+async fn stripe_server(db: &TestDb, fake: &FakeStripe) -> TestServer {
+    let env = fake.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    TestServer::start_with(db, &env)
+}
+
+async fn service_order(m: &Market) -> Uuid {
+    let form = order_form(&m.customer, m.service).await;
+    let key = form["key"].as_str().expect("key").to_owned();
+    place(&m.customer, m.service, &key, &[("slot", opening(&form, 0))])
+        .await
+        .expect("order placed")
+}
+
+/// The order's PaymentIntent id (created on first call).
+async fn intent(m: &Market, order: Uuid) -> String {
+    let pay = call(&m.customer, "order-pay", &[("id", &order.to_string())])
+        .await
+        .expect("card payment started");
+    assert!(pay["client_secret"]
+        .as_str()
+        .is_some_and(|s| s.contains("_secret_")));
+    pay["payment_intent"].as_str().expect("intent").to_owned()
+}
+
+fn event(id: &str, kind: &str, intent: &str) -> String {
+    json!({
+        "id": id,
+        "object": "event",
+        "type": kind,
+        "data": { "object": { "id": intent, "object": "payment_intent" } },
+    })
+    .to_string()
+}
+
+async fn deliver(server: &TestServer, payload: &str, sig: &str) -> u16 {
+    reqwest::Client::new()
+        .post(format!("{}/webhooks/stripe", server.url))
+        .header("content-type", "application/json")
+        .header("stripe-signature", sig)
+        .body(payload.to_owned())
+        .send()
+        .await
+        .expect("webhook delivery")
+        .status()
+        .as_u16()
+}
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+async fn wait_for_status(m: &Market, order: Uuid, expected: &str) -> Value {
+    for _ in 0..100 {
+        let v = view(&m.customer, order).await.expect("view");
+        if v["status"] == expected {
+            return v;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("order {order} never became {expected}");
+}
+
+on_both_databases!(a_card_payment_pays_the_order, |backend| async move {
+    let db = TestDb::new(backend).await;
+    let fake = FakeStripe::start();
+    let server = stripe_server(&db, &fake).await;
+    fake.send_webhooks_to(&format!("{}/webhooks/stripe", server.url))
+        .await;
+    let m = market(&server).await;
+    let order = service_order(&m).await;
+    let v = view(&m.customer, order).await.expect("view");
+    assert_eq!(v["payment_provider"], "stripe");
+    // Nobody confirms a card payment by hand.
+    assert!(v["actions"]
+        .as_array()
+        .is_some_and(|a| !a.iter().any(|x| x == "confirm_payment")));
+    assert_eq!(
+        act(&m.anna, order, "confirm_payment", None)
+            .await
+            .err()
+            .map(|e| e.0),
+        Some(403)
+    );
+    // One PaymentIntent per order, however often payment starts; it carries
+    // the order as its transfer group.
+    let pi = intent(&m, order).await;
+    assert_eq!(intent(&m, order).await, pi);
+    assert_eq!(db.query_i64("SELECT COUNT(*) FROM payments").await, 1);
+    let remote = reqwest::Client::new()
+        .get(format!("{}/v1/payment_intents/{pi}", fake.url))
+        .basic_auth(mutua_tests::stripe::SECRET_KEY, Some(""))
+        .send()
+        .await
+        .expect("intent")
+        .json::<Value>()
+        .await
+        .expect("json");
+    assert_eq!(remote["transfer_group"], order.to_string());
+    assert_eq!(remote["amount"], 4500);
+    // Only the order's customer starts its payment.
+    assert_eq!(
+        call(&m.anna, "order-pay", &[("id", &order.to_string())])
+            .await
+            .err()
+            .map(|e| e.0),
+        Some(404)
+    );
+
+    // The customer pays; the fake Stripe tells the server by a signed webhook.
+    fake.pay(&pi).await;
+    let v = wait_for_status(&m, order, "Paid").await;
+    assert_eq!(v["money"][0]["kind"], "payment");
+    assert_eq!(
+        db.query_i64("SELECT COUNT(*) FROM payments WHERE status = 'succeeded'")
+            .await,
+        1
+    );
+    assert_eq!(
+        db.query_i64("SELECT COUNT(*) FROM webhook_events WHERE outcome = 'applied'")
+            .await,
+        1
+    );
+    let out = server.cli(&["ledger", "verify"], "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+});
+
+on_both_databases!(
+    webhooks_are_verified_and_handled_once,
+    |backend| async move {
+        let db = TestDb::new(backend).await;
+        let fake = FakeStripe::start();
+        let server = stripe_server(&db, &fake).await;
+        let m = market(&server).await;
+        let order = service_order(&m).await;
+        let pi = intent(&m, order).await;
+        let payload = event("evt_paid_1", "payment_intent.succeeded", &pi);
+        let rows = || async {
+            db.query_i64("SELECT COUNT(*) FROM webhook_events").await
+            + db.query_i64("SELECT COUNT(*) FROM ledger_entries").await
+            + db.query_i64("SELECT COUNT(*) FROM order_events WHERE action = 'confirm_payment' AND line_id IS NULL")
+                .await
+        };
+
+        // Wrong secret, changed body, a timestamp 301 s old, no header: 400, and
+        // nothing written.
+        let t = now();
+        assert_eq!(
+            deliver(&server, &payload, &signature("whsec_other", t, &payload)).await,
+            400
+        );
+        let tampered = payload.replace("succeeded", "processing");
+        assert_eq!(
+            deliver(&server, &tampered, &signature(WEBHOOK_SECRET, t, &payload)).await,
+            400
+        );
+        assert_eq!(
+            deliver(
+                &server,
+                &payload,
+                &signature(WEBHOOK_SECRET, t - 301, &payload)
+            )
+            .await,
+            400
+        );
+        assert_eq!(deliver(&server, &payload, "").await, 400);
+        assert_eq!(rows().await, 0);
+
+        // The same signed event 1,000 times, 50 at a time: every delivery is
+        // acknowledged, the order and the ledger change once.
+        let sig = signature(WEBHOOK_SECRET, now(), &payload);
+        for _ in 0..20 {
+            let batch = (0..50).map(|_| deliver(&server, &payload, &sig));
+            let statuses = futures_util::future::join_all(batch).await;
+            assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+        }
+        assert_eq!(
+            view(&m.customer, order).await.expect("view")["status"],
+            "Paid"
+        );
+        assert_eq!(db.query_i64("SELECT COUNT(*) FROM webhook_events").await, 1);
+        assert_eq!(db.query_i64("SELECT COUNT(*) FROM ledger_entries").await, 1);
+        assert_eq!(
+        db.query_i64("SELECT COUNT(*) FROM order_events WHERE action = 'confirm_payment' AND line_id IS NULL")
+            .await,
+        1
+    );
+
+        // The customer cancels (refunded); a late `succeeded` event with another
+        // id does not bring the order back.
+        act(&m.customer, order, "cancel", None)
+            .await
+            .expect("cancelled");
+        let late = event("evt_paid_2", "payment_intent.succeeded", &pi);
+        assert_eq!(
+            deliver(&server, &late, &signature(WEBHOOK_SECRET, now(), &late)).await,
+            200
+        );
+        assert_eq!(
+            view(&m.customer, order).await.expect("view")["status"],
+            "Refunded"
+        );
+        assert_eq!(
+            db.query_i64("SELECT COUNT(*) FROM webhook_events WHERE outcome = 'ignored'")
+                .await,
+            1
+        );
+        // An unpaid order cancelled before its payment arrives stays cancelled.
+        let other = service_order(&m).await;
+        let other_pi = intent(&m, other).await;
+        act(&m.customer, other, "cancel", None)
+            .await
+            .expect("cancelled");
+        let paid_late = event("evt_paid_3", "payment_intent.succeeded", &other_pi);
+        assert_eq!(
+            deliver(
+                &server,
+                &paid_late,
+                &signature(WEBHOOK_SECRET, now(), &paid_late)
+            )
+            .await,
+            200
+        );
+        assert_eq!(
+            view(&m.customer, other).await.expect("view")["status"],
+            "Cancelled"
+        );
+        let out = server.cli(&["ledger", "verify"], "");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+);
