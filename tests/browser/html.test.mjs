@@ -127,3 +127,32 @@ test('order pages of the demo cooperative are valid HTML', async () => {
   const chiara = await login('chiara.colombo@mutua.example');
   await assertValidPage(`/orders/${orders[0].id}`, { cookie: chiara, status: 404 });
 });
+
+test('money pages of the demo cooperative are valid HTML', async () => {
+  const post = (path, cookie, body = '') => fetch(`${server.url}${path}`, {
+    method: 'POST', body, headers: { accept: 'application/json', origin: server.url, cookie, 'content-type': 'application/x-www-form-urlencoded' },
+  });
+  // A worker's earnings (figures, statement, the detail behind a figure) and
+  // a ledger entry behind them; the board's money page.
+  const matteo = await login('matteo.bruno@mutua.example');
+  await assertValidPage('/earnings', { cookie: matteo });
+  await assertValidPage('/earnings?show=pending', { cookie: matteo });
+  const earnings = await (await post('/fn/earnings', matteo, 'show=available')).json();
+  await assertValidPage('/earnings?show=available', { cookie: matteo });
+  for (const e of earnings.detail.slice(0, 2)) await assertValidPage(`/ledger/${e.id}`, { cookie: matteo });
+  const luca = await login('luca.ferrari@mutua.example');
+  await assertValidPage('/board/money', { cookie: luca });
+  // A customer has no earnings; another member's entry is not found.
+  const paolo = await login('paolo.conti@mutua.example');
+  await assertValidPage('/earnings', { cookie: paolo, status: 403 });
+  // Someone with no part in an entry gets the not-found page.
+  const reg = await fetch(`${server.url}/fn/register`, {
+    method: 'POST', redirect: 'manual',
+    body: new URLSearchParams({ email: 'estranea@example.it', display_name: 'Estranea', password: 'una bici cargo rossa' }),
+    headers: { accept: 'application/json', origin: server.url },
+  });
+  assert.equal(reg.status, 200);
+  const stranger = reg.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  assert.ok(earnings.detail.length > 0, 'the demo gives Matteo earnings');
+  await assertValidPage(`/ledger/${earnings.detail[0].id}`, { cookie: stranger, status: 404 });
+});

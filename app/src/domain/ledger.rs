@@ -578,7 +578,10 @@ mod tests {
         assert_eq!(book.post(payment(order, Currency::Eur, &lines)), Ok(true));
         assert_eq!(book.balance(Account::PlatformCash), 5000);
         assert_eq!(book.balance(Account::OrderClearing), -5000);
-        assert_eq!(book.post(completion(order, Currency::Eur, &lines)), Ok(true));
+        assert_eq!(
+            book.post(completion(order, Currency::Eur, &lines)),
+            Ok(true)
+        );
         assert_eq!(book.balance(Account::OrderClearing), 0);
         assert_eq!(book.balance(Account::MemberPayable(id(1))), -4250);
         assert_eq!(book.balance(Account::CoopFeeRevenue), -750);
@@ -643,7 +646,10 @@ mod tests {
         assert!(check_order("accepted", 1000, &book.order_money(order)).is_empty());
         assert!(!check_order("accepted", 1200, &book.order_money(order)).is_empty());
         assert!(!check_order("completed", 1000, &book.order_money(order)).is_empty());
-        assert_eq!(book.post(full_refund(order, Currency::Eur, &lines)), Ok(true));
+        assert_eq!(
+            book.post(full_refund(order, Currency::Eur, &lines)),
+            Ok(true)
+        );
         assert!(check_order("refunded", 1000, &book.order_money(order)).is_empty());
         assert!(!check_order("completed", 1000, &book.order_money(order)).is_empty());
     }
