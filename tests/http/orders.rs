@@ -780,7 +780,7 @@ on_both_databases!(
         let b = view(&m.board, second).await.expect("board view");
         assert_eq!(
             b["actions"],
-            serde_json::json!(["resolve_release", "resolve_refund"])
+            serde_json::json!(["resolve_release", "resolve_refund", "resolve_partial"])
         );
         act(&m.board, second, "resolve_refund", None)
             .await
