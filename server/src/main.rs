@@ -238,6 +238,7 @@ async fn serve(
         },
     };
     let clock = state.clock.clone();
+    let stripe = state.stripe.clone();
     let router = web::router(&config, leptos_options(&config, addr), state, origins);
 
     let jobs_db = db.clone();
@@ -284,6 +285,19 @@ async fn serve(
             }
             if let Err(e) = mailer.send_pending(&jobs_db, &holder).await {
                 tracing::warn!("mailer: {e}");
+            }
+            // Refunds of card payments go to Stripe from here, so a failure
+            // (or a crash) is retried on the next tick, never lost.
+            if let Some(stripe) = &stripe {
+                match jobs::take_lease(&jobs_db, "stripe.refunds", &holder).await {
+                    Ok(true) => match stripe.send_refunds(&jobs_db, &clock).await {
+                        Ok(n) if n > 0 => tracing::info!(refunds = n, "card refunds sent"),
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!("card refunds: {e}"),
+                    },
+                    Ok(false) => {}
+                    Err(e) => tracing::warn!("job lease: {e}"),
+                }
             }
         }
     });

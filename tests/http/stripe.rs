@@ -13,7 +13,9 @@ use uuid::Uuid;
 
 async fn stripe_server(db: &TestDb, fake: &FakeStripe) -> TestServer {
     let env = fake.env();
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    // The job runner sends card refunds; tick every second.
+    env.push(("MUTUA_JOB_INTERVAL_SECS", "1"));
     TestServer::start_with(db, &env)
 }
 

@@ -319,6 +319,78 @@ pub async fn handle_event(
     Ok(outcome)
 }
 
+// ---------------------------------------------------------------------------
+// What Stripe still owes the ledger
+
+/// Refunds owed on card-paid orders, by order: (order, payment intent, owed).
+async fn card_refunds_owed(db: &DatabaseConnection) -> Result<Vec<(Uuid, String, i64)>, DbErr> {
+    use sea_orm::{ConnectionTrait, FromQueryResult, Statement};
+    #[derive(FromQueryResult)]
+    struct Owed {
+        order_id: Uuid,
+        external_id: String,
+        owed: i64,
+    }
+    let rows = Owed::find_by_statement(Statement::from_string(
+        db.get_database_backend(),
+        "SELECT e.order_id, pm.external_id, CAST(-SUM(p.amount_minor) AS BIGINT) AS owed \
+         FROM ledger_postings p \
+         JOIN ledger_entries e ON e.id = p.entry_id \
+         JOIN payments pm ON pm.order_id = e.order_id AND pm.provider = 'stripe' \
+         WHERE p.account_code = 'refunds_payable' AND pm.external_id IS NOT NULL \
+         GROUP BY e.order_id, pm.external_id HAVING SUM(p.amount_minor) <> 0",
+    ))
+    .all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.order_id, r.external_id, r.owed))
+        .collect())
+}
+
+impl Stripe {
+    /// Sends each refund owed on a card-paid order to Stripe (one `Refund`
+    /// per order, its idempotency key derived from the order's refund
+    /// entry, so a retry after a crash never refunds twice), then records
+    /// it as handed back. Run by the job runner; answers how many it sent.
+    pub async fn send_refunds(
+        &self,
+        db: &DatabaseConnection,
+        clock: &Clock,
+    ) -> Result<usize, StripeFailure> {
+        use stripe::{IdempotencyKey, RequestStrategy, StripeRequest};
+        use stripe_core::refund::CreateRefund;
+        let mut sent = 0;
+        for (order, intent, owed) in card_refunds_owed(db).await? {
+            let key = IdempotencyKey::new(crate::domain::ledger::order_key(
+                order,
+                crate::domain::ledger::EntryKind::Refund,
+            ))
+            .map_err(|e| StripeFailure::Api(e.to_string()))?;
+            CreateRefund::new()
+                .payment_intent(intent.as_str())
+                .amount(owed)
+                .customize()
+                .request_strategy(RequestStrategy::Idempotent(key))
+                .send(&*self.client)
+                .await
+                .map_err(|e| StripeFailure::Api(e.to_string()))?;
+            let now = clock.now();
+            let txn = db.begin().await?;
+            let entry = crate::domain::ledger::refund_paid(
+                order,
+                crate::domain::money::Currency::Eur,
+                owed,
+            );
+            if super::ledger::post(&txn, &entry, super::ledger::Context::default(), now).await? {
+                sent += 1;
+            }
+            txn.commit().await?;
+        }
+        Ok(sent)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
