@@ -286,15 +286,22 @@ async fn serve(
             if let Err(e) = mailer.send_pending(&jobs_db, &holder).await {
                 tracing::warn!("mailer: {e}");
             }
-            // Refunds of card payments go to Stripe from here, so a failure
-            // (or a crash) is retried on the next tick, never lost.
+            // Card refunds go to Stripe, and Stripe's fees come back, from
+            // here: a failure (or a crash) is retried on the next tick.
             if let Some(stripe) = &stripe {
-                match jobs::take_lease(&jobs_db, "stripe.refunds", &holder).await {
-                    Ok(true) => match stripe.send_refunds(&jobs_db, &clock).await {
-                        Ok(n) if n > 0 => tracing::info!(refunds = n, "card refunds sent"),
-                        Ok(_) => {}
-                        Err(e) => tracing::warn!("card refunds: {e}"),
-                    },
+                match jobs::take_lease(&jobs_db, "stripe.sync", &holder).await {
+                    Ok(true) => {
+                        match stripe.send_refunds(&jobs_db, &clock).await {
+                            Ok(n) if n > 0 => tracing::info!(refunds = n, "card refunds sent"),
+                            Ok(_) => {}
+                            Err(e) => tracing::warn!("card refunds: {e}"),
+                        }
+                        match stripe.post_fees(&jobs_db, &clock).await {
+                            Ok(n) if n > 0 => tracing::info!(payments = n, "card fees posted"),
+                            Ok(_) => {}
+                            Err(e) => tracing::warn!("card fees: {e}"),
+                        }
+                    }
                     Ok(false) => {}
                     Err(e) => tracing::warn!("job lease: {e}"),
                 }

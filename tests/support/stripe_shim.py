@@ -10,6 +10,9 @@ Additions (each one is missing from localstripe 1.15, present in Stripe):
   `confirmation_method`, `payment_method_types`, `livemode`, …), with the
   values Stripe gives them.
 
+- Balance transactions of charges carry Stripe's fee (localstripe's is
+  always 0): the standard EEA card price, 1.5 % + 0.25 (in minor units,
+  rounded half to even), with its `fee_details`.
 - `Idempotency-Key`: a POST repeated with a key already used answers the
   first answer again instead of acting twice.
 
@@ -73,6 +76,21 @@ def _payment_intent_export(self, *args, **kwargs):
 
 r.PaymentIntent._export = _payment_intent_export
 
+
+_txn_init = r.BalanceTransaction.__init__
+
+
+def _balance_transaction_init(self, *args, **kwargs):
+    _txn_init(self, *args, **kwargs)
+    if self.type == 'charge' and self.amount > 0:
+        self.fee = round(self.amount * 0.015) + 25
+        self.fee_details = [{
+            'amount': self.fee, 'application': None,
+            'currency': self.currency, 'description': 'Stripe processing fees',
+            'type': 'stripe_fee'}]
+
+
+r.BalanceTransaction.__init__ = _balance_transaction_init
 
 _answered = {}
 

@@ -391,6 +391,74 @@ impl Stripe {
     }
 }
 
+impl Stripe {
+    /// Reads back what Stripe charged for each card payment (the fee of
+    /// its charge's balance transaction) and posts it as `processor_fees`,
+    /// once per order. Run by the job runner; answers how many it posted.
+    pub async fn post_fees(
+        &self,
+        db: &DatabaseConnection,
+        clock: &Clock,
+    ) -> Result<usize, StripeFailure> {
+        use stripe_core::balance_transaction::RetrieveBalanceTransaction;
+        use stripe_core::charge::RetrieveCharge;
+        use stripe_core::payment_intent::RetrievePaymentIntent;
+        let api = |e: stripe::StripeError| StripeFailure::Api(e.to_string());
+        let pending = payments::Entity::find()
+            .filter(payments::Column::Provider.eq(PROVIDER))
+            .filter(payments::Column::Status.is_in(["succeeded", "refunded"]))
+            .filter(payments::Column::ProcessorFeeMinor.is_null())
+            .filter(payments::Column::ExternalId.is_not_null())
+            .all(db)
+            .await?;
+        let mut posted = 0;
+        for p in pending {
+            let Some(intent) = p.external_id.as_deref() else {
+                continue;
+            };
+            let intent = RetrievePaymentIntent::new(intent)
+                .send(&*self.client)
+                .await
+                .map_err(api)?;
+            let Some(charge) = intent.latest_charge else {
+                continue;
+            };
+            let charge = RetrieveCharge::new(charge.id().clone())
+                .send(&*self.client)
+                .await
+                .map_err(api)?;
+            let Some(txn_id) = charge.balance_transaction else {
+                continue;
+            };
+            let fee = RetrieveBalanceTransaction::new(txn_id.id().clone())
+                .send(&*self.client)
+                .await
+                .map_err(api)?
+                .fee;
+            let now = clock.now();
+            let txn = db.begin().await?;
+            if fee > 0 {
+                let entry = crate::domain::ledger::processor_fee(
+                    p.order_id,
+                    crate::domain::money::Currency::Eur,
+                    fee,
+                );
+                super::ledger::post(&txn, &entry, super::ledger::Context::default(), now).await?;
+            }
+            payments::Entity::update_many()
+                .col_expr(payments::Column::ProcessorFeeMinor, Expr::value(fee))
+                .col_expr(payments::Column::UpdatedAt, Expr::value(now))
+                .filter(payments::Column::Id.eq(p.id))
+                .filter(payments::Column::ProcessorFeeMinor.is_null())
+                .exec(&txn)
+                .await?;
+            txn.commit().await?;
+            posted += 1;
+        }
+        Ok(posted)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
