@@ -30,6 +30,15 @@ fn attachment(content_type: &'static str, name: String, body: String) -> Respons
         .into_response()
 }
 
+/// The logged-in viewer, or the answer to give instead (to the login page).
+async fn viewer(state: &AppState, session: &Session) -> Result<app::viewer::Viewer, Response> {
+    match auth::viewer_of(state, session).await {
+        Ok(Some(v)) => Ok(v),
+        Ok(None) => Err(Redirect::to("/login").into_response()),
+        Err(_) => Err(StatusCode::INTERNAL_SERVER_ERROR.into_response()),
+    }
+}
+
 fn failed(e: impl std::fmt::Display) -> Response {
     tracing::error!("download failed: {e}");
     StatusCode::INTERNAL_SERVER_ERROR.into_response()
@@ -40,10 +49,9 @@ pub async fn statement_csv(
     session: Session,
     Query(q): Query<MonthQuery>,
 ) -> Response {
-    let viewer = match auth::viewer_of(&state, &session).await {
-        Ok(Some(v)) => v,
-        Ok(None) => return Redirect::to("/login").into_response(),
-        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    let viewer = match viewer(&state, &session).await {
+        Ok(v) => v,
+        Err(answer) => return answer,
     };
     if viewer.member_class.is_none() {
         return StatusCode::NOT_FOUND.into_response();
@@ -63,10 +71,9 @@ pub async fn sepa_xml(
     session: Session,
     Path(id): Path<String>,
 ) -> Response {
-    let viewer = match auth::viewer_of(&state, &session).await {
-        Ok(Some(v)) => v,
-        Ok(None) => return Redirect::to("/login").into_response(),
-        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    let viewer = match viewer(&state, &session).await {
+        Ok(v) => v,
+        Err(answer) => return answer,
     };
     let Ok(id) = Uuid::parse_str(&id) else {
         return StatusCode::NOT_FOUND.into_response();

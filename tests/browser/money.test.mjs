@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, root, launchBrowser, openPage, hydrated, goto } from './server.mjs';
+import { startServer, root, launchBrowser, openPage, hydrated, goto, login, act } from './server.mjs';
 
 const shots = join(root, 'target', 'browser-screenshots');
 mkdirSync(shots, { recursive: true });
@@ -27,20 +27,6 @@ after(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-async function login(s, js, email, pw) {
-  await goto(s.page, js, `${server.url}/login`);
-  await s.page.fill('#field-email', email);
-  await s.page.fill('#field-password', pw);
-  await s.page.click('main form button[type=submit]');
-  await s.page.waitForURL('**/account');
-}
-
-async function act(s, js, testid, status, scope = '[data-testid=order]') {
-  await s.page.locator(`${scope} [data-testid=act-${testid}]`).first().click();
-  await s.page.waitForSelector(`[data-testid=order][data-status=${status}]`);
-  await hydrated(s.page, js);
-}
 
 for (const js of [true, false]) {
   const mode = js ? 'js' : 'nojs';
@@ -67,7 +53,7 @@ for (const js of [true, false]) {
 
     // 2. Elena confirms the cash; the order's money section shows the payment.
     const elena = await openPage(browser, js);
-    await login(elena, js, 'elena.greco@mutua.example', demoPassword);
+    await login(server, elena, js, 'elena.greco@mutua.example', demoPassword);
     await goto(elena.page, js, orderUrl);
     const net = (await elena.page.textContent('[data-testid=line-0] [data-testid=net]')).match(/\d+,\d\d\s€/)[0];
     await act(elena, js, 'confirm_payment', 'paid');
@@ -108,7 +94,7 @@ for (const js of [true, false]) {
 
     // 4. The board pays what is owed and downloads the bank file.
     const board = await openPage(browser, js);
-    await login(board, js, 'anna.rossi@mutua.example', demoPassword);
+    await login(server, board, js, 'anna.rossi@mutua.example', demoPassword);
     await goto(board.page, js, `${server.url}/board/money`);
     assert.match(await board.page.textContent('[data-testid=payees]'), new RegExp(`Elena Greco`));
     assert.equal(await board.page.getAttribute('[data-testid=reconciliation]', 'data-ok'), 'true');

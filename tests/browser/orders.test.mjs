@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, root, launchBrowser, openPage, hydrated, goto } from './server.mjs';
+import { startServer, root, launchBrowser, openPage, hydrated, goto, login, act } from './server.mjs';
 
 const shots = join(root, 'target', 'browser-screenshots');
 mkdirSync(shots, { recursive: true });
@@ -29,21 +29,6 @@ after(async () => {
 });
 
 const open = (js) => openPage(browser, js);
-
-async function login(s, js, email, pw) {
-  await goto(s.page, js, `${server.url}/login`);
-  await s.page.fill('#field-email', email);
-  await s.page.fill('#field-password', pw);
-  await s.page.click('main form button[type=submit]');
-  await s.page.waitForURL('**/account');
-}
-
-/** Clicks an action button (optionally inside a line) and waits for the new state. */
-async function act(s, js, testid, status, scope = '[data-testid=order]') {
-  await s.page.locator(`${scope} [data-testid=act-${testid}]`).first().click();
-  await s.page.waitForSelector(`[data-testid=order][data-status=${status}]`);
-  await hydrated(s.page, js);
-}
 
 /** The next day from Monday to Saturday, as YYYY-MM-DD. */
 function nextWorkingDay() {
@@ -112,7 +97,7 @@ for (const js of [true, false]) {
 
     // 2. Elena confirms the cash and accepts her line; she sees her net.
     const provider = await open(js);
-    await login(provider, js, 'elena.greco@mutua.example', demoPassword);
+    await login(server, provider, js, 'elena.greco@mutua.example', demoPassword);
     await goto(provider.page, js, orderUrl);
     assert.equal(await provider.page.locator('[data-testid=breakdown]').count(), 0, 'no order total for a provider');
     assert.match(await provider.page.textContent('[data-testid=line-0] [data-testid=net]'), /A te: \d+,\d\d\s€/);
@@ -125,7 +110,7 @@ for (const js of [true, false]) {
     const courierFull = ['Matteo Bruno', 'Lorenzo Gallo'].find((n) => providerName.includes(n));
     assert.ok(courierFull, `a demo courier, got ${providerName}`);
     const courier = await open(js);
-    await login(courier, js, emailOf(courierFull), demoPassword);
+    await login(server, courier, js, emailOf(courierFull), demoPassword);
     await goto(courier.page, js, orderUrl);
     await act(courier, js, 'accept', 'accepted', '[data-testid=line-1]');
     // The courier's day shows the stop, with both addresses.

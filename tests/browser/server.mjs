@@ -77,3 +77,19 @@ export async function goto(page, js, url) {
   await page.goto(url);
   await hydrated(page, js);
 }
+
+/** Logs `s` in through the login form; lands on /account. */
+export async function login(server, s, js, email, password) {
+  await goto(s.page, js, `${server.url}/login`);
+  await s.page.fill('#field-email', email);
+  await s.page.fill('#field-password', password);
+  await s.page.click('main form button[type=submit]');
+  await s.page.waitForURL('**/account');
+}
+
+/** Clicks an order action button (optionally inside a line) and waits for the new state. */
+export async function act(s, js, testid, status, scope = '[data-testid=order]') {
+  await s.page.locator(`${scope} [data-testid=act-${testid}]`).first().click();
+  await s.page.waitForSelector(`[data-testid=order][data-status=${status}]`);
+  await hydrated(s.page, js);
+}

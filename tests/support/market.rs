@@ -210,31 +210,9 @@ pub struct SmtpSink {
 
 impl SmtpSink {
     pub fn start(dir: &std::path::Path) -> SmtpSink {
-        use std::io::BufRead;
-        let python = super::workspace_root().join("tests/.venv/bin/python");
-        assert!(
-            python.exists(),
-            "the test SMTP server is not installed: run `bash .ci/setup --test`"
-        );
         std::fs::create_dir_all(dir).expect("sink dir");
         let file = dir.join("mail.jsonl");
-        let mut child = std::process::Command::new(python)
-            .arg(super::workspace_root().join("tests/support/smtp_sink.py"))
-            .arg(&file)
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .expect("start the SMTP sink");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut line = String::new();
-        std::io::BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("sink port");
-        let port = line
-            .trim()
-            .rsplit(' ')
-            .next()
-            .and_then(|p| p.parse().ok())
-            .unwrap_or_else(|| panic!("unexpected sink output {line:?}"));
+        let (child, port) = super::start_python_helper("smtp_sink.py", &[file.as_os_str()]);
         SmtpSink { child, port, file }
     }
 

@@ -125,6 +125,18 @@ impl TestDb {
         }
     }
 
+    /// Asserts that each statement is refused because its table is
+    /// append-only (the database's trigger says so).
+    pub async fn assert_append_only(&self, statements: &[&str]) {
+        for sql in statements {
+            let refused = self.try_execute(sql).await;
+            assert!(
+                refused.as_ref().is_err_and(|e| e.contains("append-only")),
+                "{sql}: {refused:?}"
+            );
+        }
+    }
+
     /// Where the server of this database keeps its files.
     pub fn data_dir(&self) -> PathBuf {
         self.dir.join("data")
@@ -188,6 +200,36 @@ impl Drop for TestDb {
             .join();
         }
     }
+}
+
+/// Starts one of the Python test helpers in `tests/support` (from the
+/// virtualenv `.ci/setup --test` makes) and reads the port it prints on its
+/// first line (`… PORT`).
+pub fn start_python_helper(script: &str, args: &[&std::ffi::OsStr]) -> (Child, u16) {
+    let python = workspace_root().join("tests/.venv/bin/python");
+    assert!(
+        python.exists(),
+        "the Python test helpers are not installed: run `bash .ci/setup --test`"
+    );
+    let mut child = Command::new(python)
+        .arg(workspace_root().join("tests/support").join(script))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("start {script}: {e}"));
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .unwrap_or_else(|e| panic!("{script} port: {e}"));
+    let port = line
+        .trim()
+        .rsplit(' ')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected {script} output {line:?}"));
+    (child, port)
 }
 
 /// A running `mutua serve`.

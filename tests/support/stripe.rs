@@ -17,29 +17,7 @@ pub struct FakeStripe {
 
 impl FakeStripe {
     pub fn start() -> FakeStripe {
-        use std::io::BufRead;
-        let python = super::workspace_root().join("tests/.venv/bin/python");
-        assert!(
-            python.exists(),
-            "localstripe is not installed: run `bash .ci/setup --test`"
-        );
-        let mut child = std::process::Command::new(python)
-            .arg(super::workspace_root().join("tests/support/stripe_shim.py"))
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("start localstripe");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut line = String::new();
-        std::io::BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("localstripe port");
-        let port: u16 = line
-            .trim()
-            .rsplit(' ')
-            .next()
-            .and_then(|p| p.parse().ok())
-            .unwrap_or_else(|| panic!("unexpected localstripe output {line:?}"));
+        let (child, port) = super::start_python_helper("stripe_shim.py", &[]);
         FakeStripe {
             child,
             url: format!("http://127.0.0.1:{port}"),

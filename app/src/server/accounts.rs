@@ -287,3 +287,21 @@ pub async fn active_members(db: &impl ConnectionTrait) -> Result<Vec<(String, St
         .all(db)
         .await
 }
+
+/// The display names of `ids` (unknown ids are left out), in one query.
+pub async fn display_names(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> Result<std::collections::HashMap<Uuid, String>, DbErr> {
+    let ids: std::collections::HashSet<Uuid> = ids.into_iter().collect();
+    if ids.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    Ok(users::Entity::find()
+        .filter(users::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.display_name))
+        .collect())
+}

@@ -4,9 +4,10 @@
 //! the ledger; everything that moves money writes ledger entries in the
 //! same transaction.
 
+use super::accounts::display_names as names;
 use super::entities::{
     coop_settings, ledger_entries, ledger_postings, order_lines, orders, payout_accounts,
-    payout_batches, payouts, users,
+    payout_batches, payouts,
 };
 use super::ledger::{self, Context};
 use super::service::ServiceError;
@@ -61,23 +62,6 @@ fn next_month(first: NaiveDate) -> NaiveDate {
         (first.year(), first.month() + 1)
     };
     NaiveDate::from_ymd_opt(y, m, 1).unwrap_or(first)
-}
-
-async fn names(
-    db: &impl ConnectionTrait,
-    ids: impl IntoIterator<Item = Uuid>,
-) -> Result<HashMap<Uuid, String>, DbErr> {
-    let ids: Vec<Uuid> = ids.into_iter().collect();
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    Ok(users::Entity::find()
-        .filter(users::Column::Id.is_in(ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.display_name))
-        .collect())
 }
 
 // ---------------------------------------------------------------------------

@@ -5,6 +5,7 @@
 //! Who sees an order: its customer, the providers of its lines and the
 //! board. Anyone else gets `NotFound`, exactly as for a missing order.
 
+use super::accounts::display_names as names;
 use super::clock::Clock;
 use super::entities::{
     availability_exceptions, availability_slots, fee_rule_versions, listing_zones, listings,
@@ -1482,23 +1483,6 @@ pub async fn post_message(
 
 // ---------------------------------------------------------------------------
 // Reading
-
-async fn names(
-    db: &impl ConnectionTrait,
-    ids: impl IntoIterator<Item = Uuid>,
-) -> Result<HashMap<Uuid, String>, DbErr> {
-    let ids: HashSet<Uuid> = ids.into_iter().collect();
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    Ok(users::Entity::find()
-        .filter(users::Column::Id.is_in(ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.display_name))
-        .collect())
-}
 
 fn money(currency: &str, minor: i64) -> Money {
     Money::new(minor, Currency::parse(currency).unwrap_or(Currency::Eur))
