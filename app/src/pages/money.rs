@@ -364,14 +364,13 @@ fn BoardMoneyView(
             {(!has_bank).then(|| view! { <p class="alert">{t.money_bank_missing}</p> })}
             <table class="entries" data-testid="batches">
                 <thead><tr>
-                    <th scope="col">{t.earnings_date}</th><th scope="col">{t.money_period_end}</th>
+                    <th scope="col">{t.money_period_end}</th>
                     <th scope="col" class="num">{t.money_count}</th><th scope="col" class="num">{t.money_total}</th><th scope="col"></th>
                 </tr></thead>
                 <tbody>
                     {m.batches.iter().map(|b| view! {
                         <tr>
-                            <td>{moment(locale, b.created_at)}</td>
-                            <td>{format_date(locale, b.period_end)}</td>
+                            <td>{format_date(locale, b.period_end)}<br/><span class="muted small">{moment(locale, b.created_at)}</span></td>
                             <td class="num">{b.count}</td>
                             <td class="num">{b.total.format(locale)}</td>
                             <td>{has_bank.then(|| view! {
