@@ -5,7 +5,9 @@
 //! the middle of a burst of payments.
 
 use mutua_tests::coop::{call, customer, field_problems};
-use mutua_tests::market::{act, leg, line_id, market, opening, order_form, place, view, Market};
+use mutua_tests::market::{
+    act, composite, line_id, market, opening, order_form, place, view, Market,
+};
 use mutua_tests::{location, on_both_databases, workspace_root, Backend, TestDb, TestServer};
 use serde_json::Value;
 use uuid::Uuid;
@@ -187,17 +189,7 @@ on_both_databases!(disputes_settle_in_part, |backend| async move {
     let server = TestServer::start(&db);
     let m = market(&server).await;
     // Service 45,00 (fee 3,60) and delivery 7,60 (fee 0,50).
-    let form = order_form(&m.customer, m.service).await;
-    let key = form["key"].as_str().expect("key").to_owned();
-    let mut fields = vec![
-        ("slot", opening(&form, 0)),
-        ("with_delivery", "on".to_owned()),
-        ("courier", "auto".to_owned()),
-    ];
-    fields.extend(leg());
-    let order = place(&m.customer, m.service, &key, &fields)
-        .await
-        .expect("placed");
+    let order = composite(&m).await;
     act(&m.anna, order, "confirm_payment", None)
         .await
         .expect("paid");

@@ -4,7 +4,7 @@
 
 use mutua_tests::coop::{call, customer, field_problems};
 use mutua_tests::market::{
-    act, leg, line_id, market, opening, order_form, place, status, view, Market,
+    act, composite, leg, line_id, market, opening, order_form, place, status, view,
 };
 use mutua_tests::{on_both_databases, Backend, TestDb, TestServer};
 use serde_json::Value;
@@ -22,21 +22,6 @@ async fn events(db: &TestDb, _order: Uuid) -> i64 {
 
 async fn count(db: &TestDb, table: &str) -> i64 {
     db.query_i64(&format!("SELECT COUNT(*) FROM {table}")).await
-}
-
-async fn composite(m: &Market) -> Uuid {
-    let form = order_form(&m.customer, m.service).await;
-    let key = form["key"].as_str().expect("key").to_owned();
-    let mut fields = vec![
-        ("slot", opening(&form, 0)),
-        ("with_delivery", "on".to_owned()),
-        ("courier", "auto".to_owned()),
-        ("note", "La ruota posteriore è storta.".to_owned()),
-    ];
-    fields.extend(leg());
-    place(&m.customer, m.service, &key, &fields)
-        .await
-        .expect("order placed")
 }
 
 on_both_databases!(composite_order_lives_its_whole_life, |backend| async move {

@@ -157,6 +157,24 @@ pub fn leg() -> Vec<(&'static str, String)> {
     ]
 }
 
+/// A composite order by the customer: Anna's repair at the first free
+/// opening (45,00, fee 3,60) with a courier leg assigned automatically
+/// (7,60, fee 0,50), and a note.
+pub async fn composite(m: &Market) -> Uuid {
+    let form = order_form(&m.customer, m.service).await;
+    let key = form["key"].as_str().expect("key").to_owned();
+    let mut fields = vec![
+        ("slot", opening(&form, 0)),
+        ("with_delivery", "on".to_owned()),
+        ("courier", "auto".to_owned()),
+        ("note", "La ruota posteriore è storta.".to_owned()),
+    ];
+    fields.extend(leg());
+    place(&m.customer, m.service, &key, &fields)
+        .await
+        .expect("order placed")
+}
+
 /// Places an order; `Ok(id)` or the refusal (status, body).
 pub async fn place(
     c: &Client,

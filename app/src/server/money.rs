@@ -141,6 +141,18 @@ async fn pending_lines(db: &impl ConnectionTrait, member: Uuid) -> Result<Vec<Pe
         .collect())
 }
 
+/// The month asked for (`YYYY-MM`, default the current one): its first
+/// day and the instants it spans.
+fn month_range(
+    now: DateTime<Utc>,
+    month: Option<&str>,
+) -> (NaiveDate, (DateTime<Utc>, DateTime<Utc>)) {
+    let first = month
+        .and_then(parse_month)
+        .unwrap_or_else(|| NaiveDate::from_ymd_opt(now.year(), now.month(), 1).unwrap_or_default());
+    (first, (start_of(first), start_of(next_month(first))))
+}
+
 pub async fn earnings(
     db: &DatabaseConnection,
     now: DateTime<Utc>,
@@ -148,10 +160,7 @@ pub async fn earnings(
     month: Option<&str>,
     show: Option<&str>,
 ) -> Result<Earnings, ServiceError> {
-    let first = month
-        .and_then(parse_month)
-        .unwrap_or_else(|| NaiveDate::from_ymd_opt(now.year(), now.month(), 1).unwrap_or_default());
-    let range = (start_of(first), start_of(next_month(first)));
+    let (first, range) = month_range(now, month);
     let pending = pending_lines(db, member).await?;
     let available = -ledger::balance(db, Account::MemberPayable(member)).await?;
     let paid: Vec<EntryRow> = member_entries(db, member, None, Some(EntryKind::Payout)).await?;
@@ -199,13 +208,15 @@ pub async fn statement_csv(
     member: Uuid,
     month: Option<&str>,
 ) -> Result<(String, String), ServiceError> {
-    let e = earnings(db, now, member, month, None).await?;
+    let (first, range) = month_range(now, month);
+    let statement = member_entries(db, member, Some(range), None).await?;
+    let total: i64 = statement.iter().map(|e| e.amount.minor()).sum();
     let mut out = String::from("date,entry,kind,order,amount,currency\r\n");
     let dec = |m: i64| {
         let sign = if m < 0 { "-" } else { "" };
         format!("{sign}{}.{:02}", m.abs() / 100, m.abs() % 100)
     };
-    for r in &e.statement {
+    for r in &statement {
         out.push_str(&format!(
             "{},{},{},{},{},{}\r\n",
             r.created_at.format("%Y-%m-%d %H:%M:%S"),
@@ -216,12 +227,8 @@ pub async fn statement_csv(
             r.amount.currency().code()
         ));
     }
-    out.push_str(&format!(
-        ",,total,,{},{}\r\n",
-        dec(e.month_total.minor()),
-        CURRENCY.code()
-    ));
-    Ok((e.month, out))
+    out.push_str(&format!(",,total,,{},{}\r\n", dec(total), CURRENCY.code()));
+    Ok((first.format("%Y-%m").to_string(), out))
 }
 
 pub async fn save_payout_account(
