@@ -529,6 +529,19 @@ pub struct Strings {
     pub money_ledger_payouts: &'static str,
     pub nav_earnings: &'static str,
     pub nav_money: &'static str,
+    pub connect_title: &'static str,
+    pub connect_none: &'static str,
+    pub connect_start: &'static str,
+    pub connect_pending: &'static str,
+    pub connect_continue: &'static str,
+    pub connect_ready: &'static str,
+    pub pay_title: &'static str,
+    pub pay_fallback: &'static str,
+    pub pay_card: &'static str,
+    pub pay_button: &'static str,
+    pub pay_paying: &'static str,
+    pub pay_done: &'static str,
+    pub pay_failed: &'static str,
 }
 
 pub static IT: Strings = Strings {
@@ -966,6 +979,19 @@ pub static IT: Strings = Strings {
     money_ledger_payouts: "Pagato ai soci (registro contabile)",
     nav_earnings: "Guadagni",
     nav_money: "Denaro",
+    connect_title: "Pagamenti con carta su Stripe",
+    connect_none: "Gli ordini pagati con carta possono arrivarti direttamente su un conto Stripe, appena l'ordine è completato. Il resto continua ad arrivare con bonifico.",
+    connect_start: "Collega un conto Stripe",
+    connect_pending: "Stripe non ha ancora tutti i dati del tuo conto: finché mancano, anche gli ordini con carta ti arrivano con bonifico.",
+    connect_continue: "Completa i dati su Stripe",
+    connect_ready: "Conto Stripe collegato: ogni ordine pagato con carta ti viene trasferito lì quando è completato.",
+    pay_title: "Paga con carta",
+    pay_fallback: "Il pagamento con carta si fa con JavaScript attivo nel browser. Se non puoi attivarlo, scrivi alla cooperativa qui sotto.",
+    pay_card: "Dati della carta",
+    pay_button: "Paga",
+    pay_paying: "Pagamento in corso…",
+    pay_done: "Pagamento riuscito: l'ordine si aggiorna tra un attimo.",
+    pay_failed: "Il pagamento non è riuscito. Controlla i dati della carta e riprova.",
 };
 
 pub static EN: Strings = Strings {
@@ -1403,6 +1429,19 @@ pub static EN: Strings = Strings {
     money_ledger_payouts: "Paid to members (ledger)",
     nav_earnings: "Earnings",
     nav_money: "Money",
+    connect_title: "Card payments to Stripe",
+    connect_none: "Card-paid orders can reach you directly in a Stripe account as soon as the order is completed. Everything else still comes by bank transfer.",
+    connect_start: "Connect a Stripe account",
+    connect_pending: "Stripe does not have all your account details yet: until it does, card-paid orders also reach you by bank transfer.",
+    connect_continue: "Finish your details on Stripe",
+    connect_ready: "Stripe account connected: each card-paid order is transferred there when it is completed.",
+    pay_title: "Pay by card",
+    pay_fallback: "Card payment needs JavaScript in your browser. If you cannot turn it on, write to the cooperative below.",
+    pay_card: "Card details",
+    pay_button: "Pay",
+    pay_paying: "Paying…",
+    pay_done: "Payment accepted: the order updates in a moment.",
+    pay_failed: "The payment did not go through. Check the card details and try again.",
 };
 
 pub static ES: Strings = Strings {
@@ -1840,6 +1879,19 @@ pub static ES: Strings = Strings {
     money_ledger_payouts: "Pagado a los socios (libro contable)",
     nav_earnings: "Ganancias",
     nav_money: "Dinero",
+    connect_title: "Pagos con tarjeta en Stripe",
+    connect_none: "Los pedidos pagados con tarjeta pueden llegarte directamente a una cuenta Stripe en cuanto se completa el pedido. El resto sigue llegando por transferencia.",
+    connect_start: "Conecta una cuenta Stripe",
+    connect_pending: "Stripe aún no tiene todos los datos de tu cuenta: mientras falten, los pedidos con tarjeta también te llegan por transferencia.",
+    connect_continue: "Completa tus datos en Stripe",
+    connect_ready: "Cuenta Stripe conectada: cada pedido pagado con tarjeta se te transfiere allí cuando se completa.",
+    pay_title: "Paga con tarjeta",
+    pay_fallback: "El pago con tarjeta necesita JavaScript en el navegador. Si no puedes activarlo, escribe a la cooperativa aquí abajo.",
+    pay_card: "Datos de la tarjeta",
+    pay_button: "Pagar",
+    pay_paying: "Pagando…",
+    pay_done: "Pago aceptado: el pedido se actualiza en un momento.",
+    pay_failed: "El pago no se ha realizado. Revisa los datos de la tarjeta e inténtalo de nuevo.",
 };
 
 #[cfg(test)]

@@ -32,6 +32,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <AutoReload options=options.clone()/>
                 <HashedStylesheet options=options.clone() id="leptos"/>
                 <HydrationScripts options/>
+                {card_scripts()}
                 <MetaTags/>
             </head>
             <body>
@@ -41,14 +42,50 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// The CSP of an HTML page: scripts only with this response's nonce.
+/// Stripe.js and the card-payment script, on every page when customers
+/// can pay by card here (Stripe advises loading Stripe.js everywhere).
+#[cfg(feature = "ssr")]
+fn card_scripts() -> Option<impl IntoView> {
+    const PAY_JS: &str = include_str!("pay.js");
+    let state = server::respond::state().ok()?;
+    let browser = state.stripe.as_ref()?.browser()?.clone();
+    let nonce = use_nonce().map(|n| n.to_string());
+    Some(view! {
+        <script src=browser.js_url nonce=nonce.clone()></script>
+        <script nonce=nonce data-stripe-key=browser.publishable_key inner_html=PAY_JS></script>
+    })
+}
+
+#[cfg(not(feature = "ssr"))]
+fn card_scripts() -> Option<()> {
+    None
+}
+
+/// The CSP of an HTML page: scripts only with this response's nonce; with
+/// card payments on, Stripe's script, API, frames and onboarding too.
 #[cfg(feature = "ssr")]
 fn set_content_security_policy() {
     if let (Some(nonce), Some(res)) = (use_nonce(), use_context::<leptos_axum::ResponseOptions>()) {
+        let stripe = server::respond::state()
+            .ok()
+            .and_then(|s| s.stripe.as_ref().map(|s| s.origins().clone()))
+            .unwrap_or_default();
+        let extra = |o: &str| {
+            if o.is_empty() {
+                String::new()
+            } else {
+                format!(" {o}")
+            }
+        };
         let csp = format!(
-            "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
-             style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; \
-             form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+            "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'{script}; \
+             style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'{connect}; \
+             frame-src 'self'{frame}; form-action 'self'{form}; frame-ancestors 'none'; base-uri 'none'; \
+             object-src 'none'",
+            script = extra(&stripe.script),
+            connect = extra(&stripe.connect),
+            frame = extra(&stripe.frame),
+            form = extra(&stripe.form),
         );
         if let Ok(v) = http::HeaderValue::from_str(&csp) {
             res.insert_header(http::header::CONTENT_SECURITY_POLICY, v);

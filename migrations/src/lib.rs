@@ -7,6 +7,7 @@ mod m20261123_000001_create_accounts;
 mod m20261123_000002_create_catalog;
 mod m20261123_000003_create_orders;
 mod m20261123_000004_create_ledger;
+mod m20261124_000005_create_transfers;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_create_catalog::Migration),
             Box::new(m20261123_000003_create_orders::Migration),
             Box::new(m20261123_000004_create_ledger::Migration),
+            Box::new(m20261124_000005_create_transfers::Migration),
         ]
     }
 }

@@ -35,6 +35,10 @@ pub struct Config {
     pub stripe_secret_key: Option<Secret>,
     pub stripe_webhook_secret: Option<Secret>,
     pub stripe_api_base: Option<String>,
+    /// Card payments in the browser: Stripe.js confirms with this key.
+    pub stripe_publishable_key: Option<String>,
+    /// Where Stripe.js is loaded from (a test server's copy in tests).
+    pub stripe_js_url: String,
     /// Where the built site (`pkg/`, assets) lives.
     pub site_root: PathBuf,
     /// Idle timeout of a session, in minutes.
@@ -66,6 +70,8 @@ impl Default for Config {
             stripe_secret_key: None,
             stripe_webhook_secret: None,
             stripe_api_base: None,
+            stripe_publishable_key: None,
+            stripe_js_url: "https://js.stripe.com/v3/".into(),
             site_root: PathBuf::from("target/site"),
             session_idle_minutes: 60 * 24 * 7,
             session_absolute_hours: 24 * 30,
@@ -129,6 +135,12 @@ impl Config {
         }
         if let Some(v) = var("STRIPE_API_BASE") {
             self.stripe_api_base = Some(v);
+        }
+        if let Some(v) = var("STRIPE_PUBLISHABLE_KEY") {
+            self.stripe_publishable_key = Some(v);
+        }
+        if let Some(v) = var("STRIPE_JS_URL") {
+            self.stripe_js_url = v;
         }
         if let Some(v) = var("LEPTOS_SITE_ROOT") {
             self.site_root = v.into();

@@ -210,6 +210,10 @@ async fn serve(
     let addr = listener.local_addr()?;
     let origins = middleware::Origins::new(config.public_url.as_deref(), addr.port());
     hasher.warm_up().await;
+    let public = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}"));
     let state = AppState {
         db: db.clone(),
         hasher,
@@ -226,14 +230,24 @@ async fn serve(
             None => Clock::system(),
         },
         stripe: match (&config.stripe_secret_key, &config.stripe_webhook_secret) {
-            (Some(key), Some(hook)) => Some(
-                app::server::stripe::Stripe::new(
-                    key.expose(),
-                    hook.expose(),
-                    config.stripe_api_base.as_deref(),
+            (Some(key), Some(hook)) => {
+                if config.stripe_publishable_key.is_none() {
+                    tracing::warn!(
+                        "STRIPE_PUBLISHABLE_KEY is not set: customers cannot confirm card payments"
+                    );
+                }
+                Some(
+                    app::server::stripe::Stripe::new(app::server::stripe::Settings {
+                        secret_key: key.expose(),
+                        webhook_secret: hook.expose(),
+                        api_base: config.stripe_api_base.as_deref(),
+                        publishable_key: config.stripe_publishable_key.as_deref(),
+                        js_url: &config.stripe_js_url,
+                        public_url: &public,
+                    })
+                    .map_err(|e| anyhow::anyhow!(e))?,
                 )
-                .map_err(|e| anyhow::anyhow!(e))?,
-            ),
+            }
             _ => None,
         },
     };
@@ -259,11 +273,6 @@ async fn serve(
         }
     });
 
-    let public = config
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{addr}"));
-
     // The job runner: timed order transitions, then e-mail. Safe with
     // several server processes (leases in the database).
     let mailer = mailer::Mailer::new(
@@ -286,8 +295,9 @@ async fn serve(
             if let Err(e) = mailer.send_pending(&jobs_db, &holder).await {
                 tracing::warn!("mailer: {e}");
             }
-            // Card refunds go to Stripe, and Stripe's fees come back, from
-            // here: a failure (or a crash) is retried on the next tick.
+            // Card refunds and members' transfers go to Stripe, and
+            // Stripe's fees come back, from here: a failure (or a crash)
+            // is retried on the next tick.
             if let Some(stripe) = &stripe {
                 match jobs::take_lease(&jobs_db, "stripe.sync", &holder).await {
                     Ok(true) => {
@@ -295,6 +305,11 @@ async fn serve(
                             Ok(n) if n > 0 => tracing::info!(refunds = n, "card refunds sent"),
                             Ok(_) => {}
                             Err(e) => tracing::warn!("card refunds: {e}"),
+                        }
+                        match stripe.send_transfers(&jobs_db, &clock).await {
+                            Ok(n) if n > 0 => tracing::info!(transfers = n, "transfers sent"),
+                            Ok(_) => {}
+                            Err(e) => tracing::warn!("transfers: {e}"),
                         }
                         match stripe.post_fees(&jobs_db, &clock).await {
                             Ok(n) if n > 0 => tracing::info!(payments = n, "card fees posted"),

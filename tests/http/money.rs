@@ -6,7 +6,7 @@
 
 use mutua_tests::coop::{call, customer, field_problems};
 use mutua_tests::market::{
-    act, composite, line_id, market, opening, order_form, place, view, Market,
+    act, composite, fulfil_all, line_id, market, opening, order_form, place, view, Market,
 };
 use mutua_tests::{location, on_both_databases, workspace_root, Backend, TestDb, TestServer};
 use serde_json::Value;
@@ -31,22 +31,7 @@ async fn complete(m: &Market, order: Uuid) {
     act(&m.anna, order, "confirm_payment", None)
         .await
         .expect("paid");
-    let v = view(&m.anna, order).await.expect("view");
-    let lines = v["lines"].as_array().map(Vec::len).unwrap_or(0);
-    for i in 0..lines {
-        let line = line_id(&v, i);
-        let who = if v["lines"][i]["kind"] == "Delivery" {
-            &m.carlo
-        } else {
-            &m.anna
-        };
-        for step in ["accept", "start", "fulfil"] {
-            act(who, order, step, Some(&line)).await.expect(step);
-        }
-    }
-    act(&m.customer, order, "complete", None)
-        .await
-        .expect("completed");
+    fulfil_all(m, order).await;
 }
 
 fn verify(server: &TestServer) -> (bool, String) {

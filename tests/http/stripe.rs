@@ -5,9 +5,11 @@
 //! concurrently it arrives, and no order moved backwards by a late event.
 
 use mutua_tests::coop::call;
-use mutua_tests::market::{act, market, opening, order_form, place, view, Market};
+use mutua_tests::market::{
+    act, composite, fulfil_all, market, opening, order_form, place, view, Market,
+};
 use mutua_tests::stripe::{signature, FakeStripe, WEBHOOK_SECRET};
-use mutua_tests::{on_both_databases, TestDb, TestServer};
+use mutua_tests::{location, on_both_databases, TestDb, TestServer};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -243,6 +245,151 @@ on_both_databases!(
         assert_eq!(
             view(&m.customer, other).await.expect("view")["status"],
             "Cancelled"
+        );
+        let out = server.cli(&["ledger", "verify"], "");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+);
+
+/// Polls `sql` until it answers `expected` (the job runner ticks each second).
+async fn wait_for(db: &TestDb, sql: &str, expected: i64) {
+    for _ in 0..100 {
+        if db.query_i64(sql).await == expected {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{sql} never answered {expected}");
+}
+
+on_both_databases!(
+    card_paid_work_is_transferred_to_connected_members,
+    |backend| async move {
+        let db = TestDb::new(backend).await;
+        let fake = FakeStripe::start();
+        let server = stripe_server(&db, &fake).await;
+        fake.send_webhooks_to(&format!("{}/webhooks/stripe", server.url))
+            .await;
+        let m = market(&server).await;
+        let standing = |c: &'static str| {
+            let client = match c {
+                "anna" => &m.anna,
+                _ => &m.carlo,
+            };
+            async move {
+                call(client, "earnings", &[]).await.expect("earnings")["connect"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned()
+            }
+        };
+        assert_eq!(standing("anna").await, "none");
+
+        // Anna goes to Stripe's onboarding; asking twice makes one account.
+        let html = [("accept", "text/html")];
+        let mut links = Vec::new();
+        for _ in 0..2 {
+            let res = m
+                .anna
+                .post_form_with("/fn/payout-connect", &[], &html)
+                .await;
+            assert!(res.status().is_redirection(), "{}", res.status());
+            links.push(location(&res));
+        }
+        assert!(
+            links[0].starts_with(&format!("{}/connect/onboarding/acct_", fake.url)),
+            "{links:?}"
+        );
+        assert_eq!(
+            fake.get("/v1/accounts").await["data"]
+                .as_array()
+                .map(Vec::len),
+            Some(1)
+        );
+        assert_eq!(standing("anna").await, "pending");
+        // Customers have no payouts.
+        assert_eq!(
+            call(&m.customer, "payout-connect", &[])
+                .await
+                .err()
+                .map(|e| e.0),
+            Some(403)
+        );
+
+        // She finishes onboarding; Stripe's `account.updated` says so.
+        fake.complete_onboarding(&links[1]).await;
+        for _ in 0..100 {
+            if standing("anna").await == "ready" {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(standing("anna").await, "ready");
+        assert_eq!(standing("carlo").await, "none");
+
+        // A composite order paid by card completes: Anna's line (45,00 less
+        // the 3,60 fee) is transferred from the order's charge; Carlo, with
+        // no connected account, is left to the SEPA batch.
+        let order = composite(&m).await;
+        let pi = intent(&m, order).await;
+        fake.pay(&pi).await;
+        wait_for_status(&m, order, "Paid").await;
+        fulfil_all(&m, order).await;
+        wait_for(
+            &db,
+            "SELECT COUNT(*) FROM transfers WHERE status = 'sent'",
+            1,
+        )
+        .await;
+        assert_eq!(db.query_i64("SELECT COUNT(*) FROM transfers").await, 1);
+        let sent = fake.get("/v1/transfers").await;
+        let sent = sent["data"].as_array().cloned().unwrap_or_default();
+        assert_eq!(sent.len(), 1);
+        let charge = fake.get(&format!("/v1/payment_intents/{pi}")).await["latest_charge"].clone();
+        assert_eq!(sent[0]["amount"], 4140);
+        assert_eq!(sent[0]["source_transaction"], charge);
+        assert_eq!(sent[0]["transfer_group"], order.to_string());
+        assert!(sent[0]["destination"]
+            .as_str()
+            .is_some_and(|d| links[0].contains(d)));
+
+        // Anna's earnings show it paid out; Carlo's 7,10 waits for SEPA.
+        let anna = call(&m.anna, "earnings", &[]).await.expect("earnings");
+        assert_eq!(anna["available"]["minor"], 0);
+        assert_eq!(anna["paid_out"]["minor"], 4140);
+        let board = call(&m.board, "board-money", &[])
+            .await
+            .expect("board money");
+        let payees = board["payees"].as_array().cloned().unwrap_or_default();
+        assert_eq!(payees.len(), 1, "{payees:?}");
+        assert_eq!(payees[0]["available"]["minor"], 710);
+
+        // A crash between Stripe's answer and the commit is retried with
+        // the same idempotency key: no second transfer, no second entry.
+        db.execute("UPDATE transfers SET status = 'owed', external_id = NULL, sent_at = NULL")
+            .await;
+        wait_for(
+            &db,
+            "SELECT COUNT(*) FROM transfers WHERE status = 'sent'",
+            1,
+        )
+        .await;
+        assert_eq!(
+            fake.get("/v1/transfers").await["data"]
+                .as_array()
+                .map(Vec::len),
+            Some(1)
+        );
+        assert_eq!(
+            db.query_i64(
+                "SELECT COUNT(*) FROM ledger_entries WHERE idempotency_key LIKE '%/transfer/%'"
+            )
+            .await,
+            1
         );
         let out = server.cli(&["ledger", "verify"], "");
         assert!(

@@ -8,6 +8,7 @@ use sha2::Sha256;
 
 pub const SECRET_KEY: &str = "sk_test_mutua";
 pub const WEBHOOK_SECRET: &str = "whsec_mutua_test";
+pub const PUBLISHABLE_KEY: &str = "pk_test_mutua";
 
 pub struct FakeStripe {
     child: std::process::Child,
@@ -31,6 +32,8 @@ impl FakeStripe {
             ("STRIPE_SECRET_KEY", SECRET_KEY.to_owned()),
             ("STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET.to_owned()),
             ("STRIPE_API_BASE", self.url.clone()),
+            ("STRIPE_PUBLISHABLE_KEY", PUBLISHABLE_KEY.to_owned()),
+            ("STRIPE_JS_URL", format!("{}/js.stripe.com/v3/", self.url)),
         ]
     }
 
@@ -48,6 +51,35 @@ impl FakeStripe {
         let body: Value = res.json().await.unwrap_or(Value::Null);
         assert!(status.is_success(), "{path}: {status} {body}");
         body
+    }
+
+    /// A read of the fake's API.
+    pub async fn get(&self, path: &str) -> Value {
+        let res = self
+            .http
+            .get(format!("{}{path}", self.url))
+            .basic_auth(SECRET_KEY, Some(""))
+            .send()
+            .await
+            .expect("localstripe call");
+        let status = res.status();
+        let body: Value = res.json().await.unwrap_or(Value::Null);
+        assert!(status.is_success(), "{path}: {status} {body}");
+        body
+    }
+
+    /// Completes Stripe's hosted onboarding behind an account link, as a
+    /// member clicking through it would.
+    pub async fn complete_onboarding(&self, link: &str) {
+        let res = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+            .post(link)
+            .send()
+            .await
+            .expect("onboarding");
+        assert_eq!(res.status().as_u16(), 303, "onboarding form");
     }
 
     /// Has the fake deliver its events to `url`, signed with the test secret.

@@ -53,6 +53,10 @@ pub struct Earnings {
     pub pending_lines: Vec<PendingLine>,
     pub detail: Vec<EntryRow>,
     pub account: Option<PayoutAccountView>,
+    /// With Stripe configured: `none`, `pending` or `ready`, where the
+    /// member's connected account stands (card-paid work is transferred
+    /// to it once `ready`).
+    pub connect: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -160,7 +164,7 @@ pub async fn load_earnings(
     use crate::server::{auth, money, respond};
     let viewer = auth::require(crate::viewer::Role::Member).await?;
     let state = respond::state()?;
-    money::earnings(
+    let mut earnings = money::earnings(
         &state.db,
         state.clock.now(),
         viewer.id,
@@ -168,7 +172,40 @@ pub async fn load_earnings(
         show.as_deref(),
     )
     .await
-    .map_err(|e| e.into_app(&[]))
+    .map_err(|e| e.into_app(&[]))?;
+    if state.stripe.is_some() {
+        use crate::server::connect::{standing, Standing};
+        let s = standing(&state.db, viewer.id)
+            .await
+            .map_err(respond::internal)?;
+        earnings.connect = Some(
+            match s {
+                Standing::None => "none",
+                Standing::Pending => "pending",
+                Standing::Ready => "ready",
+            }
+            .to_owned(),
+        );
+    }
+    Ok(earnings)
+}
+
+/// Sends the member to Stripe's hosted onboarding of their connected
+/// account (created on first use); Stripe returns them to `/earnings`.
+#[server(prefix = "/fn", endpoint = "payout-connect")]
+pub async fn connect_stripe() -> Result<(), AppError> {
+    use crate::server::{auth, respond, service::ServiceError};
+    let viewer = auth::require(crate::viewer::Role::Member).await?;
+    let state = respond::state()?;
+    let Some(stripe) = state.stripe.as_ref() else {
+        return Err(ServiceError::Conflict.into_app(&[]));
+    };
+    let url = stripe
+        .onboarding_link(&state.db, state.clock.now(), viewer.id)
+        .await
+        .map_err(respond::internal)?;
+    leptos_axum::redirect(&url);
+    Ok(())
 }
 
 /// Where the member is paid: account holder and IBAN (checked, mod 97).

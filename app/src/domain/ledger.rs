@@ -399,6 +399,25 @@ pub fn payout(payout: Uuid, member: Uuid, amount: Money) -> Entry {
     e
 }
 
+/// The key of the transfer paying one line of a card-paid order.
+pub fn transfer_key(order: Uuid, line: Uuid) -> String {
+    format!("order/{order}/transfer/{line}")
+}
+
+/// A provider's share of a card-paid order left the platform's Stripe
+/// balance for the member's connected account: a payout of one line.
+pub fn transfer(order: Uuid, line: Uuid, member: Uuid, amount: Money) -> Entry {
+    let mut e = Entry::new(
+        transfer_key(order, line),
+        EntryKind::Payout,
+        amount.currency(),
+    );
+    e.order = Some(order);
+    e.post(Account::MemberPayable(member), amount.minor(), Some(line));
+    e.post(Account::PlatformCash, -amount.minor(), None);
+    e
+}
+
 // ---------------------------------------------------------------------------
 // Checks
 
@@ -673,9 +692,24 @@ mod tests {
     // -----------------------------------------------------------------------
     // Random histories
 
+    /// What an entry credits to each provider line: (order, line, member,
+    /// amount), as the completion of a card-paid order owes in transfers.
+    fn released(e: &Entry) -> Vec<(Uuid, Uuid, Uuid, i64)> {
+        e.postings
+            .iter()
+            .filter_map(|p| match (p.account, p.line, e.order) {
+                (Account::MemberPayable(m), Some(l), Some(o)) if p.amount < 0 => {
+                    Some((o, l, m, -p.amount))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
     #[derive(Clone, Debug)]
     enum Op {
-        Order(Vec<(u8, i64, u16)>),
+        /// Lines (provider, price, fee in basis points); paid by card?
+        Order(Vec<(u8, i64, u16)>, bool),
         Pay(usize),
         Complete(usize),
         Refund(usize),
@@ -683,14 +717,16 @@ mod tests {
         ReturnRefund(usize),
         ProcessorFee(usize, i64),
         Payout(u8),
+        /// One owed Stripe transfer of a card-paid line is sent.
+        Transfer(usize),
         /// A retry: the last entry written once more.
         Retry,
     }
 
     fn op() -> impl Strategy<Value = Op> {
         prop_oneof![
-            2 => proptest::collection::vec((0u8..4, 0i64..200_000, 0u16..=2_000), 1..4)
-                .prop_map(Op::Order),
+            2 => (proptest::collection::vec((0u8..4, 0i64..200_000, 0u16..=2_000), 1..4), any::<bool>())
+                .prop_map(|(ls, card)| Op::Order(ls, card)),
             3 => (0usize..64).prop_map(Op::Pay),
             2 => (0usize..64).prop_map(Op::Complete),
             1 => (0usize..64).prop_map(Op::Refund),
@@ -698,6 +734,7 @@ mod tests {
             1 => (0usize..64).prop_map(Op::ReturnRefund),
             1 => ((0usize..64), 0i64..500).prop_map(|(o, f)| Op::ProcessorFee(o, f)),
             2 => (0u8..4).prop_map(Op::Payout),
+            2 => (0usize..64).prop_map(Op::Transfer),
             1 => Just(Op::Retry),
         ]
     }
@@ -734,6 +771,11 @@ mod tests {
             let cur = Currency::Eur;
             let mut book = Book::default();
             let mut orders: Vec<(Uuid, Vec<LineMoney>, St)> = Vec::new();
+            let mut card = Vec::new();
+            // Card-paid lines released to their provider and not yet
+            // transferred: (order, line, member, amount). A SEPA payout
+            // leaves them alone, as `payable_until` does.
+            let mut owed: Vec<(Uuid, Uuid, Uuid, i64)> = Vec::new();
             let mut payouts = 0u128;
             let mut last: Option<Entry> = None;
             for op in ops {
@@ -745,7 +787,8 @@ mod tests {
                 };
                 let pick = |n: usize| if orders.is_empty() { None } else { Some(n % orders.len()) };
                 match op {
-                    Op::Order(ls) => {
+                    Op::Order(ls, by_card) => {
+                        card.push(by_card);
                         let n = orders.len() as u128;
                         let lines = ls.iter().enumerate().map(|(i, &(p, price, bps))| LineMoney {
                             id: id(10_000 + n * 10 + i as u128),
@@ -763,7 +806,11 @@ mod tests {
                     },
                     Op::Complete(o) => if let Some(o) = pick(o) {
                         if orders[o].2 == St::Paid {
-                            write(&mut book, completion(orders[o].0, cur, &orders[o].1))?;
+                            let e = completion(orders[o].0, cur, &orders[o].1);
+                            if card[o] {
+                                owed.extend(released(&e));
+                            }
+                            write(&mut book, e)?;
                             orders[o].2 = St::Completed;
                         }
                     },
@@ -779,6 +826,9 @@ mod tests {
                             let refund = whole * i64::from(share) / 10_000;
                             for e in settlement(orders[o].0, cur, &orders[o].1, refund)
                                 .map_err(|e| TestCaseError::fail(e.to_string()))? {
+                                if card[o] {
+                                    owed.extend(released(&e));
+                                }
                                 write(&mut book, e)?;
                             }
                             orders[o].2 = St::Resolved;
@@ -803,12 +853,17 @@ mod tests {
                     },
                     Op::Payout(m) => {
                         let member = id(u128::from(m) + 1);
-                        let owed = -book.balance(Account::MemberPayable(member));
-                        if owed > 0 {
+                        let by_transfer: i64 = owed.iter().filter(|t| t.2 == member).map(|t| t.3).sum();
+                        let due = -book.balance(Account::MemberPayable(member)) - by_transfer;
+                        if due > 0 {
                             payouts += 1;
-                            write(&mut book, payout(id(90_000 + payouts), member, Money::eur(owed)))?;
+                            write(&mut book, payout(id(90_000 + payouts), member, Money::eur(due)))?;
                         }
                     }
+                    Op::Transfer(n) => if !owed.is_empty() {
+                        let (order, line, member, amount) = owed.remove(n % owed.len());
+                        write(&mut book, transfer(order, line, member, Money::eur(amount)))?;
+                    },
                     Op::Retry => if let Some(e) = last.clone() {
                         let before = book.entries.len();
                         prop_assert!(!book.post(e).map_err(|e| TestCaseError::fail(e.to_string()))?);

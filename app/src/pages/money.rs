@@ -163,8 +163,32 @@ fn EarningsView(e: Earnings, save: ServerAction<SavePayoutAccount>) -> impl Into
             }}
         </section>
         <PayoutDetails account=e.account.clone() save/>
+        {e.connect.clone().map(|c| view! { <StripeConnect standing=c/> })}
     }
     .into_any()
+}
+
+/// Where the member's Stripe connected account stands, and the way to
+/// Stripe's onboarding (a plain form: Stripe's page is another site).
+#[component]
+fn StripeConnect(standing: String) -> impl IntoView {
+    let t = use_i18n();
+    let (text, button) = match standing.as_str() {
+        "ready" => (t.connect_ready, None),
+        "pending" => (t.connect_pending, Some(t.connect_continue)),
+        _ => (t.connect_none, Some(t.connect_start)),
+    };
+    view! {
+        <section class="card narrow" id="stripe-connect" data-testid="stripe-connect" data-standing=standing>
+            <h2>{t.connect_title}</h2>
+            <p>{text}</p>
+            {button.map(|label| view! {
+                <form method="post" action="/fn/payout-connect">
+                    <button type="submit" class="button" data-testid="connect-start">{label}</button>
+                </form>
+            })}
+        </section>
+    }
 }
 
 #[component]

@@ -281,6 +281,8 @@ fn OrderDetails(
             </header>
             <FormMessage error=act_error/>
             <Breakdown order=order.clone()/>
+            {(order.is_customer && order.status == Status::PendingPayment && order.payment_provider == "stripe")
+                .then(|| view! { <CardPay order=id total=order.total/> })}
             {order.note.clone().map(|n| view! { <section class="card"><h2>{t.order_note}</h2><p>{n}</p></section> })}
             <section class="order-lines">
                 {order.lines.iter().map(|l| view! { <LineCard line=l.clone() order=id act/> }).collect_view()}
@@ -309,6 +311,29 @@ fn OrderDetails(
         </article>
     }
     .into_any()
+}
+
+/// The customer's card payment: Stripe's card field is mounted by the
+/// card-payment script, which also reveals the form; without JavaScript
+/// the fallback text says what to do.
+#[component]
+fn CardPay(order: uuid::Uuid, total: Option<crate::domain::money::Money>) -> impl IntoView {
+    let t = use_i18n();
+    let locale = use_locale();
+    let amount = total.map(|m| m.format(locale)).unwrap_or_default();
+    view! {
+        <section class="card" id="card-pay" data-testid="card-pay">
+            <h2>{t.pay_title}</h2>
+            <p class="alert" data-card-fallback="">{t.pay_fallback}</p>
+            <form hidden data-card-pay="" data-order=order.to_string() data-paying=t.pay_paying
+                data-done=t.pay_done data-failed=t.pay_failed>
+                <p id="card-label" class="label">{t.pay_card}</p>
+                <div class="card-element" data-card-element="" role="group" aria-labelledby="card-label"></div>
+                <p role="status" aria-live="polite" data-card-status=""></p>
+                <button type="submit" class="button" data-testid="card-pay-submit">{t.pay_button}" "{amount}</button>
+            </form>
+        </section>
+    }
 }
 
 #[component]

@@ -143,7 +143,8 @@ impl Report {
 /// Checks every invariant of the ledger over the stored rows:
 /// each entry sums to zero and has postings; the whole ledger sums to zero;
 /// no account is below its floor; every order's money matches its status
-/// and total; every payout matches the payable it cleared.
+/// and total; every payout and Stripe transfer matches the payable it
+/// cleared.
 pub async fn verify(db: &impl ConnectionTrait) -> Result<Report, DbErr> {
     let backend = db.get_database_backend();
     let q = |sql: &str| Statement::from_string(backend, sql.to_owned());
@@ -294,7 +295,78 @@ pub async fn verify(db: &impl ConnectionTrait) -> Result<Report, DbErr> {
         r.problems
             .push(format!("payout {id}: has a ledger entry but no payout row"));
     }
+    verify_transfers(db, &mut r).await?;
     Ok(r)
+}
+
+/// Every sent Stripe transfer has its ledger entry, clearing exactly its
+/// amount from the member's payable; every transfer entry has a sent row.
+async fn verify_transfers(db: &impl ConnectionTrait, r: &mut Report) -> Result<(), DbErr> {
+    #[derive(FromQueryResult)]
+    struct Row {
+        order_id: Uuid,
+        line_id: Uuid,
+        member_id: Uuid,
+        amount_minor: i64,
+        status: String,
+    }
+    #[derive(FromQueryResult)]
+    struct Sum {
+        idempotency_key: String,
+        account_code: String,
+        total: i64,
+    }
+    let backend = db.get_database_backend();
+    let rows = Row::find_by_statement(Statement::from_string(
+        backend,
+        "SELECT order_id, line_id, member_id, amount_minor, status FROM transfers",
+    ))
+    .all(db)
+    .await?;
+    let sums = Sum::find_by_statement(Statement::from_string(
+        backend,
+        "SELECT e.idempotency_key, p.account_code, CAST(SUM(p.amount_minor) AS BIGINT) AS total \
+         FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id \
+         WHERE e.kind = 'payout' AND e.payout_id IS NULL \
+         GROUP BY e.idempotency_key, p.account_code",
+    ))
+    .all(db)
+    .await?;
+    let mut by_key: HashMap<String, BTreeMap<String, i64>> = HashMap::new();
+    for s in sums {
+        by_key
+            .entry(s.idempotency_key)
+            .or_default()
+            .insert(s.account_code, s.total);
+    }
+    for t in rows {
+        let key = crate::domain::ledger::transfer_key(t.order_id, t.line_id);
+        let sums = by_key.remove(&key).unwrap_or_default();
+        if t.status != "sent" {
+            if !sums.is_empty() {
+                r.problems.push(format!(
+                    "transfer {key}: is {} but has a ledger entry",
+                    t.status
+                ));
+            }
+            continue;
+        }
+        let payable = Account::MemberPayable(t.member_id).code();
+        let cleared = sums.get(&payable).copied().unwrap_or(0);
+        let paid = -sums.get(Account::PlatformCash.kind()).copied().unwrap_or(0);
+        if cleared != t.amount_minor || paid != t.amount_minor || sums.len() != 2 {
+            r.problems.push(format!(
+                "transfer {key}: pays {}, but its entry clears {cleared} of the member's payable and takes {paid} from cash",
+                t.amount_minor
+            ));
+        }
+    }
+    for key in by_key.keys() {
+        r.problems.push(format!(
+            "transfer {key}: has a ledger entry but no sent transfer"
+        ));
+    }
+    Ok(())
 }
 
 /// The entries of an order, oldest first, with their postings.

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod cache;
 pub mod catalog;
 pub mod clock;
+pub mod connect;
 pub mod entities;
 pub mod images;
 pub mod jobs;

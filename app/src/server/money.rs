@@ -198,6 +198,7 @@ pub async fn earnings(
         },
         detail,
         account,
+        connect: None,
     })
 }
 
@@ -264,6 +265,7 @@ pub async fn save_payout_account(
         holder_name: Set(holder),
         iban: Set(Some(iban.as_str().to_owned())),
         stripe_account_id: Set(None),
+        stripe_ready: Set(false),
         updated_at: Set(now),
     })
     .on_conflict(
@@ -380,7 +382,8 @@ struct Earned {
 }
 
 /// What each member has earned up to the end of `until` and not yet been
-/// paid, largest first.
+/// paid, largest first. Lines paid by Stripe transfer (owed or sent) are
+/// left out on both sides: their credit and the transfer that clears it.
 async fn payable_until(
     db: &impl ConnectionTrait,
     until: NaiveDate,
@@ -395,6 +398,7 @@ async fn payable_until(
          JOIN ledger_entries e ON e.id = p.entry_id \
          JOIN ledger_accounts a ON a.code = p.account_code \
          WHERE a.kind = 'member_payable' AND a.member_id IS NOT NULL \
+           AND (p.line_id IS NULL OR NOT EXISTS (SELECT 1 FROM transfers t WHERE t.line_id = p.line_id)) \
          GROUP BY a.member_id",
         ph(backend, 1)
     );

@@ -7,7 +7,7 @@
 //! set; `STRIPE_API_BASE` points the client at a test server.
 
 use super::clock::Clock;
-use super::entities::{orders, payments, webhook_events};
+use super::entities::{orders, payments, payout_accounts, webhook_events};
 use super::orders::{apply_in, load, OrderError};
 use crate::domain::order::{Action, Status, Who};
 use chrono::{DateTime, Utc};
@@ -27,8 +27,53 @@ pub const PROVIDER: &str = "stripe";
 /// The Stripe account Mutua works with.
 #[derive(Clone)]
 pub struct Stripe {
-    client: Arc<stripe::Client>,
+    pub(super) client: Arc<stripe::Client>,
     webhook_secret: Arc<str>,
+    browser: Option<Browser>,
+    /// Origins the browser talks to for card payments and onboarding.
+    origins: Arc<Origins>,
+    /// Mutua's own origin, where onboarding returns.
+    pub(super) public_url: Arc<str>,
+}
+
+/// What a page needs to load Stripe.js.
+#[derive(Clone, Debug)]
+pub struct Browser {
+    pub publishable_key: String,
+    pub js_url: String,
+}
+
+/// The origins the Content-Security-Policy must allow when card payments
+/// are on: Stripe.js, the API it calls, its frames, and the hosted
+/// onboarding forms redirect to.
+#[derive(Clone, Debug, Default)]
+pub struct Origins {
+    pub script: String,
+    pub connect: String,
+    pub frame: String,
+    pub form: String,
+}
+
+/// How Mutua reaches Stripe (see the README's environment table).
+pub struct Settings<'a> {
+    pub secret_key: &'a str,
+    pub webhook_secret: &'a str,
+    /// Another server than Stripe's (tests); with or without a trailing slash.
+    pub api_base: Option<&'a str>,
+    pub publishable_key: Option<&'a str>,
+    pub js_url: &'a str,
+    pub public_url: &'a str,
+}
+
+/// `scheme://host[:port]` of a URL, or the whole string if it has no path.
+fn origin(url: &str) -> String {
+    let Some(rest) = url.find("://").map(|i| i + 3) else {
+        return url.to_owned();
+    };
+    match url[rest..].find('/') {
+        Some(i) => url[..rest + i].to_owned(),
+        None => url.to_owned(),
+    }
 }
 
 impl std::fmt::Debug for Stripe {
@@ -51,30 +96,56 @@ impl From<DbErr> for StripeFailure {
     }
 }
 
+pub(super) fn api(e: impl std::fmt::Display) -> StripeFailure {
+    StripeFailure::Api(e.to_string())
+}
+
 impl Stripe {
-    /// `api_base`: another server than Stripe's (tests); with or without a
-    /// trailing slash.
-    pub fn new(
-        secret_key: &str,
-        webhook_secret: &str,
-        api_base: Option<&str>,
-    ) -> Result<Stripe, String> {
-        let mut builder = stripe::ClientBuilder::new(secret_key);
-        if let Some(base) = api_base {
+    pub fn new(s: Settings<'_>) -> Result<Stripe, String> {
+        let mut builder = stripe::ClientBuilder::new(s.secret_key);
+        if let Some(base) = s.api_base {
             builder = builder.url(format!("{}/", base.trim_end_matches('/')));
         }
         let client = builder
             .timeout(std::time::Duration::from_secs(20))
             .build()
             .map_err(|e| format!("Stripe client: {e}"))?;
+        let js = origin(s.js_url);
+        let (api_origin, onboarding) = match s.api_base {
+            Some(base) => (origin(base), origin(base)),
+            None => (
+                "https://api.stripe.com".to_owned(),
+                "https://connect.stripe.com".to_owned(),
+            ),
+        };
         Ok(Stripe {
             client: Arc::new(client),
-            webhook_secret: webhook_secret.into(),
+            webhook_secret: s.webhook_secret.into(),
+            browser: s.publishable_key.map(|k| Browser {
+                publishable_key: k.to_owned(),
+                js_url: s.js_url.to_owned(),
+            }),
+            origins: Arc::new(Origins {
+                script: js.clone(),
+                connect: api_origin,
+                frame: format!("{js} https://hooks.stripe.com"),
+                form: onboarding,
+            }),
+            public_url: s.public_url.trim_end_matches('/').into(),
         })
     }
 
     pub fn webhook_secret(&self) -> &str {
         &self.webhook_secret
+    }
+
+    /// Stripe.js settings, when customers can confirm card payments here.
+    pub fn browser(&self) -> Option<&Browser> {
+        self.browser.as_ref()
+    }
+
+    pub fn origins(&self) -> &Origins {
+        &self.origins
     }
 
     /// The order's PaymentIntent, created on first call (the same
@@ -98,11 +169,10 @@ impl Stripe {
             let intent = RetrievePaymentIntent::new(id.as_str())
                 .send(&*self.client)
                 .await
-                .map_err(|e| StripeFailure::Api(e.to_string()))?;
+                .map_err(api)?;
             return Ok((id, intent.client_secret));
         }
-        let key = IdempotencyKey::new(format!("order/{}/payment-intent", order.id))
-            .map_err(|e| StripeFailure::Api(e.to_string()))?;
+        let key = IdempotencyKey::new(format!("order/{}/payment-intent", order.id)).map_err(api)?;
         let currency = order
             .currency
             .to_lowercase()
@@ -115,7 +185,7 @@ impl Stripe {
             .request_strategy(RequestStrategy::Idempotent(key))
             .send(&*self.client)
             .await
-            .map_err(|e| StripeFailure::Api(e.to_string()))?;
+            .map_err(api)?;
         let id = intent.id.to_string();
         payments::Entity::insert(payments::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -265,10 +335,18 @@ pub async fn handle_event(
         Some(p) => load(db, p.order_id).await?,
         None => None,
     };
+    let account = match event.data.object["id"].as_str() {
+        Some(id) if event.kind == "account.updated" => payout_accounts::Entity::find()
+            .filter(payout_accounts::Column::StripeAccountId.eq(id))
+            .one(db)
+            .await?
+            .map(|_| id),
+        _ => None,
+    };
     let applies = match (event.kind.as_str(), &order) {
         ("payment_intent.succeeded", Some(o)) => o.order.status == Status::PendingPayment.as_str(),
         ("payment_intent.payment_failed", Some(_)) => true,
-        _ => false,
+        _ => account.is_some(),
     };
     let outcome = if applies {
         Outcome::Applied
@@ -296,6 +374,11 @@ pub async fn handle_event(
     .await?;
     if recorded == 0 {
         return Ok(Outcome::Duplicate);
+    }
+    if let Some(account) = account {
+        // Whether the connected account can be paid, as Stripe says now.
+        let enabled = event.data.object["payouts_enabled"].as_bool() == Some(true);
+        super::connect::account_updated(&txn, account, enabled, now).await?;
     }
     if let (true, Some(loaded), Some(payment)) = (applies, &order, &payment) {
         if event.kind == "payment_intent.succeeded" {
@@ -366,7 +449,7 @@ impl Stripe {
                 order,
                 crate::domain::ledger::EntryKind::Refund,
             ))
-            .map_err(|e| StripeFailure::Api(e.to_string()))?;
+            .map_err(api)?;
             CreateRefund::new()
                 .payment_intent(intent.as_str())
                 .amount(owed)
@@ -374,7 +457,7 @@ impl Stripe {
                 .request_strategy(RequestStrategy::Idempotent(key))
                 .send(&*self.client)
                 .await
-                .map_err(|e| StripeFailure::Api(e.to_string()))?;
+                .map_err(api)?;
             let now = clock.now();
             let txn = db.begin().await?;
             let entry = crate::domain::ledger::refund_paid(
@@ -403,7 +486,6 @@ impl Stripe {
         use stripe_core::balance_transaction::RetrieveBalanceTransaction;
         use stripe_core::charge::RetrieveCharge;
         use stripe_core::payment_intent::RetrievePaymentIntent;
-        let api = |e: stripe::StripeError| StripeFailure::Api(e.to_string());
         let pending = payments::Entity::find()
             .filter(payments::Column::Provider.eq(PROVIDER))
             .filter(payments::Column::Status.is_in(["succeeded", "refunded"]))

@@ -26,6 +26,7 @@ pub mod payout_batches;
 pub mod payouts;
 pub mod sessions;
 pub mod slot_bookings;
+pub mod transfers;
 pub mod users;
 pub mod webhook_events;
 pub mod zones;

@@ -1,4 +1,5 @@
-//! Where a member is paid: bank account (and later a processor account).
+//! Where a member is paid: bank account, and a Stripe connected account
+//! (`stripe_ready` once Stripe says it can receive transfers).
 
 use sea_orm::entity::prelude::*;
 
@@ -10,6 +11,7 @@ pub struct Model {
     pub holder_name: String,
     pub iban: Option<String>,
     pub stripe_account_id: Option<String>,
+    pub stripe_ready: bool,
     pub updated_at: DateTimeUtc,
 }
 
