@@ -7,7 +7,50 @@ import { createInterface } from 'node:readline';
 
 export const root = resolve(import.meta.dirname, '..', '..');
 
-export async function startServer() {
+/**
+ * localstripe with Mutua's documented shim (tests/support/stripe_shim.py) on
+ * a free loopback port: `env` points a server at it; `stop()` ends it.
+ */
+export async function startFakeStripe() {
+  const python = join(root, 'tests', '.venv', 'bin', 'python');
+  const child = spawn(python, [join(root, 'tests', 'support', 'stripe_shim.py')],
+    { stdio: ['ignore', 'pipe', 'ignore'] });
+  const port = await new Promise((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error('the fake Stripe did not start in 30 s')), 30_000);
+    child.on('exit', (code) => fail(new Error(`the fake Stripe exited with ${code}`)));
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const m = line.match(/listening on (\d+)/);
+      if (m) { clearTimeout(timer); ok(m[1]); }
+    });
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const secret = 'whsec_mutua_browser';
+  return {
+    url,
+    env: {
+      STRIPE_SECRET_KEY: 'sk_test_mutua',
+      STRIPE_WEBHOOK_SECRET: secret,
+      STRIPE_PUBLISHABLE_KEY: 'pk_test_mutua',
+      STRIPE_API_BASE: url,
+      STRIPE_JS_URL: `${url}/js.stripe.com/v3/`,
+      MUTUA_JOB_INTERVAL_SECS: '1',
+    },
+    /** Has the fake deliver its signed events to `server`. */
+    async sendWebhooksTo(server) {
+      const res = await fetch(`${url}/_config/webhooks/mutua`, {
+        method: 'POST',
+        body: new URLSearchParams({ url: `${server.url}/webhooks/stripe`, secret }),
+      });
+      if (!res.ok) throw new Error(`webhook set-up: ${res.status}`);
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((ok) => (child.exitCode !== null ? ok() : child.on('exit', ok)));
+    },
+  };
+}
+
+export async function startServer(extraEnv = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'mutua-browser-'));
   const bin = process.env.MUTUA_BIN ?? join(root, 'target', 'release', 'mutua');
   const env = {
@@ -16,6 +59,7 @@ export async function startServer() {
     MUTUA_DATA_DIR: dir,
     MUTUA_LISTEN: '127.0.0.1:0',
     RUST_LOG: process.env.MUTUA_TEST_LOG ?? 'error',
+    ...extraEnv,
   };
   delete env.MUTUA_PUBLIC_URL;
   const child = spawn(bin, ['serve'], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });

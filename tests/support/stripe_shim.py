@@ -26,7 +26,10 @@ Additions (each one is missing from localstripe 1.15, present in Stripe):
   script it serves gets Stripe.js's `confirmCardPayment(secret,
   {payment_method: {card}})`, which posts the card to
   `/v1/payment_intents/{id}/confirm` with the publishable key and the
-  client secret (accepted there, as Stripe does).
+  client secret (accepted there, as Stripe does). The script is served
+  inside a function scope: at top level its `class Element` hides the
+  DOM's `Element` from every other script (wasm-bindgen's type checks
+  among them), which Stripe's real script never does.
 
 Nothing here answers with canned data: every object lives in localstripe's
 store and moves through its own state machine.
@@ -257,7 +260,7 @@ server.app.router.add_route('POST', '/v1/account_links',
 
 
 ONBOARDING = """<!doctype html><html lang="en"><head><meta charset="utf-8">
-<title>Stripe test onboarding</title></head><body><main>
+<title>Stripe test onboarding</title><link rel="icon" href="data:,"></head><body><main>
 <h1>Stripe test onboarding</h1><p>Account %(account)s</p>
 <form method="post"><button type="submit">Complete onboarding</button></form>
 </main></body></html>"""
@@ -312,7 +315,11 @@ async def additions(request, handler):
                             content_type='text/html')
     if path == '/js.stripe.com/v3/':
         response = await handler(request)
-        return web.Response(text=response.text + CONFIRM_CARD_JS,
+        # Inside a function: localstripe's top-level `class Element` would
+        # otherwise hide the DOM's `Element` from every script on the page.
+        script = '(function () {\n%s\n%s\n})();\n' % (response.text,
+                                                   CONFIRM_CARD_JS)
+        return web.Response(text=script,
                             content_type='application/javascript')
     match = re.match(r'^/v1/payment_intents/(pi_\w+)/confirm$', path)
     if match and request.method == 'POST':
