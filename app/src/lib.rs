@@ -125,6 +125,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/board/money") view=pages::money::BoardMoneyPage ssr=SsrMode::Async/>
                     <Route path=path!("/earnings") view=pages::money::EarningsPage ssr=SsrMode::Async/>
                     <Route path=path!("/ledger/:id") view=pages::money::LedgerEntryPage ssr=SsrMode::Async/>
+                    <Route path=path!("/governance") view=pages::governance::GovernancePage ssr=SsrMode::Async/>
+                    <Route path=path!("/governance/:id") view=pages::governance::ProposalPage ssr=SsrMode::Async/>
+                    <Route path=path!("/transparency") view=pages::governance::TransparencyPage ssr=SsrMode::Async/>
                     <Route path=path!("/members") view=pages::members::MembersPage ssr=SsrMode::Async/>
                     <Route path=path!("/members/:id") view=pages::members::MemberPage ssr=SsrMode::Async/>
                     <Route path=path!("/join") view=pages::join::JoinPage ssr=SsrMode::Async/>

@@ -8,6 +8,7 @@ mod m20261123_000002_create_catalog;
 mod m20261123_000003_create_orders;
 mod m20261123_000004_create_ledger;
 mod m20261124_000005_create_transfers;
+mod m20261124_000006_create_governance;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_create_orders::Migration),
             Box::new(m20261123_000004_create_ledger::Migration),
             Box::new(m20261124_000005_create_transfers::Migration),
+            Box::new(m20261124_000006_create_governance::Migration),
         ]
     }
 }

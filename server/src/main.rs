@@ -295,6 +295,16 @@ async fn serve(
             if let Err(e) = mailer.send_pending(&jobs_db, &holder).await {
                 tracing::warn!("mailer: {e}");
             }
+            // Votes close, and what passed is enacted, with nobody's help.
+            match jobs::take_lease(&jobs_db, "governance.close", &holder).await {
+                Ok(true) => match app::server::governance::close_due(&jobs_db, clock.now()).await {
+                    Ok(n) if n > 0 => tracing::info!(proposals = n, "proposals closed"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!("closing proposals: {e}"),
+                },
+                Ok(false) => {}
+                Err(e) => tracing::warn!("job lease: {e}"),
+            }
             // Card refunds and members' transfers go to Stripe, and
             // Stripe's fees come back, from here: a failure (or a crash)
             // is retried on the next tick.

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod api;
+mod governance;
 mod listings;
 mod membership;
 mod money;

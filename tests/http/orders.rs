@@ -6,7 +6,7 @@ use mutua_tests::coop::{call, customer, field_problems};
 use mutua_tests::market::{
     act, composite, leg, line_id, market, opening, order_form, place, status, view,
 };
-use mutua_tests::{on_both_databases, Backend, TestDb, TestServer};
+use mutua_tests::{on_both_databases, Backend, Clock, TestDb, TestServer};
 use serde_json::Value;
 use std::time::Duration;
 use uuid::Uuid;
@@ -400,33 +400,6 @@ on_both_databases!(history_is_append_only, |backend| async move {
     assert_eq!(count(&db, "order_events").await, 1);
     assert_eq!(count(&db, "order_messages").await, 1);
 });
-
-/// The clock of a test server: a file of seconds ahead of real time, and a
-/// job runner ticking every second.
-struct Clock {
-    file: String,
-}
-
-impl Clock {
-    fn new(db: &TestDb) -> Clock {
-        std::fs::create_dir_all(db.data_dir()).expect("data dir");
-        let file = db.data_dir().join("clock-offset").display().to_string();
-        std::fs::write(&file, "0").expect("clock");
-        Clock { file }
-    }
-
-    fn env(&self) -> [(&'static str, &str); 2] {
-        [
-            ("MUTUA_CLOCK_OFFSET_FILE", self.file.as_str()),
-            ("MUTUA_JOB_INTERVAL_SECS", "1"),
-        ]
-    }
-
-    /// Sets the clock `seconds` ahead of real time.
-    fn advance(&self, seconds: i64) {
-        std::fs::write(&self.file, seconds.to_string()).expect("clock");
-    }
-}
 
 /// Waits until the order reaches `expected` (the job runner runs every second).
 async fn wait_for(c: &mutua_tests::Client, order: Uuid, expected: &str) -> Value {

@@ -503,3 +503,30 @@ macro_rules! on_both_databases {
         }
     };
 }
+
+/// The clock of a test server: a file of seconds ahead of real time, and a
+/// job runner ticking every second.
+pub struct Clock {
+    file: String,
+}
+
+impl Clock {
+    pub fn new(db: &TestDb) -> Clock {
+        std::fs::create_dir_all(db.data_dir()).expect("data dir");
+        let file = db.data_dir().join("clock-offset").display().to_string();
+        std::fs::write(&file, "0").expect("clock");
+        Clock { file }
+    }
+
+    pub fn env(&self) -> [(&'static str, &str); 2] {
+        [
+            ("MUTUA_CLOCK_OFFSET_FILE", self.file.as_str()),
+            ("MUTUA_JOB_INTERVAL_SECS", "1"),
+        ]
+    }
+
+    /// Sets the clock `seconds` ahead of real time.
+    pub fn advance(&self, seconds: i64) {
+        std::fs::write(&self.file, seconds.to_string()).expect("clock");
+    }
+}

@@ -5,6 +5,7 @@ pub mod account;
 pub mod board;
 pub mod catalog;
 pub mod coop;
+pub mod governance;
 pub mod listings;
 pub mod membership;
 pub mod money;

@@ -21,7 +21,7 @@ pub fn Layout(children: Children) -> impl IntoView {
         <Header/>
         <main id="main" tabindex="-1">{children()}</main>
         <footer class="site-footer">
-            <p>{t.footer_text}</p>
+            <p>{t.footer_text}" · "<a href="/transparency">{t.nav_transparency}</a></p>
             <LanguageSwitcher/>
         </footer>
     }
@@ -44,6 +44,7 @@ fn Header() -> impl IntoView {
                 }}
                 <li><a href="/orders">{t.nav_orders}</a></li>
                 {v.member_class.is_some().then(|| view! { <li><a href="/earnings">{t.nav_earnings}</a></li> })}
+                {v.member_class.is_some().then(|| view! { <li><a href="/governance">{t.nav_governance}</a></li> })}
                 {v.board.then(|| view! { <li><a href="/board/money">{t.nav_money}</a></li> })}
                 {v.board.then(|| view! { <li><a href="/board/applications">{t.nav_board}</a></li> })}
                 <li><a href="/account" class="nav-account">{t.nav_account}<span class="visually-hidden">": "</span><span class="nav-name">{v.display_name}</span></a></li>

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod availability;
 pub mod fee;
+pub mod governance;
 pub mod iban;
 pub mod ledger;
 pub mod listing;

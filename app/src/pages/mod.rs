@@ -1,6 +1,7 @@
 pub mod account;
 pub mod board;
 pub mod dashboard;
+pub mod governance;
 pub mod home;
 pub mod join;
 pub mod listing;

@@ -1,12 +1,14 @@
 //! Server-only code: database models, services and the authorization layer.
 
 pub mod accounts;
+pub mod audit;
 pub mod auth;
 pub mod cache;
 pub mod catalog;
 pub mod clock;
 pub mod connect;
 pub mod entities;
+pub mod governance;
 pub mod images;
 pub mod jobs;
 pub mod ledger;
@@ -24,5 +26,6 @@ pub mod session_store;
 pub mod state;
 pub mod stripe;
 pub mod throttle;
+pub mod transparency;
 
 pub use state::AppState;

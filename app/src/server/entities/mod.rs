@@ -1,7 +1,10 @@
 //! SeaORM models of the tables. Never deserialised from forms directly.
 
+pub mod audit_events;
 pub mod availability_exceptions;
 pub mod availability_slots;
+pub mod ballot_history;
+pub mod ballots;
 pub mod board_seats;
 pub mod categories;
 pub mod coop_settings;
@@ -24,6 +27,8 @@ pub mod payments;
 pub mod payout_accounts;
 pub mod payout_batches;
 pub mod payouts;
+pub mod proposal_voters;
+pub mod proposals;
 pub mod sessions;
 pub mod slot_bookings;
 pub mod transfers;

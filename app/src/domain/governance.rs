@@ -1,0 +1,323 @@
+//! Governance rules, pure: proposal kinds and who votes on them, ballots,
+//! and the tally (quorum and threshold).
+
+use serde::{Deserialize, Serialize};
+
+/// What a proposal decides.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ProposalKind {
+    /// A new fee rule, in force from `effective_from` once passed.
+    FeeRuleChange,
+    /// Admits an applicant as a member.
+    AdmitMember,
+    /// A rule of the platform the board decides (text).
+    PlatformRule,
+    /// Anything the assembly decides (text).
+    GeneralMotion,
+}
+
+impl ProposalKind {
+    pub const ALL: [ProposalKind; 4] = [
+        ProposalKind::FeeRuleChange,
+        ProposalKind::AdmitMember,
+        ProposalKind::PlatformRule,
+        ProposalKind::GeneralMotion,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProposalKind::FeeRuleChange => "fee_rule_change",
+            ProposalKind::AdmitMember => "admit_member",
+            ProposalKind::PlatformRule => "platform_rule",
+            ProposalKind::GeneralMotion => "general_motion",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ProposalKind> {
+        ProposalKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// Who votes, the quorum and the threshold, as the statute sets them
+    /// (the cooperative's defaults; see docs/decisions.md).
+    pub fn rules(self) -> VoteRules {
+        match self {
+            ProposalKind::FeeRuleChange | ProposalKind::GeneralMotion => VoteRules {
+                body: Body::Assembly,
+                quorum_bps: 3_000,
+                threshold: Threshold::Majority,
+            },
+            ProposalKind::AdmitMember | ProposalKind::PlatformRule => VoteRules {
+                body: Body::Board,
+                quorum_bps: 5_000,
+                threshold: Threshold::Majority,
+            },
+        }
+    }
+}
+
+/// The voters of a proposal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Body {
+    /// Every active member.
+    Assembly,
+    /// The members holding a board seat.
+    Board,
+}
+
+impl Body {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Body::Assembly => "assembly",
+            Body::Board => "board",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Body> {
+        [Body::Assembly, Body::Board]
+            .into_iter()
+            .find(|b| b.as_str() == s)
+    }
+}
+
+/// The share of decided ballots (yes ÷ (yes + no)) a proposal needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Threshold {
+    /// More yes than no.
+    Majority,
+    /// At least two yes for every no.
+    TwoThirds,
+}
+
+impl Threshold {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Threshold::Majority => "majority",
+            Threshold::TwoThirds => "two_thirds",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Threshold> {
+        [Threshold::Majority, Threshold::TwoThirds]
+            .into_iter()
+            .find(|t| t.as_str() == s)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoteRules {
+    pub body: Body,
+    /// Share of eligible voters who must cast a ballot (abstentions
+    /// count), in basis points: 3000 = 30 %.
+    pub quorum_bps: u32,
+    pub threshold: Threshold,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Choice {
+    Yes,
+    No,
+    Abstain,
+}
+
+impl Choice {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Choice::Yes => "yes",
+            Choice::No => "no",
+            Choice::Abstain => "abstain",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Choice> {
+        [Choice::Yes, Choice::No, Choice::Abstain]
+            .into_iter()
+            .find(|c| c.as_str() == s)
+    }
+}
+
+/// The counted ballots of a closed proposal.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tally {
+    pub eligible: u32,
+    pub yes: u32,
+    pub no: u32,
+    pub abstain: u32,
+}
+
+/// What a tally decides.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outcome {
+    pub quorum_met: bool,
+    pub passed: bool,
+}
+
+impl Tally {
+    pub fn count(eligible: u32, choices: impl IntoIterator<Item = Choice>) -> Tally {
+        let mut t = Tally {
+            eligible,
+            ..Tally::default()
+        };
+        for c in choices {
+            match c {
+                Choice::Yes => t.yes += 1,
+                Choice::No => t.no += 1,
+                Choice::Abstain => t.abstain += 1,
+            }
+        }
+        t
+    }
+
+    pub fn cast(&self) -> u32 {
+        self.yes + self.no + self.abstain
+    }
+
+    /// Quorum: cast ÷ eligible ≥ quorum (no eligible voter, no quorum).
+    /// Threshold: over yes + no, so abstentions count only for quorum; a
+    /// proposal nobody decided (all abstain) does not pass. Exact integer
+    /// arithmetic: exactly at the quorum or at two thirds is enough; a tie
+    /// under simple majority is not.
+    pub fn outcome(&self, rules: VoteRules) -> Outcome {
+        let cast = u64::from(self.cast());
+        let quorum_met = self.eligible > 0
+            && cast * 10_000 >= u64::from(rules.quorum_bps) * u64::from(self.eligible);
+        let (yes, no) = (u64::from(self.yes), u64::from(self.no));
+        let threshold_met = match rules.threshold {
+            Threshold::Majority => yes > no,
+            Threshold::TwoThirds => yes + no > 0 && 3 * yes >= 2 * (yes + no),
+        };
+        Outcome {
+            quorum_met,
+            passed: quorum_met && threshold_met,
+        }
+    }
+
+    /// Turnout in basis points of the eligible voters.
+    pub fn turnout_bps(&self) -> u32 {
+        if self.eligible == 0 {
+            return 0;
+        }
+        let bps = u64::from(self.cast()) * 10_000 / u64::from(self.eligible);
+        u32::try_from(bps).unwrap_or(u32::MAX)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn rules(quorum_bps: u32, threshold: Threshold) -> VoteRules {
+        VoteRules {
+            body: Body::Assembly,
+            quorum_bps,
+            threshold,
+        }
+    }
+
+    fn tally(eligible: u32, yes: u32, no: u32, abstain: u32) -> Tally {
+        Tally {
+            eligible,
+            yes,
+            no,
+            abstain,
+        }
+    }
+
+    #[test]
+    fn edge_cases() {
+        let simple = rules(3_000, Threshold::Majority);
+        // Exactly at the quorum: 3 of 10.
+        assert!(tally(10, 2, 1, 0).outcome(simple).quorum_met);
+        assert!(tally(10, 2, 1, 0).outcome(simple).passed);
+        // Just under it: 2 of 10.
+        assert_eq!(
+            tally(10, 2, 0, 0).outcome(simple),
+            Outcome {
+                quorum_met: false,
+                passed: false
+            }
+        );
+        // Abstentions count for the quorum, not for the threshold.
+        assert!(tally(10, 1, 0, 2).outcome(simple).passed);
+        // A tie does not pass; all abstaining does not pass.
+        assert!(!tally(10, 2, 2, 0).outcome(simple).passed);
+        assert!(tally(10, 0, 0, 5).outcome(simple).quorum_met);
+        assert!(!tally(10, 0, 0, 5).outcome(simple).passed);
+        // Nobody eligible: nothing passes.
+        assert!(!tally(0, 0, 0, 0).outcome(simple).quorum_met);
+        assert!(
+            !tally(0, 0, 0, 0)
+                .outcome(rules(0, Threshold::Majority))
+                .passed
+        );
+        // Two thirds: exactly 2 of 3 passes, just under does not.
+        let two = rules(0, Threshold::TwoThirds);
+        assert!(tally(3, 2, 1, 0).outcome(two).passed);
+        assert!(!tally(5, 3, 2, 0).outcome(two).passed);
+        assert!(tally(10, 4, 2, 4).outcome(two).passed);
+        assert!(!tally(10, 0, 0, 10).outcome(two).passed);
+        assert_eq!(tally(8, 1, 1, 0).turnout_bps(), 2_500);
+        assert_eq!(tally(0, 0, 0, 0).turnout_bps(), 0);
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for k in ProposalKind::ALL {
+            assert_eq!(ProposalKind::parse(k.as_str()), Some(k));
+        }
+        for c in [Choice::Yes, Choice::No, Choice::Abstain] {
+            assert_eq!(Choice::parse(c.as_str()), Some(c));
+        }
+        assert_eq!(ProposalKind::parse("fee"), None);
+    }
+
+    fn threshold() -> impl Strategy<Value = Threshold> {
+        prop_oneof![Just(Threshold::Majority), Just(Threshold::TwoThirds)]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(10_000))]
+
+        /// More support never hurts: one more yes (from an abstainer or a
+        /// no, or a new voter) never turns a pass into a failure, and one
+        /// more no never turns a failure into a pass.
+        #[test]
+        fn support_is_monotonic(
+            eligible in 0u32..60, yes in 0u32..20, no in 0u32..20, abstain in 0u32..20,
+            quorum in 0u32..=10_000, th in threshold(),
+        ) {
+            let r = rules(quorum, th);
+            let cast = yes + no + abstain;
+            prop_assume!(cast <= eligible);
+            let t = tally(eligible, yes, no, abstain);
+            let o = t.outcome(r);
+            if abstain > 0 {
+                let moved = tally(eligible, yes + 1, no, abstain - 1);
+                prop_assert!(!o.passed || moved.outcome(r).passed);
+            }
+            if no > 0 {
+                let moved = tally(eligible, yes + 1, no - 1, abstain);
+                prop_assert!(!o.passed || moved.outcome(r).passed);
+            }
+            if cast < eligible {
+                prop_assert!(!o.passed || tally(eligible, yes + 1, no, abstain).outcome(r).passed);
+                let against = tally(eligible, yes, no + 1, abstain).outcome(r);
+                prop_assert!(o.passed || !against.passed);
+            }
+            // Passing needs the quorum, and a real majority of decided ballots.
+            if o.passed {
+                prop_assert!(o.quorum_met && yes > 0);
+                match th {
+                    Threshold::Majority => prop_assert!(yes > no),
+                    Threshold::TwoThirds => prop_assert!(3 * yes >= 2 * (yes + no)),
+                }
+                prop_assert!(u64::from(cast) * 10_000 >= u64::from(quorum) * u64::from(eligible));
+            }
+            // Counting ballots one by one gives the same tally.
+            let choices = std::iter::repeat_n(Choice::Yes, yes as usize)
+                .chain(std::iter::repeat_n(Choice::No, no as usize))
+                .chain(std::iter::repeat_n(Choice::Abstain, abstain as usize));
+            prop_assert_eq!(Tally::count(eligible, choices), t);
+        }
+    }
+}

@@ -1,0 +1,436 @@
+//! Governance pages: proposals and the form to open one (`/governance`),
+//! one proposal with its ballot and result (`/governance/:id`), and the
+//! public transparency page (`/transparency`).
+
+use crate::api::governance::{
+    load_governance, load_proposal, load_transparency, GovernanceHome, MonthFigures,
+    ProposalSummary, ProposalView, Propose, ResultView, Transparency, Vote,
+};
+use crate::components::form::{Field, FormError, FormMessage, Select, TextArea};
+use crate::components::listing::load_error;
+use crate::domain::fee::{FeeRule, FeeTerms};
+use crate::domain::money::Money;
+use crate::error::AppError;
+use crate::i18n::{use_i18n, use_locale, Locale, Strings};
+use crate::pages::listing::path_id;
+use crate::pages::orders::moment;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+pub fn kind_name(t: &Strings, kind: &str) -> &'static str {
+    match kind {
+        "fee_rule_change" => t.kind_fee_rule_change,
+        "admit_member" => t.kind_admit_member,
+        "platform_rule" => t.kind_platform_rule,
+        _ => t.kind_general_motion,
+    }
+}
+
+fn status_name(t: &Strings, status: &str) -> &'static str {
+    match status {
+        "passed" => t.gov_status_passed,
+        "rejected" => t.gov_status_rejected,
+        _ => t.gov_status_open,
+    }
+}
+
+fn choice_name(t: &Strings, choice: &str) -> &'static str {
+    match choice {
+        "yes" => t.choice_yes,
+        "no" => t.choice_no,
+        _ => t.choice_abstain,
+    }
+}
+
+/// `8 %`, `6,5 %`: basis points as a percentage in the locale's style.
+pub fn percent(locale: Locale, bps: u32) -> String {
+    let m = Money::eur(i64::from(bps)).format(locale);
+    let number = m.trim_end_matches('€').trim().trim_end_matches('\u{a0}');
+    let number = number
+        .strip_suffix(",00")
+        .or_else(|| number.strip_suffix(".00"))
+        .unwrap_or(number);
+    format!("{number} %")
+}
+
+/// One kind's fee terms in words: `8 % + 0,20 €, min 0,50 €, max 5,00 €`.
+pub fn terms_text(locale: Locale, terms: &FeeTerms) -> String {
+    let eur = |m: i64| Money::eur(m).format(locale);
+    let mut s = percent(locale, terms.percent_bps);
+    if terms.fixed_minor != 0 {
+        s.push_str(&format!(" + {}", eur(terms.fixed_minor)));
+    }
+    if terms.min_minor != 0 {
+        s.push_str(&format!(", min {}", eur(terms.min_minor)));
+    }
+    if let Some(max) = terms.max_minor {
+        s.push_str(&format!(", max {}", eur(max)));
+    }
+    s
+}
+
+#[component]
+pub fn RuleTable(rule: FeeRule, #[prop(optional)] testid: &'static str) -> impl IntoView {
+    let t = use_i18n();
+    let locale = use_locale();
+    view! {
+        <dl class="facts" data-testid=testid>
+            <dt>{t.gov_services}</dt><dd data-kind="service">{terms_text(locale, &rule.service)}</dd>
+            <dt>{t.gov_deliveries}</dt><dd data-kind="delivery">{terms_text(locale, &rule.delivery)}</dd>
+        </dl>
+    }
+}
+
+#[component]
+fn ResultLine(result: ResultView, threshold: Option<String>) -> impl IntoView {
+    let t = use_i18n();
+    let locale = use_locale();
+    view! {
+        <p class="result" data-testid="result" data-passed=result.passed.to_string()>
+            <strong>{if result.passed { t.gov_status_passed } else { t.gov_status_rejected }}</strong>
+            ": "{t.choice_yes}" "{result.yes}" · "{t.choice_no}" "{result.no}" · "{t.choice_abstain}" "{result.abstain}
+            " · "{t.gov_turnout}" "{percent(locale, result.turnout_bps)}" ("{result.eligible}" "{t.gov_eligible}")"
+            " · "{t.gov_quorum}" "{if result.quorum_met { t.gov_quorum_met } else { t.gov_quorum_missed }}
+            {threshold.map(|th| format!(" · {}", if th == "two_thirds" { t.gov_threshold_two_thirds } else { t.gov_threshold_majority }))}
+        </p>
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The list and the form
+
+#[component]
+pub fn GovernancePage() -> impl IntoView {
+    let t = use_i18n();
+    let propose = ServerAction::<Propose>::new();
+    let home = Resource::new(|| (), |_| load_governance());
+    view! {
+        <Title text=t.gov_title/>
+        <h1>{t.gov_title}</h1>
+        <p class="lead">{t.gov_intro}</p>
+        <Suspense fallback=|| ()>
+            {move || home.get().map(|r| match r {
+                Ok(h) => view! { <GovernanceView h propose/> }.into_any(),
+                Err(e) => load_error(e),
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn ProposalList(items: Vec<ProposalSummary>, testid: &'static str) -> impl IntoView {
+    let t = use_i18n();
+    let locale = use_locale();
+    if items.is_empty() {
+        return view! { <p class="muted">{t.gov_none}</p> }.into_any();
+    }
+    view! {
+        <ul class="plain proposals" data-testid=testid>
+            {items.into_iter().map(|p| view! {
+                <li data-status=p.status.clone()>
+                    <a href=format!("/governance/{}", p.id)>{p.title.clone()}</a>
+                    <span class="muted">" · "{kind_name(t, &p.kind)}" · "{status_name(t, &p.status)}" · "{t.gov_closes}" "{moment(locale, p.closes_at)}</span>
+                    {p.my_choice.clone().map(|c| view! { <span class="badge">{t.gov_you_voted}": "{choice_name(t, &c)}</span> })}
+                    {p.result.map(|r| view! { <ResultLine result=r threshold=None/> })}
+                </li>
+            }).collect_view()}
+        </ul>
+    }
+    .into_any()
+}
+
+#[component]
+fn GovernanceView(h: GovernanceHome, propose: ServerAction<Propose>) -> impl IntoView {
+    let t = use_i18n();
+    let locale = use_locale();
+    let (open, closed): (Vec<_>, Vec<_>) =
+        h.proposals.into_iter().partition(|p| p.status == "open");
+    let error: FormError = Signal::derive(move || propose.value().get().and_then(Result::err));
+    let mut kinds = vec![
+        (
+            "fee_rule_change".to_owned(),
+            t.kind_fee_rule_change.to_owned(),
+        ),
+        (
+            "general_motion".to_owned(),
+            t.kind_general_motion.to_owned(),
+        ),
+    ];
+    if h.board {
+        kinds.push(("platform_rule".to_owned(), t.kind_platform_rule.to_owned()));
+    }
+    let r = h.current_rule.clone();
+    let amount = move |m: i64| Money::eur(m).format_input(locale);
+    let pct = move |bps: u32| percent(locale, bps).trim_end_matches(" %").to_owned();
+    let opt = move |m: Option<i64>| m.map(amount).unwrap_or_default();
+    view! {
+        <section class="card">
+            <h2>{t.gov_open}</h2>
+            <ProposalList items=open testid="open-proposals"/>
+        </section>
+        <section class="card">
+            <h2>{t.gov_closed}</h2>
+            <ProposalList items=closed testid="closed-proposals"/>
+        </section>
+        <section class="card narrow" id="new-proposal">
+            <h2>{t.gov_new}</h2>
+            <p class="muted">{t.gov_rule_now}" ("{t.gov_version}" "{h.current_version}")"</p>
+            <RuleTable rule=h.current_rule.clone() testid="rule-now"/>
+            <ActionForm action=propose>
+                <FormMessage error/>
+                <Select error name="kind" label=t.gov_kind options=kinds value="fee_rule_change"/>
+                <Field error name="title" label=t.gov_field_title autocomplete="off"/>
+                <TextArea error name="body" label=t.gov_field_body rows=4/>
+                <Field error name="closes_on" label=t.gov_closes_on input_type="date"/>
+                <fieldset>
+                    <legend>{t.kind_fee_rule_change}</legend>
+                    <p class="hint">{t.gov_fee_hint}</p>
+                    <Field error name="effective_on" label=t.gov_effective_on input_type="date" required=false/>
+                    <fieldset>
+                        <legend>{t.gov_services}</legend>
+                        <Field error name="service_percent" label=t.gov_percent required=false autocomplete="off" value=pct(r.service.percent_bps)/>
+                        <Field error name="service_fixed" label=t.gov_fixed required=false autocomplete="off" value=amount(r.service.fixed_minor)/>
+                        <Field error name="service_min" label=t.gov_min required=false autocomplete="off" value=amount(r.service.min_minor)/>
+                        <Field error name="service_max" label=t.gov_max required=false autocomplete="off" value=opt(r.service.max_minor)/>
+                    </fieldset>
+                    <fieldset>
+                        <legend>{t.gov_deliveries}</legend>
+                        <Field error name="delivery_percent" label=t.gov_percent required=false autocomplete="off" value=pct(r.delivery.percent_bps)/>
+                        <Field error name="delivery_fixed" label=t.gov_fixed required=false autocomplete="off" value=amount(r.delivery.fixed_minor)/>
+                        <Field error name="delivery_min" label=t.gov_min required=false autocomplete="off" value=amount(r.delivery.min_minor)/>
+                        <Field error name="delivery_max" label=t.gov_max required=false autocomplete="off" value=opt(r.delivery.max_minor)/>
+                    </fieldset>
+                </fieldset>
+                <button type="submit" class="button" data-testid="propose">{t.gov_submit}</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+// ---------------------------------------------------------------------------
+// One proposal
+
+#[component]
+pub fn ProposalPage() -> impl IntoView {
+    let id = path_id("id");
+    let vote = ServerAction::<Vote>::new();
+    let proposal = Resource::new(
+        move || (id.get(), vote.version().get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => load_proposal(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    view! {
+        <Suspense fallback=|| ()>
+            {move || proposal.get().map(|r| match r {
+                Ok(p) => view! { <ProposalDetails p vote/> }.into_any(),
+                Err(e) => load_error(e),
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn ProposalDetails(p: ProposalView, vote: ServerAction<Vote>) -> impl IntoView {
+    let t = use_i18n();
+    let locale = use_locale();
+    let error: FormError = Signal::derive(move || vote.value().get().and_then(Result::err));
+    let id = p.id.to_string();
+    let voters = if p.voters == "board" {
+        t.gov_voters_board
+    } else {
+        t.gov_voters_assembly
+    };
+    let threshold = if p.threshold == "two_thirds" {
+        t.gov_threshold_two_thirds
+    } else {
+        t.gov_threshold_majority
+    };
+    let mine = p.my_choice.clone();
+    let ballot = if p.can_vote {
+        view! {
+            <ActionForm action=vote attr:id="vote">
+                <FormMessage error/>
+                <input type="hidden" name="id" value=id.clone()/>
+                <fieldset class="choices">
+                    <legend>{t.gov_vote}</legend>
+                    {["yes", "no", "abstain"].into_iter().map(|c| {
+                        let input_id = format!("choice-{c}");
+                        view! {
+                            <label for=input_id.clone() class="choice">
+                                <input type="radio" id=input_id.clone() name="choice" value=c required=true checked=mine.as_deref() == Some(c)/>
+                                {choice_name(t, c)}
+                            </label>
+                        }
+                    }).collect_view()}
+                </fieldset>
+                <p class="hint">{t.gov_vote_change}</p>
+                <button type="submit" class="button" data-testid="vote">{t.gov_vote}</button>
+            </ActionForm>
+        }
+        .into_any()
+    } else if p.status == "open" && !p.i_am_eligible {
+        view! { <p class="alert" data-testid="not-eligible">{t.gov_not_eligible}</p> }.into_any()
+    } else if p.status == "open" {
+        view! { <p class="alert">{t.gov_voting_closed}</p> }.into_any()
+    } else {
+        ().into_any()
+    };
+    view! {
+        <Title text=p.title.clone()/>
+        <article class="proposal" data-testid="proposal" data-status=p.status.clone()>
+            <header>
+                <p class="muted">{kind_name(t, &p.kind)}" · "{status_name(t, &p.status)}</p>
+                <h1>{p.title.clone()}</h1>
+                <p class="muted">{t.gov_proposed_by}" "{p.proposer.clone()}" · "{t.gov_closes}" "{moment(locale, p.closes_at)}</p>
+            </header>
+            <section class="card">
+                <p class="prose">{p.body.clone()}</p>
+                <p class="muted">{voters}" ("{p.eligible}" "{t.gov_eligible}") · "{t.gov_quorum}" "{percent(locale, p.quorum_bps)}" · "{threshold}</p>
+            </section>
+            {p.fee_rule.clone().map(|rule| view! {
+                <FeeChange rule current=p.current_rule.clone() effective=p.effective_from enacted=p.enacted_version/>
+            }.into_any())}
+            <section class="card" id="ballot">
+                <h2>{t.gov_result}</h2>
+                {match p.result {
+                    Some(r) => view! { <ResultLine result=r threshold=Some(p.threshold.clone())/> }.into_any(),
+                    None => view! { <p class="muted" data-testid="results-hidden">{t.gov_results_hidden}</p> }.into_any(),
+                }}
+                {p.my_choice.clone().map(|c| view! { <p data-testid="my-choice" data-choice=c.clone()>{t.gov_you_voted}": "<strong>{choice_name(t, &c)}</strong></p> })}
+                {ballot}
+            </section>
+        </article>
+    }
+    .into_any()
+}
+
+#[component]
+fn FeeChange(
+    rule: FeeRule,
+    current: Option<(i32, FeeRule)>,
+    effective: Option<chrono::DateTime<chrono::Utc>>,
+    enacted: Option<i32>,
+) -> impl IntoView {
+    let t = use_i18n();
+    let locale = use_locale();
+    view! {
+        <section class="card" data-testid="fee-change">
+            <h2>{t.kind_fee_rule_change}</h2>
+            <div class="compare">
+                {current.map(|(v, now)| view! {
+                    <div><h3>{t.gov_rule_now}" ("{t.gov_version}" "{v}")"</h3><RuleTable rule=now testid="rule-now"/></div>
+                })}
+                <div><h3>{t.gov_rule_proposed}</h3><RuleTable rule testid="rule-proposed"/></div>
+            </div>
+            {effective.map(|e| view! { <p>{t.gov_effective_on}" "{moment(locale, e)}</p> })}
+            {enacted.map(|v| view! { <p class="alert alert-success" data-testid="enacted">{t.gov_enacted}" "{v}</p> })}
+        </section>
+    }
+    .into_any()
+}
+
+// ---------------------------------------------------------------------------
+// Transparency
+
+#[component]
+pub fn TransparencyPage() -> impl IntoView {
+    let t = use_i18n();
+    let figures = Resource::new(|| (), |_| load_transparency());
+    view! {
+        <Title text=t.tr_title/>
+        <h1>{t.tr_title}</h1>
+        <p class="lead">{t.tr_intro}</p>
+        <Suspense fallback=|| ()>
+            {move || figures.get().map(|r| match r {
+                Ok(f) => view! { <TransparencyView f/> }.into_any(),
+                Err(e) => load_error(e),
+            })}
+        </Suspense>
+    }
+}
+
+/// Two bars per month, scaled to the largest figure; the table below the
+/// chart carries the same numbers for screen readers and text browsers.
+#[component]
+fn MonthChart(months: Vec<MonthFigures>) -> impl IntoView {
+    let t = use_i18n();
+    let top = months
+        .iter()
+        .map(|m| m.fees.minor().max(m.paid_out.minor()))
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let (w, h, gap) = (30i64, 120i64, 6i64);
+    let width = months.len() as i64 * (w + gap);
+    let bar = |v: i64| v.max(0) * h / top;
+    view! {
+        <svg class="chart" role="img" aria-label=t.tr_chart_label viewBox=format!("0 0 {width} {}", h + 16) preserveAspectRatio="none" data-testid="month-chart">
+            {months.iter().enumerate().map(|(i, m)| {
+                let x = i as i64 * (w + gap);
+                let (f, p) = (bar(m.fees.minor()), bar(m.paid_out.minor()));
+                view! {
+                    <g>
+                        <rect class="bar-paid" x=x y=h - p width=w / 2 height=p/>
+                        <rect class="bar-fees" x=x + w / 2 y=h - f width=w / 2 height=f/>
+                        <text x=x + w / 2 y=h + 12 text-anchor="middle" class="chart-label">{m.month[5..].to_owned()}</text>
+                    </g>
+                }
+            }).collect_view()}
+        </svg>
+        <p class="legend"><span class="key key-paid"></span>{t.tr_paid}" "<span class="key key-fees"></span>{t.tr_fees}</p>
+    }
+}
+
+#[component]
+fn TransparencyView(f: Transparency) -> impl IntoView {
+    let t = use_i18n();
+    let locale = use_locale();
+    view! {
+        <section class="card" data-testid="fee-history">
+            <h2>{t.tr_history}</h2>
+            <ol class="plain versions">
+                {f.versions.iter().map(|v| view! {
+                    <li data-version=v.version data-active=v.active.to_string()>
+                        <h3>{t.gov_version}" "{v.version}" · "{t.gov_effective_on}" "{moment(locale, v.effective_from)}
+                            {v.active.then(|| view! { " " <span class="badge">{t.tr_active}</span> })}
+                        </h3>
+                        <RuleTable rule=v.rule.clone()/>
+                        {match &v.proposal {
+                            Some(p) => view! {
+                                <p>{t.tr_by_vote}": "<a href=format!("/governance/{}", p.id)>{p.title.clone()}</a></p>
+                                {p.result.map(|r| view! { <ResultLine result=r threshold=None/> })}
+                            }.into_any(),
+                            None => view! { <p class="muted">{t.tr_statute}</p> }.into_any(),
+                        }}
+                    </li>
+                }).collect_view()}
+            </ol>
+        </section>
+        <section class="card">
+            <h2>{t.tr_months}</h2>
+            <MonthChart months=f.months.clone()/>
+            <table class="ledger" data-testid="months">
+                <thead><tr><th scope="col">{t.tr_month}</th><th scope="col" class="num">{t.tr_fees}</th><th scope="col" class="num">{t.tr_paid}</th></tr></thead>
+                <tbody>
+                    {f.months.iter().map(|m| view! {
+                        <tr><th scope="row">{m.month.clone()}</th><td class="num">{m.fees.format(locale)}</td><td class="num">{m.paid_out.format(locale)}</td></tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </section>
+        <section class="card">
+            <h2>{t.tr_totals}</h2>
+            <dl class="facts" data-testid="totals">
+                <dt>{t.tr_fees}</dt><dd>{f.fees_total.format(locale)}</dd>
+                <dt>{t.tr_paid}</dt><dd>{f.paid_out_total.format(locale)}</dd>
+                <dt>{t.tr_processor}</dt><dd>{f.processor_fees_total.format(locale)}</dd>
+                <dt>{t.tr_orders}</dt><dd>{f.completed_orders}</dd>
+            </dl>
+        </section>
+    }
+}

@@ -1,0 +1,42 @@
+//! A proposal put to a vote; its result is filled in when it closes.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "proposals")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    /// `domain::governance::ProposalKind` name.
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    /// Kind-specific JSON: the proposed fee rule, the applicant.
+    pub payload: Option<String>,
+    pub proposer_id: Uuid,
+    /// `assembly` or `board`.
+    pub voters: String,
+    pub quorum_bps: i32,
+    /// `majority` or `two_thirds`.
+    pub threshold: String,
+    pub opens_at: DateTimeUtc,
+    pub closes_at: DateTimeUtc,
+    pub effective_from: Option<DateTimeUtc>,
+    /// `open`, `passed` or `rejected`.
+    pub status: String,
+    /// Voters fixed at opening.
+    pub eligible: i32,
+    pub yes: Option<i32>,
+    pub no: Option<i32>,
+    pub abstain: Option<i32>,
+    pub quorum_met: Option<bool>,
+    pub closed_at: Option<DateTimeUtc>,
+    /// The fee rule version a passed fee change created.
+    pub enacted_version: Option<i32>,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

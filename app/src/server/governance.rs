@@ -1,0 +1,661 @@
+//! Proposals, ballots and their closing. Voters are fixed when a proposal
+//! opens; ballots change until `closes_at` and never after (a ballot and
+//! the closing both lock the proposal's row first); the job runner closes
+//! due proposals, tallies them and enacts what passed in the same
+//! transaction: a fee rule change becomes a fee rule version in force from
+//! its `effective_from`, an admission activates the membership.
+
+use super::audit;
+use super::entities::{
+    ballot_history, ballots, board_seats, fee_rule_versions, memberships, proposal_voters,
+    proposals, users,
+};
+use super::service::ServiceError;
+use crate::api::governance::{ProposalForm, ProposalSummary, ProposalView, ResultView};
+use crate::domain::account::FieldProblem;
+use crate::domain::fee::FeeRule;
+use crate::domain::governance::{Body, Choice, ProposalKind, Tally, Threshold, VoteRules};
+use crate::domain::order_form::parse_text;
+use crate::error::{AppError, FieldError};
+use crate::viewer::Viewer;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use sea_orm::sea_query::{Expr, OnConflict, Query};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
+};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+pub const TITLE_MAX: usize = 140;
+pub const BODY_MAX: usize = 5_000;
+/// Voting lasts at most this long.
+pub const MAX_DAYS: i64 = 60;
+
+fn start_of(day: NaiveDate) -> DateTime<Utc> {
+    day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
+}
+
+fn parse_day(raw: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").ok()
+}
+
+/// The members who vote in `body` now: every active member, or the active
+/// members holding a board seat.
+async fn voters_now(
+    db: &impl ConnectionTrait,
+    body: Body,
+    now: DateTime<Utc>,
+) -> Result<Vec<Uuid>, DbErr> {
+    let mut q = memberships::Entity::find().filter(memberships::Column::Status.eq("active"));
+    if body == Body::Board {
+        q = q.filter(
+            memberships::Column::UserId.in_subquery(
+                Query::select()
+                    .column(board_seats::Column::UserId)
+                    .from(board_seats::Entity)
+                    .and_where(Expr::col(board_seats::Column::StartedAt).lte(now))
+                    .cond_where(
+                        Condition::any()
+                            .add(Expr::col(board_seats::Column::EndedAt).is_null())
+                            .add(Expr::col(board_seats::Column::EndedAt).gt(now)),
+                    )
+                    .to_owned(),
+            ),
+        );
+    }
+    Ok(q.all(db).await?.into_iter().map(|m| m.user_id).collect())
+}
+
+/// The fee rule a fee change proposes, from the form's terms.
+fn fee_rule_of(form: &ProposalForm, fields: &mut Vec<FieldError>) -> Option<FeeRule> {
+    let mut terms = |prefix: &'static str,
+                     percent: &str,
+                     fixed: &str,
+                     min: &str,
+                     max: &str|
+     -> Option<crate::domain::fee::FeeTerms> {
+        let mut field = |name: &'static str, raw: &str, required: bool, cap: i64| {
+            if raw.trim().is_empty() && !required {
+                return Some(None);
+            }
+            match crate::domain::listing::amount(raw, crate::domain::money::Currency::Eur) {
+                Ok(m) if m.minor() <= cap => Some(Some(m.minor())),
+                Ok(_) => {
+                    fields.push(AppError::field(name, FieldProblem::NumberOutOfRange));
+                    None
+                }
+                Err(p) => {
+                    fields.push(AppError::field(name, p));
+                    None
+                }
+            }
+        };
+        let (p, f, lo, hi) = match prefix {
+            "service" => (
+                "service_percent",
+                "service_fixed",
+                "service_min",
+                "service_max",
+            ),
+            _ => (
+                "delivery_percent",
+                "delivery_fixed",
+                "delivery_min",
+                "delivery_max",
+            ),
+        };
+        // A percentage has at most two decimals: its hundredths are basis
+        // points. No fee above half the price.
+        let percent = field(p, percent, true, 5_000);
+        let fixed = field(f, fixed, false, 100_000);
+        let min = field(lo, min, false, 100_000);
+        let max = field(hi, max, false, 100_000);
+        let (Some(Some(percent)), Some(fixed), Some(min), Some(max)) = (percent, fixed, min, max)
+        else {
+            return None;
+        };
+        let min = min.unwrap_or(0);
+        if max.is_some_and(|m| m < min) {
+            fields.push(AppError::field(hi, FieldProblem::MaxBelowMin));
+            return None;
+        }
+        Some(crate::domain::fee::FeeTerms {
+            percent_bps: u32::try_from(percent).unwrap_or(0),
+            fixed_minor: fixed.unwrap_or(0),
+            min_minor: min,
+            max_minor: max,
+        })
+    };
+    let service = terms(
+        "service",
+        &form.service_percent,
+        &form.service_fixed,
+        &form.service_min,
+        &form.service_max,
+    );
+    let delivery = terms(
+        "delivery",
+        &form.delivery_percent,
+        &form.delivery_fixed,
+        &form.delivery_min,
+        &form.delivery_max,
+    );
+    Some(FeeRule {
+        service: service?,
+        delivery: delivery?,
+        categories: Default::default(),
+    })
+}
+
+/// Opens a proposal: checked, its voters fixed now, audited.
+pub async fn propose(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    proposer: &Viewer,
+    form: &ProposalForm,
+) -> Result<Uuid, ServiceError> {
+    let kind = ProposalKind::parse(form.kind.trim())
+        .filter(|k| *k != ProposalKind::AdmitMember)
+        .ok_or_else(|| ServiceError::field("kind", FieldProblem::ChoiceInvalid))?;
+    let rules = kind.rules();
+    if proposer.member_class.is_none() || (rules.body == Body::Board && !proposer.board) {
+        return Err(ServiceError::Forbidden);
+    }
+    let mut fields = Vec::new();
+    let title = parse_text(&form.title, TITLE_MAX, true)
+        .and_then(|t| {
+            if t.chars().count() < 5 {
+                Err(FieldProblem::TooShort)
+            } else {
+                Ok(t)
+            }
+        })
+        .map_err(|p| fields.push(AppError::field("title", p)))
+        .ok();
+    let body = parse_text(&form.body, BODY_MAX, true)
+        .map_err(|p| fields.push(AppError::field("body", p)))
+        .ok();
+    let today = now.date_naive();
+    let closes_on = parse_day(&form.closes_on)
+        .filter(|d| *d >= today && *d <= today + Duration::days(MAX_DAYS))
+        .ok_or_else(|| fields.push(AppError::field("closes_on", FieldProblem::DateInvalid)))
+        .ok();
+    // Voting is open through the closing day.
+    let closes_at = closes_on.map(|d| start_of(d + Duration::days(1)));
+    let (payload, effective_from) = if kind == ProposalKind::FeeRuleChange {
+        let rule = fee_rule_of(form, &mut fields);
+        let effective = parse_day(&form.effective_on)
+            .map(start_of)
+            .filter(|e| closes_at.is_none_or(|c| *e >= c))
+            .ok_or_else(|| fields.push(AppError::field("effective_on", FieldProblem::DateInvalid)))
+            .ok();
+        let payload = rule
+            .map(|r| serde_json::to_string(&r))
+            .transpose()
+            .map_err(|e| DbErr::Custom(e.to_string()))?;
+        (payload, effective)
+    } else {
+        (None, None)
+    };
+    let (Some(title), Some(body), Some(closes_at)) = (title, body, closes_at) else {
+        return Err(ServiceError::Invalid(fields));
+    };
+    if !fields.is_empty() {
+        return Err(ServiceError::Invalid(fields));
+    }
+    let id = Uuid::now_v7();
+    let txn = db.begin().await?;
+    let voters = voters_now(&txn, rules.body, now).await?;
+    proposals::Entity::insert(proposals::ActiveModel {
+        id: Set(id),
+        kind: Set(kind.as_str().to_owned()),
+        title: Set(title.clone()),
+        body: Set(body),
+        payload: Set(payload),
+        proposer_id: Set(proposer.id),
+        voters: Set(rules.body.as_str().to_owned()),
+        quorum_bps: Set(i32::try_from(rules.quorum_bps).unwrap_or(i32::MAX)),
+        threshold: Set(rules.threshold.as_str().to_owned()),
+        opens_at: Set(now),
+        closes_at: Set(closes_at),
+        effective_from: Set(effective_from),
+        status: Set("open".to_owned()),
+        eligible: Set(i32::try_from(voters.len()).unwrap_or(i32::MAX)),
+        yes: Set(None),
+        no: Set(None),
+        abstain: Set(None),
+        quorum_met: Set(None),
+        closed_at: Set(None),
+        enacted_version: Set(None),
+        created_at: Set(now),
+    })
+    .exec_without_returning(&txn)
+    .await?;
+    if !voters.is_empty() {
+        proposal_voters::Entity::insert_many(voters.iter().map(|m| proposal_voters::ActiveModel {
+            proposal_id: Set(id),
+            member_id: Set(*m),
+        }))
+        .exec_without_returning(&txn)
+        .await?;
+    }
+    audit::record(
+        &txn,
+        now,
+        Some(proposer.id),
+        "proposal_opened",
+        &format!("proposal:{id}"),
+        &format!("{} «{title}», {} voters", kind.as_str(), voters.len()),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(id)
+}
+
+/// Casts (or changes) `member`'s ballot while the proposal is open.
+pub async fn vote(
+    db: &DatabaseConnection,
+    clock: &super::clock::Clock,
+    member: Uuid,
+    proposal: Uuid,
+    choice: &str,
+) -> Result<(), ServiceError> {
+    let choice = Choice::parse(choice.trim())
+        .ok_or_else(|| ServiceError::field("choice", FieldProblem::ChoiceInvalid))?;
+    let now = clock.now();
+    let txn = db.begin().await?;
+    // Locks the proposal's row: a closing waits for this ballot, or this
+    // ballot finds the proposal closed.
+    let open = proposals::Entity::update_many()
+        .col_expr(
+            proposals::Column::Eligible,
+            Expr::col(proposals::Column::Eligible).into(),
+        )
+        .filter(proposals::Column::Id.eq(proposal))
+        .filter(proposals::Column::Status.eq("open"))
+        .filter(proposals::Column::ClosesAt.gt(now))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    let eligible = proposal_voters::Entity::find_by_id((proposal, member))
+        .one(&txn)
+        .await?
+        .is_some();
+    if open == 0 {
+        let exists = proposals::Entity::find_by_id(proposal)
+            .one(&txn)
+            .await?
+            .is_some();
+        return Err(if exists {
+            ServiceError::Conflict
+        } else {
+            ServiceError::NotFound
+        });
+    }
+    let active = memberships::Entity::find()
+        .filter(memberships::Column::UserId.eq(member))
+        .filter(memberships::Column::Status.eq("active"))
+        .one(&txn)
+        .await?
+        .is_some();
+    if !eligible || !active {
+        return Err(ServiceError::Forbidden);
+    }
+    // Read after the lock, so ballots are stamped in the order they
+    // commit: the history's last ballot is always the current one.
+    let closes_at = proposals::Entity::find_by_id(proposal)
+        .one(&txn)
+        .await?
+        .map(|p| p.closes_at)
+        .ok_or(ServiceError::NotFound)?;
+    let now = clock
+        .now()
+        .max(now)
+        .min(closes_at - Duration::microseconds(1));
+    ballots::Entity::insert(ballots::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        proposal_id: Set(proposal),
+        member_id: Set(member),
+        choice: Set(choice.as_str().to_owned()),
+        cast_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::columns([ballots::Column::ProposalId, ballots::Column::MemberId])
+            .update_columns([ballots::Column::Choice, ballots::Column::CastAt])
+            .to_owned(),
+    )
+    .exec_without_returning(&txn)
+    .await?;
+    ballot_history::Entity::insert(ballot_history::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        proposal_id: Set(proposal),
+        member_id: Set(member),
+        choice: Set(choice.as_str().to_owned()),
+        cast_at: Set(now),
+    })
+    .exec_without_returning(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+fn rules_of(p: &proposals::Model) -> VoteRules {
+    VoteRules {
+        body: Body::parse(&p.voters).unwrap_or(Body::Assembly),
+        quorum_bps: u32::try_from(p.quorum_bps).unwrap_or(10_000),
+        threshold: Threshold::parse(&p.threshold).unwrap_or(Threshold::TwoThirds),
+    }
+}
+
+/// Closes every open proposal whose `closes_at` has passed: tally, result,
+/// enactment and audit in one transaction each. Answers how many closed.
+pub async fn close_due(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<usize, DbErr> {
+    let due = proposals::Entity::find()
+        .filter(proposals::Column::Status.eq("open"))
+        .filter(proposals::Column::ClosesAt.lte(now))
+        .order_by_asc(proposals::Column::ClosesAt)
+        .all(db)
+        .await?;
+    let mut closed = 0;
+    for p in due {
+        if close(db, now, &p).await? {
+            closed += 1;
+        }
+    }
+    Ok(closed)
+}
+
+async fn close(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    p: &proposals::Model,
+) -> Result<bool, DbErr> {
+    let txn = db.begin().await?;
+    // The lock first: ballots still being cast commit before the count.
+    let claimed = proposals::Entity::update_many()
+        .col_expr(proposals::Column::ClosedAt, Expr::value(now))
+        .filter(proposals::Column::Id.eq(p.id))
+        .filter(proposals::Column::Status.eq("open"))
+        .filter(proposals::Column::ClosedAt.is_null())
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    if claimed == 0 {
+        return Ok(false);
+    }
+    let choices: Vec<Choice> = ballots::Entity::find()
+        .filter(ballots::Column::ProposalId.eq(p.id))
+        .filter(
+            ballots::Column::MemberId.in_subquery(
+                Query::select()
+                    .column(proposal_voters::Column::MemberId)
+                    .from(proposal_voters::Entity)
+                    .and_where(Expr::col(proposal_voters::Column::ProposalId).eq(p.id))
+                    .to_owned(),
+            ),
+        )
+        .all(&txn)
+        .await?
+        .into_iter()
+        .filter_map(|b| Choice::parse(&b.choice))
+        .collect();
+    let tally = Tally::count(u32::try_from(p.eligible).unwrap_or(0), choices);
+    let outcome = tally.outcome(rules_of(p));
+    let kind = ProposalKind::parse(&p.kind);
+    let mut enacted = None;
+    if outcome.passed {
+        match kind {
+            Some(ProposalKind::FeeRuleChange) => {
+                enacted = Some(enact_fee_rule(&txn, now, p).await?);
+            }
+            Some(ProposalKind::AdmitMember) => {
+                admit(&txn, now, p).await?;
+            }
+            _ => {}
+        }
+    }
+    let int = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
+    proposals::Entity::update_many()
+        .col_expr(
+            proposals::Column::Status,
+            Expr::value(if outcome.passed { "passed" } else { "rejected" }),
+        )
+        .col_expr(proposals::Column::Yes, Expr::value(int(tally.yes)))
+        .col_expr(proposals::Column::No, Expr::value(int(tally.no)))
+        .col_expr(proposals::Column::Abstain, Expr::value(int(tally.abstain)))
+        .col_expr(
+            proposals::Column::QuorumMet,
+            Expr::value(outcome.quorum_met),
+        )
+        .col_expr(proposals::Column::EnactedVersion, Expr::value(enacted))
+        .filter(proposals::Column::Id.eq(p.id))
+        .exec(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        now,
+        None,
+        "proposal_closed",
+        &format!("proposal:{}", p.id),
+        &format!(
+            "{}: yes {}, no {}, abstain {} of {} eligible; quorum {}",
+            if outcome.passed { "passed" } else { "rejected" },
+            tally.yes,
+            tally.no,
+            tally.abstain,
+            tally.eligible,
+            if outcome.quorum_met { "met" } else { "not met" }
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    tracing::info!(proposal = %p.id, passed = outcome.passed, "proposal closed");
+    Ok(true)
+}
+
+/// A passed fee change becomes the next fee rule version, in force from
+/// its `effective_from` (never before the vote closed).
+async fn enact_fee_rule(
+    txn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    p: &proposals::Model,
+) -> Result<i32, DbErr> {
+    let rule = p
+        .payload
+        .clone()
+        .ok_or_else(|| DbErr::Custom(format!("proposal {} has no fee rule", p.id)))?;
+    let last = fee_rule_versions::Entity::find()
+        .order_by_desc(fee_rule_versions::Column::Version)
+        .one(txn)
+        .await?
+        .map(|v| v.version)
+        .unwrap_or(0);
+    let version = last + 1;
+    let effective = p.effective_from.unwrap_or(now).max(now);
+    fee_rule_versions::Entity::insert(fee_rule_versions::ActiveModel {
+        version: Set(version),
+        effective_from: Set(effective),
+        rule: Set(rule),
+        proposal_id: Set(Some(p.id)),
+        created_at: Set(now),
+    })
+    .exec_without_returning(txn)
+    .await?;
+    audit::record(
+        txn,
+        now,
+        None,
+        "fee_rule_enacted",
+        &format!("fee_rule:{version}"),
+        &format!(
+            "from proposal {}, in force from {}",
+            p.id,
+            effective.to_rfc3339()
+        ),
+    )
+    .await?;
+    Ok(version)
+}
+
+/// A passed admission activates the applicant's membership.
+async fn admit(
+    txn: &sea_orm::DatabaseTransaction,
+    now: DateTime<Utc>,
+    p: &proposals::Model,
+) -> Result<(), DbErr> {
+    let applicant = p
+        .payload
+        .as_deref()
+        .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
+        .and_then(|v| {
+            v["applicant"]
+                .as_str()
+                .and_then(|a| Uuid::parse_str(a).ok())
+        });
+    let Some(applicant) = applicant else {
+        return Err(DbErr::Custom(format!(
+            "proposal {} names no applicant",
+            p.id
+        )));
+    };
+    match super::membership::decide(
+        txn,
+        p.proposer_id,
+        applicant,
+        super::membership::Decision::Admit,
+    )
+    .await
+    {
+        Ok(()) => {}
+        // Decided meanwhile (or withdrawn): the vote has nothing to do.
+        Err(super::membership::MembershipError::Db(e)) => return Err(e),
+        Err(e) => tracing::warn!(proposal = %p.id, "admission not applied: {e}"),
+    }
+    audit::record(
+        txn,
+        now,
+        None,
+        "member_admitted",
+        &format!("user:{applicant}"),
+        &format!("by vote, proposal {}", p.id),
+    )
+    .await
+}
+
+// ---------------------------------------------------------------------------
+// Views
+
+pub(crate) fn result_of(p: &proposals::Model) -> Option<ResultView> {
+    let (Some(yes), Some(no), Some(abstain), Some(quorum_met)) =
+        (p.yes, p.no, p.abstain, p.quorum_met)
+    else {
+        return None;
+    };
+    let n = |v: i32| u32::try_from(v).unwrap_or(0);
+    let t = Tally {
+        eligible: n(p.eligible),
+        yes: n(yes),
+        no: n(no),
+        abstain: n(abstain),
+    };
+    Some(ResultView {
+        eligible: t.eligible,
+        yes: t.yes,
+        no: t.no,
+        abstain: t.abstain,
+        turnout_bps: t.turnout_bps(),
+        quorum_met,
+        passed: p.status == "passed",
+    })
+}
+
+async fn my_ballots(
+    db: &impl ConnectionTrait,
+    member: Uuid,
+) -> Result<HashMap<Uuid, String>, DbErr> {
+    Ok(ballots::Entity::find()
+        .filter(ballots::Column::MemberId.eq(member))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|b| (b.proposal_id, b.choice))
+        .collect())
+}
+
+/// Every proposal, newest first, with the viewer's ballot; results only
+/// once closed.
+pub async fn list(db: &DatabaseConnection, viewer: Uuid) -> Result<Vec<ProposalSummary>, DbErr> {
+    let mine = my_ballots(db, viewer).await?;
+    Ok(proposals::Entity::find()
+        .order_by_desc(proposals::Column::CreatedAt)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| ProposalSummary {
+            id: p.id,
+            kind: p.kind.clone(),
+            title: p.title.clone(),
+            status: p.status.clone(),
+            closes_at: p.closes_at,
+            effective_from: p.effective_from,
+            my_choice: mine.get(&p.id).cloned(),
+            result: result_of(&p),
+        })
+        .collect())
+}
+
+pub async fn view(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    viewer: Uuid,
+    id: Uuid,
+) -> Result<ProposalView, ServiceError> {
+    let p = proposals::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let proposer = users::Entity::find_by_id(p.proposer_id)
+        .one(db)
+        .await?
+        .map(|u| u.display_name)
+        .unwrap_or_default();
+    let eligible = proposal_voters::Entity::find_by_id((id, viewer))
+        .one(db)
+        .await?
+        .is_some();
+    let my_choice = ballots::Entity::find()
+        .filter(ballots::Column::ProposalId.eq(id))
+        .filter(ballots::Column::MemberId.eq(viewer))
+        .one(db)
+        .await?
+        .map(|b| b.choice);
+    let fee_rule = p
+        .payload
+        .as_deref()
+        .filter(|_| p.kind == ProposalKind::FeeRuleChange.as_str())
+        .and_then(|s| serde_json::from_str::<FeeRule>(s).ok());
+    let current = super::orders::active_rule(db, now).await.ok();
+    Ok(ProposalView {
+        id: p.id,
+        kind: p.kind.clone(),
+        title: p.title.clone(),
+        body: p.body.clone(),
+        proposer,
+        voters: p.voters.clone(),
+        quorum_bps: u32::try_from(p.quorum_bps).unwrap_or(0),
+        threshold: p.threshold.clone(),
+        opens_at: p.opens_at,
+        closes_at: p.closes_at,
+        effective_from: p.effective_from,
+        status: p.status.clone(),
+        eligible: u32::try_from(p.eligible).unwrap_or(0),
+        fee_rule,
+        current_rule: current.map(|(v, r)| (v, r)),
+        can_vote: eligible && p.status == "open" && p.closes_at > now,
+        i_am_eligible: eligible,
+        my_choice,
+        result: result_of(&p),
+        enacted_version: p.enacted_version,
+    })
+}

@@ -1,0 +1,270 @@
+//! Governance end to end on the injected clock: a member proposes services
+//! 8 % → 6 %, members vote (and change their vote), the clock passes the
+//! closing and the rule's first day, and the rule is in force with no
+//! operator step: a new order pays 6 % while an older one keeps 8 %. Who
+//! may vote is fixed at opening; nothing is written after closing; the
+//! stored result equals a recount of the ballot history.
+
+use mutua_tests::coop::{call, customer, field_problems, member};
+use mutua_tests::market::{market, opening, order_form, place, view, Market};
+use mutua_tests::{on_both_databases, Clock, TestDb, TestServer};
+use serde_json::Value;
+use uuid::Uuid;
+
+async fn service_order(m: &Market) -> Uuid {
+    let form = order_form(&m.customer, m.service).await;
+    let key = form["key"].as_str().expect("key").to_owned();
+    place(&m.customer, m.service, &key, &[("slot", opening(&form, 0))])
+        .await
+        .expect("order placed")
+}
+
+fn fee_of(order: &Value) -> i64 {
+    order["lines"][0]["fee"]["minor"].as_i64().unwrap_or(-1)
+}
+
+async fn proposal(c: &mutua_tests::Client, id: &str) -> Value {
+    call(c, "proposal", &[("id", id)]).await.expect("proposal")
+}
+
+async fn send(
+    c: &mutua_tests::Client,
+    f: Vec<(&'static str, String)>,
+) -> Result<Value, (u16, Value)> {
+    let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    call(c, "propose", &f).await
+}
+
+async fn vote(c: &mutua_tests::Client, id: &str, choice: &str) -> Result<Value, (u16, Value)> {
+    call(c, "vote", &[("id", id), ("choice", choice)]).await
+}
+
+on_both_databases!(
+    a_passed_vote_changes_the_fee_by_itself,
+    |backend| async move {
+        let db = TestDb::new(backend).await;
+        let clock = Clock::new(&db);
+        let server = TestServer::start_with(&db, &clock.env());
+        let m = market(&server).await;
+        let before = service_order(&m).await;
+        assert_eq!(fee_of(&view(&m.customer, before).await.expect("view")), 360);
+
+        let today = chrono::Utc::now().date_naive();
+        let day = |n: i64| {
+            (today + chrono::Duration::days(n))
+                .format("%Y-%m-%d")
+                .to_string()
+        };
+        let (closes, effective) = (day(2), day(4));
+        let form = |percent: &str, effective: &str| -> Vec<(&'static str, String)> {
+            vec![
+                ("kind", "fee_rule_change".into()),
+                ("title", "Commissione servizi al 6 %".into()),
+                (
+                    "body",
+                    "Abbassiamo la commissione sui servizi dall'8 al 6 %.".into(),
+                ),
+                ("closes_on", closes.clone()),
+                ("effective_on", effective.into()),
+                ("service_percent", percent.into()),
+                ("service_fixed", "0".into()),
+                ("service_min", "0,50".into()),
+                ("delivery_percent", "5".into()),
+                ("delivery_min", "0,50".into()),
+            ]
+        };
+
+        // Mistakes are named field by field, with what was typed kept.
+        let refused = send(&m.anna, form("60", &effective))
+            .await
+            .expect_err("60 %");
+        assert_eq!(refused.0, 422);
+        assert_eq!(
+            field_problems(&refused.1),
+            vec![("service_percent".to_owned(), "NumberOutOfRange".to_owned())]
+        );
+        let echo = refused.1["Invalid"]["echo"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        assert!(
+            echo.iter()
+                .any(|p| p[0] == "title" && p[1] == "Commissione servizi al 6 %"),
+            "{echo:?}"
+        );
+        let refused = send(&m.anna, form("6", &day(1)))
+            .await
+            .expect_err("too early");
+        assert_eq!(field_problems(&refused.1)[0].0, "effective_on");
+        // Customers do not propose; nothing was written.
+        assert_eq!(
+            send(&m.customer, form("6", &effective))
+                .await
+                .err()
+                .map(|e| e.0),
+            Some(403)
+        );
+        assert_eq!(db.query_i64("SELECT COUNT(*) FROM proposals").await, 0);
+
+        // A user member joins before the vote opens; the board's seat holder
+        // here has no membership, so does not vote in the assembly.
+        let bruno = member(&server, &m.board, "bruno@coop.example", "user").await;
+        let id = send(&m.anna, form("6", &effective))
+            .await
+            .expect("proposed");
+        let id = id.as_str().expect("id").to_owned();
+        let p = proposal(&m.anna, &id).await;
+        assert_eq!(p["status"], "open");
+        assert_eq!(p["eligible"], 3, "Anna, Carlo and Bruno");
+        assert_eq!(p["fee_rule"]["service"]["percent_bps"], 600);
+
+        // A member admitted after opening does not vote on it.
+        let late = member(&server, &m.board, "lia@coop.example", "worker").await;
+        assert_eq!(vote(&late, &id, "yes").await.err().map(|e| e.0), Some(403));
+        assert_eq!(
+            vote(&m.customer, &id, "yes").await.err().map(|e| e.0),
+            Some(403)
+        );
+        assert_eq!(
+            vote(&m.board, &id, "yes").await.err().map(|e| e.0),
+            Some(403)
+        );
+
+        // One member, one current ballot, however often and however fast.
+        let votes = (0..100).map(|i| vote(&m.carlo, &id, if i % 2 == 0 { "no" } else { "yes" }));
+        let answers = futures_util::future::join_all(votes).await;
+        assert!(answers.iter().all(Result::is_ok), "{answers:?}");
+        assert_eq!(db.query_i64("SELECT COUNT(*) FROM ballots").await, 1);
+        assert_eq!(
+            db.query_i64("SELECT COUNT(*) FROM ballot_history").await,
+            100
+        );
+        vote(&m.carlo, &id, "yes").await.expect("carlo");
+        vote(&m.anna, &id, "yes").await.expect("anna");
+        vote(&bruno, &id, "no").await.expect("bruno");
+        // Results stay hidden while voting is open.
+        let p = proposal(&m.anna, &id).await;
+        assert!(p["result"].is_null());
+        assert_eq!(p["my_choice"], "yes");
+
+        // A suspended member's ballot is refused.
+        db.execute(
+            "UPDATE memberships SET status = 'suspended' \
+         WHERE user_id IN (SELECT id FROM users WHERE email = 'bruno@coop.example')",
+        )
+        .await;
+        assert_eq!(vote(&bruno, &id, "yes").await.err().map(|e| e.0), Some(403));
+        db.execute("UPDATE memberships SET status = 'active'").await;
+
+        // One second after closing: refused, nothing written.
+        let closes_at: chrono::DateTime<chrono::Utc> =
+            serde_json::from_value(p["closes_at"].clone()).expect("closes_at");
+        let offset = (closes_at - chrono::Utc::now()).num_seconds() + 1;
+        clock.advance(offset);
+        let written = db.query_i64("SELECT COUNT(*) FROM ballot_history").await;
+        assert_eq!(vote(&m.anna, &id, "no").await.err().map(|e| e.0), Some(409));
+        assert_eq!(
+            db.query_i64("SELECT COUNT(*) FROM ballot_history").await,
+            written
+        );
+
+        // The job runner closes it: 2 yes, 1 no of 3, quorum met, passed.
+        let mut p = Value::Null;
+        for _ in 0..100 {
+            p = proposal(&m.anna, &id).await;
+            if p["status"] != "open" {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(p["status"], "passed");
+        assert_eq!(p["result"]["yes"], 2);
+        assert_eq!(p["result"]["no"], 1);
+        assert_eq!(p["result"]["quorum_met"], true);
+        assert_eq!(p["enacted_version"], 2);
+
+        // Not yet in force: a new order still pays 8 %.
+        let waiting = service_order(&m).await;
+        assert_eq!(
+            fee_of(&view(&m.customer, waiting).await.expect("view")),
+            360
+        );
+        // Past its first day, with nobody doing anything, 6 %; older orders keep
+        // the version they were priced with.
+        let effective_at = chrono::NaiveDate::parse_from_str(&effective, "%Y-%m-%d")
+            .expect("date")
+            .and_hms_opt(0, 0, 0)
+            .expect("midnight")
+            .and_utc();
+        clock.advance((effective_at - chrono::Utc::now()).num_seconds() + 1);
+        let after = service_order(&m).await;
+        let v = view(&m.customer, after).await.expect("view");
+        assert_eq!(fee_of(&v), 270);
+        assert_eq!(v["fee_rule_version"], 2);
+        let v = view(&m.customer, before).await.expect("view");
+        assert_eq!((fee_of(&v), v["fee_rule_version"].as_i64()), (360, Some(1)));
+
+        // Everyone, without logging in, sees both versions and the vote.
+        let visitor = customer(&server, "visitor@example.org").await;
+        let t = call(&visitor, "transparency", &[])
+            .await
+            .expect("transparency");
+        let versions = t["versions"].as_array().cloned().unwrap_or_default();
+        assert_eq!(versions.len(), 2);
+        assert_eq!(versions[0]["version"], 2);
+        assert_eq!(versions[0]["active"], true);
+        assert_eq!(versions[0]["proposal"]["id"], id.as_str());
+        assert_eq!(versions[0]["proposal"]["result"]["yes"], 2);
+        assert_eq!(versions[1]["proposal"], Value::Null);
+        let page = reqwest::get(format!("{}/transparency", server.url))
+            .await
+            .expect("page")
+            .text()
+            .await
+            .expect("html");
+        assert!(
+            page.contains("Commissione servizi al 6 %"),
+            "the vote is cited"
+        );
+
+        // The stored result equals a recount of the ballot history: each
+        // voter's last ballot before closing.
+        let recount = |choice: &str| {
+            format!(
+            "SELECT COUNT(*) FROM ballot_history h JOIN proposals p ON p.id = h.proposal_id \
+             WHERE h.choice = '{choice}' AND h.cast_at < p.closes_at \
+             AND h.member_id IN (SELECT member_id FROM proposal_voters v WHERE v.proposal_id = p.id) \
+             AND NOT EXISTS (SELECT 1 FROM ballot_history l WHERE l.proposal_id = h.proposal_id \
+               AND l.member_id = h.member_id AND l.cast_at < p.closes_at \
+               AND (l.cast_at > h.cast_at OR (l.cast_at = h.cast_at AND l.id > h.id)))"
+        )
+        };
+        assert_eq!(db.query_i64(&recount("yes")).await, 2);
+        assert_eq!(db.query_i64(&recount("no")).await, 1);
+        assert_eq!(
+        db.query_i64("SELECT COALESCE(SUM(yes), 0) * 10 + COALESCE(SUM(no), 0) FROM proposals WHERE status <> 'open'")
+            .await,
+        21
+    );
+
+        // The audit log has it all, and keeps it.
+        for kind in ["proposal_opened", "proposal_closed", "fee_rule_enacted"] {
+            assert_eq!(
+                db.query_i64(&format!(
+                    "SELECT COUNT(*) FROM audit_events WHERE kind = '{kind}'"
+                ))
+                .await,
+                1,
+                "{kind}"
+            );
+        }
+        db.assert_append_only(&[
+            "UPDATE audit_events SET detail = 'x'",
+            "DELETE FROM audit_events",
+            "UPDATE ballot_history SET choice = 'no'",
+            "DELETE FROM ballot_history",
+            "DELETE FROM proposal_voters",
+        ])
+        .await;
+    }
+);
