@@ -608,6 +608,15 @@ pub struct Strings {
     pub tr_orders: &'static str,
     pub tr_month: &'static str,
     pub tr_chart_label: &'static str,
+    pub gov_step_terms: &'static str,
+    pub gov_step_vote: &'static str,
+    pub gov_preview: &'static str,
+    pub gov_effective_hint: &'static str,
+    pub gov_impact: &'static str,
+    pub gov_days: &'static str,
+    pub gov_lines: &'static str,
+    pub gov_impact_total: &'static str,
+    pub gov_impact_median: &'static str,
 }
 
 pub static IT: Strings = Strings {
@@ -1124,6 +1133,15 @@ pub static IT: Strings = Strings {
     tr_orders: "Ordini conclusi",
     tr_month: "Mese",
     tr_chart_label: "Grafico a barre delle commissioni trattenute e dei pagamenti ai soci negli ultimi 12 mesi; gli stessi dati sono nella tabella.",
+    gov_step_terms: "1. Le nuove commissioni e il loro effetto",
+    gov_step_vote: "2. La proposta",
+    gov_preview: "Calcola l'effetto",
+    gov_effective_hint: "Per il cambio delle commissioni: un giorno dopo la chiusura del voto o più tardi.",
+    gov_impact: "Con queste commissioni negli ultimi giorni",
+    gov_days: "giorni",
+    gov_lines: "righe d'ordine concluse",
+    gov_impact_total: "Totale",
+    gov_impact_median: "Socio mediano",
 };
 
 pub static EN: Strings = Strings {
@@ -1640,6 +1658,15 @@ pub static EN: Strings = Strings {
     tr_orders: "Completed orders",
     tr_month: "Month",
     tr_chart_label: "Bar chart of fees kept and payments to members over the last 12 months; the same figures are in the table.",
+    gov_step_terms: "1. The new fees and their effect",
+    gov_step_vote: "2. The proposal",
+    gov_preview: "Preview the impact",
+    gov_effective_hint: "For fee rule changes: a day after voting closes, or later.",
+    gov_impact: "With these fees over the last days",
+    gov_days: "days",
+    gov_lines: "completed order lines",
+    gov_impact_total: "Total",
+    gov_impact_median: "Median member",
 };
 
 pub static ES: Strings = Strings {
@@ -2156,6 +2183,15 @@ pub static ES: Strings = Strings {
     tr_orders: "Pedidos completados",
     tr_month: "Mes",
     tr_chart_label: "Gráfico de barras de las comisiones retenidas y los pagos a los socios en los últimos 12 meses; los mismos datos están en la tabla.",
+    gov_step_terms: "1. Las nuevas comisiones y su efecto",
+    gov_step_vote: "2. La propuesta",
+    gov_preview: "Calcular el efecto",
+    gov_effective_hint: "Para el cambio de comisiones: un día después del cierre de la votación o más tarde.",
+    gov_impact: "Con estas comisiones en los últimos días",
+    gov_days: "días",
+    gov_lines: "líneas de pedido completadas",
+    gov_impact_total: "Total",
+    gov_impact_median: "Socio mediano",
 };
 
 #[cfg(test)]

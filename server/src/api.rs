@@ -2,9 +2,11 @@
 //! document, generated from these handlers and types.
 
 use app::api::catalog::{ListingCard, SearchParams};
+use app::api::governance::FeeVersionView;
+use app::domain::fee::FeeTerms;
 use app::domain::listing::PriceModel;
 use app::i18n::Locale;
-use app::server::{listings, search, AppState};
+use app::server::{listings, search, transparency, AppState};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Response};
@@ -19,8 +21,15 @@ use uuid::Uuid;
         description = "Read-only, public data of the cooperative's marketplace.",
         version = "1"
     ),
-    paths(list_listings, get_listing),
+    paths(list_listings, get_listing, list_fee_rules, transparency),
     components(schemas(
+        FeeRuleList,
+        FeeRuleVersionBody,
+        FeeRuleBody,
+        FeeTermsBody,
+        VoteBody,
+        TransparencyBody,
+        MonthBody,
         ListingList,
         ListingSummary,
         ListingDetailBody,
@@ -306,6 +315,160 @@ pub async fn get_listing(State(state): State<AppState>, Path(id): Path<String>) 
         })
         .into_response(),
         Ok(None) => api_error(StatusCode::NOT_FOUND, "not_found", Vec::new()),
+        Err(e) => internal(e),
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FeeTermsBody {
+    /// Basis points of the line price: 800 = 8 %.
+    percent_bps: u32,
+    /// Added after the percentage, in minor units.
+    fixed_minor: i64,
+    min_minor: i64,
+    max_minor: Option<i64>,
+}
+
+impl From<&FeeTerms> for FeeTermsBody {
+    fn from(t: &FeeTerms) -> FeeTermsBody {
+        FeeTermsBody {
+            percent_bps: t.percent_bps,
+            fixed_minor: t.fixed_minor,
+            min_minor: t.min_minor,
+            max_minor: t.max_minor,
+        }
+    }
+}
+
+/// The fee terms per listing kind, and overrides per category slug.
+#[derive(Serialize, ToSchema)]
+pub struct FeeRuleBody {
+    service: FeeTermsBody,
+    delivery: FeeTermsBody,
+    categories: std::collections::BTreeMap<String, FeeTermsBody>,
+}
+
+/// The vote that enacted a version; counts once it closed.
+#[derive(Serialize, ToSchema)]
+pub struct VoteBody {
+    id: Uuid,
+    title: String,
+    eligible: Option<u32>,
+    yes: Option<u32>,
+    no: Option<u32>,
+    abstain: Option<u32>,
+    quorum_met: Option<bool>,
+    passed: Option<bool>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FeeRuleVersionBody {
+    version: i32,
+    /// RFC 3339.
+    effective_from: String,
+    /// The version new orders are priced with now.
+    active: bool,
+    rule: FeeRuleBody,
+    /// None for the statute's first rule.
+    proposal: Option<VoteBody>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FeeRuleList {
+    /// Newest first.
+    items: Vec<FeeRuleVersionBody>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MonthBody {
+    /// `YYYY-MM`.
+    month: String,
+    fees_minor: i64,
+    paid_out_minor: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TransparencyBody {
+    currency: String,
+    fee_rules: Vec<FeeRuleVersionBody>,
+    /// The last twelve months, oldest first.
+    months: Vec<MonthBody>,
+    fees_total_minor: i64,
+    paid_out_total_minor: i64,
+    processor_fees_total_minor: i64,
+    completed_orders: u64,
+}
+
+fn version_body(v: FeeVersionView) -> FeeRuleVersionBody {
+    FeeRuleVersionBody {
+        version: v.version,
+        effective_from: v.effective_from.to_rfc3339(),
+        active: v.active,
+        rule: FeeRuleBody {
+            service: FeeTermsBody::from(&v.rule.service),
+            delivery: FeeTermsBody::from(&v.rule.delivery),
+            categories: v
+                .rule
+                .categories
+                .iter()
+                .map(|(k, t)| (k.clone(), FeeTermsBody::from(t)))
+                .collect(),
+        },
+        proposal: v.proposal.map(|p| VoteBody {
+            id: p.id,
+            title: p.title,
+            eligible: p.result.map(|r| r.eligible),
+            yes: p.result.map(|r| r.yes),
+            no: p.result.map(|r| r.no),
+            abstain: p.result.map(|r| r.abstain),
+            quorum_met: p.result.map(|r| r.quorum_met),
+            passed: p.result.map(|r| r.passed),
+        }),
+    }
+}
+
+/// Every fee rule version, newest first, with the vote that enacted it.
+#[utoipa::path(
+    get,
+    path = "/api/v1/fee-rules",
+    responses((status = 200, description = "The fee rule history", body = FeeRuleList))
+)]
+pub async fn list_fee_rules(State(state): State<AppState>) -> Response {
+    match transparency::figures(&state.db, state.clock.now()).await {
+        Ok(t) => Json(FeeRuleList {
+            items: t.versions.into_iter().map(version_body).collect(),
+        })
+        .into_response(),
+        Err(e) => internal(e),
+    }
+}
+
+/// The cooperative's public figures, from the ledger.
+#[utoipa::path(
+    get,
+    path = "/api/v1/transparency",
+    responses((status = 200, description = "Fees, payouts and the fee rule history", body = TransparencyBody))
+)]
+pub async fn transparency(State(state): State<AppState>) -> Response {
+    match transparency::figures(&state.db, state.clock.now()).await {
+        Ok(t) => Json(TransparencyBody {
+            currency: t.fees_total.currency().code().to_owned(),
+            fee_rules: t.versions.into_iter().map(version_body).collect(),
+            months: t
+                .months
+                .into_iter()
+                .map(|m| MonthBody {
+                    month: m.month,
+                    fees_minor: m.fees.minor(),
+                    paid_out_minor: m.paid_out.minor(),
+                })
+                .collect(),
+            fees_total_minor: t.fees_total.minor(),
+            paid_out_total_minor: t.paid_out_total.minor(),
+            processor_fees_total_minor: t.processor_fees_total.minor(),
+            completed_orders: t.completed_orders,
+        })
+        .into_response(),
         Err(e) => internal(e),
     }
 }

@@ -77,6 +77,8 @@ pub fn router(config: &Config, leptos: LeptosOptions, app: AppState, origins: Or
         .route("/fn/{*name}", get(server_fn_handler).post(server_fn_handler))
         .route("/api/v1/listings", get(api::list_listings))
         .route("/api/v1/listings/{id}", get(api::get_listing))
+        .route("/api/v1/fee-rules", get(api::list_fee_rules))
+        .route("/api/v1/transparency", get(api::transparency))
         .route("/api/v1/openapi.json", get(api::openapi))
         .route("/images/{file}", get(uploads::serve_image))
         .route("/earnings/statement.csv", get(downloads::statement_csv))

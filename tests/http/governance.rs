@@ -6,7 +6,7 @@
 //! stored result equals a recount of the ballot history.
 
 use mutua_tests::coop::{call, customer, field_problems, member};
-use mutua_tests::market::{market, opening, order_form, place, view, Market};
+use mutua_tests::market::{act, fulfil_all, market, opening, order_form, place, view, Market};
 use mutua_tests::{on_both_databases, Clock, TestDb, TestServer};
 use serde_json::Value;
 use uuid::Uuid;
@@ -48,6 +48,40 @@ on_both_databases!(
         let m = market(&server).await;
         let before = service_order(&m).await;
         assert_eq!(fee_of(&view(&m.customer, before).await.expect("view")), 360);
+        act(&m.anna, before, "confirm_payment", None)
+            .await
+            .expect("paid");
+        fulfil_all(&m, before).await;
+
+        // Before proposing, the impact over the last 90 days' completed orders.
+        let terms = |percent: &'static str| {
+            vec![
+                ("service_percent", percent),
+                ("service_min", "0,50"),
+                ("delivery_percent", "5"),
+                ("delivery_min", "0,50"),
+            ]
+        };
+        let i = call(&m.carlo, "fee-preview", &terms("6"))
+            .await
+            .expect("preview");
+        assert_eq!(i["lines"], 1);
+        assert_eq!(
+            (i["now"]["minor"].as_i64(), i["proposed"]["minor"].as_i64()),
+            (Some(360), Some(270))
+        );
+        assert_eq!(i["median_member"][1]["minor"], 270);
+        let refused = call(&m.carlo, "fee-preview", &terms("6,555"))
+            .await
+            .expect_err("3 decimals");
+        assert_eq!(field_problems(&refused.1)[0].0, "service_percent");
+        assert_eq!(
+            call(&m.customer, "fee-preview", &terms("6"))
+                .await
+                .err()
+                .map(|e| e.0),
+            Some(403)
+        );
 
         let today = chrono::Utc::now().date_naive();
         let day = |n: i64| {
@@ -216,6 +250,16 @@ on_both_databases!(
         assert_eq!(versions[0]["proposal"]["id"], id.as_str());
         assert_eq!(versions[0]["proposal"]["result"]["yes"], 2);
         assert_eq!(versions[1]["proposal"], Value::Null);
+        let api: Value = reqwest::get(format!("{}/api/v1/fee-rules", server.url))
+            .await
+            .expect("api")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(api["items"][0]["version"], 2);
+        assert_eq!(api["items"][0]["rule"]["service"]["percent_bps"], 600);
+        assert_eq!(api["items"][0]["proposal"]["yes"], 2);
+        assert_eq!(api["items"][1]["rule"]["service"]["percent_bps"], 800);
         let page = reqwest::get(format!("{}/transparency", server.url))
             .await
             .expect("page")

@@ -205,6 +205,73 @@ pub async fn vote(id: Uuid, choice: String) -> Result<(), AppError> {
     Ok(())
 }
 
+/// What proposed fee terms would have collected over the last 90 days'
+/// completed orders, next to what they paid.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ImpactView {
+    pub days: u32,
+    pub lines: u32,
+    pub now: Money,
+    pub proposed: Money,
+    /// (category name, now, proposed).
+    pub categories: Vec<(String, Money, Money)>,
+    /// What the median member's customers paid in fees, now and proposed.
+    pub median_member: Option<(Money, Money)>,
+}
+
+#[allow(clippy::too_many_arguments)]
+#[server(prefix = "/fn", endpoint = "fee-preview")]
+pub async fn fee_preview(
+    #[server(default)] service_percent: String,
+    #[server(default)] service_fixed: String,
+    #[server(default)] service_min: String,
+    #[server(default)] service_max: String,
+    #[server(default)] delivery_percent: String,
+    #[server(default)] delivery_fixed: String,
+    #[server(default)] delivery_min: String,
+    #[server(default)] delivery_max: String,
+) -> Result<ImpactView, AppError> {
+    use crate::server::{auth, catalog, governance, respond};
+    let viewer = auth::require(crate::viewer::Role::Member).await?;
+    let state = respond::state()?;
+    let form = ProposalForm {
+        service_percent,
+        service_fixed,
+        service_min,
+        service_max,
+        delivery_percent,
+        delivery_fixed,
+        delivery_min,
+        delivery_max,
+        ..ProposalForm::default()
+    };
+    let i = governance::preview(&state.db, state.clock.now(), &form)
+        .await
+        .map_err(|e| e.into_app(&form.echo()))?;
+    let names: std::collections::HashMap<String, String> =
+        catalog::categories(&state.db, viewer.locale)
+            .await
+            .map_err(respond::internal)?
+            .into_iter()
+            .map(|c| (c.slug, c.name))
+            .collect();
+    Ok(ImpactView {
+        days: u32::try_from(governance::PREVIEW_DAYS).unwrap_or(90),
+        lines: i.lines,
+        now: Money::eur(i.now),
+        proposed: Money::eur(i.proposed),
+        categories: i
+            .categories
+            .into_iter()
+            .map(|(slug, n, p)| {
+                let name = names.get(&slug).cloned().unwrap_or(slug);
+                (name, Money::eur(n), Money::eur(p))
+            })
+            .collect(),
+        median_member: i.median_member.map(|(n, p)| (Money::eur(n), Money::eur(p))),
+    })
+}
+
 // ---------------------------------------------------------------------------
 // Transparency (public)
 

@@ -201,10 +201,101 @@ impl Tally {
     }
 }
 
+/// A completed order line, as the impact preview replays it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PastLine {
+    pub kind: crate::domain::listing::ListingKind,
+    pub category: String,
+    pub provider: uuid::Uuid,
+    pub price: i64,
+    /// The fee it paid.
+    pub fee: i64,
+}
+
+/// What a fee rule would have collected over past lines, next to what
+/// they paid: in total, per category, and for the median member (the
+/// provider in the middle when ranked by fees paid; the lower middle of an
+/// even count).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Impact {
+    pub lines: u32,
+    pub now: i64,
+    pub proposed: i64,
+    /// (category slug, now, proposed), by slug.
+    pub categories: Vec<(String, i64, i64)>,
+    pub median_member: Option<(i64, i64)>,
+}
+
+pub fn impact(lines: &[PastLine], rule: &crate::domain::fee::FeeRule) -> Impact {
+    use crate::domain::money::Money;
+    use std::collections::BTreeMap;
+    let mut out = Impact::default();
+    let mut categories: BTreeMap<&str, (i64, i64)> = BTreeMap::new();
+    let mut members: BTreeMap<uuid::Uuid, (i64, i64)> = BTreeMap::new();
+    for l in lines {
+        let terms = rule.terms(l.kind, &l.category);
+        let proposed = crate::domain::fee::fee(Money::eur(l.price), terms).minor();
+        out.lines += 1;
+        out.now += l.fee;
+        out.proposed += proposed;
+        let c = categories.entry(&l.category).or_default();
+        c.0 += l.fee;
+        c.1 += proposed;
+        let m = members.entry(l.provider).or_default();
+        m.0 += l.fee;
+        m.1 += proposed;
+    }
+    out.categories = categories
+        .into_iter()
+        .map(|(k, (n, p))| (k.to_owned(), n, p))
+        .collect();
+    let mut ranked: Vec<(i64, i64)> = members.into_values().collect();
+    ranked.sort();
+    out.median_member = ranked.get(ranked.len().saturating_sub(1) / 2).copied();
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn impact_replays_past_lines_under_a_rule() {
+        use crate::domain::fee::FeeRule;
+        use crate::domain::listing::ListingKind;
+        let who = |n: u128| uuid::Uuid::from_u128(n);
+        let line = |kind, category: &str, provider, price, fee| PastLine {
+            kind,
+            category: category.to_owned(),
+            provider,
+            price,
+            fee,
+        };
+        let lines = vec![
+            line(ListingKind::Service, "riparazioni", who(1), 4_500, 360),
+            line(ListingKind::Service, "pulizie", who(2), 10_000, 800),
+            line(ListingKind::Delivery, "consegne", who(3), 760, 50),
+        ];
+        let mut six = FeeRule::initial();
+        six.service.percent_bps = 600;
+        let i = impact(&lines, &six);
+        assert_eq!(i.lines, 3);
+        assert_eq!((i.now, i.proposed), (1_210, 270 + 600 + 50));
+        assert_eq!(
+            i.categories,
+            vec![
+                ("consegne".to_owned(), 50, 50),
+                ("pulizie".to_owned(), 800, 600),
+                ("riparazioni".to_owned(), 360, 270),
+            ]
+        );
+        // Ranked by fees paid: 50, 360, 800 → the middle one.
+        assert_eq!(i.median_member, Some((360, 270)));
+        assert_eq!(impact(&[], &six), Impact::default());
+        // The rule in force replays to what was paid.
+        assert_eq!(impact(&lines, &FeeRule::initial()).proposed, 1_210);
+    }
 
     fn rules(quorum_bps: u32, threshold: Threshold) -> VoteRules {
         VoteRules {
