@@ -617,6 +617,15 @@ pub struct Strings {
     pub gov_lines: &'static str,
     pub gov_impact_total: &'static str,
     pub gov_impact_median: &'static str,
+    pub audit_title: &'static str,
+    pub audit_kind: &'static str,
+    pub audit_all: &'static str,
+    pub audit_filter: &'static str,
+    pub audit_when: &'static str,
+    pub audit_who: &'static str,
+    pub audit_what: &'static str,
+    pub audit_system: &'static str,
+    pub audit_none: &'static str,
 }
 
 pub static IT: Strings = Strings {
@@ -1142,6 +1151,15 @@ pub static IT: Strings = Strings {
     gov_lines: "righe d'ordine concluse",
     gov_impact_total: "Totale",
     gov_impact_median: "Socio mediano",
+    audit_title: "Registro delle modifiche",
+    audit_kind: "Tipo di evento",
+    audit_all: "Tutti",
+    audit_filter: "Filtra",
+    audit_when: "Quando",
+    audit_who: "Chi",
+    audit_what: "Cosa",
+    audit_system: "il sistema",
+    audit_none: "Nessun evento.",
 };
 
 pub static EN: Strings = Strings {
@@ -1667,6 +1685,15 @@ pub static EN: Strings = Strings {
     gov_lines: "completed order lines",
     gov_impact_total: "Total",
     gov_impact_median: "Median member",
+    audit_title: "Audit log",
+    audit_kind: "Event type",
+    audit_all: "All",
+    audit_filter: "Filter",
+    audit_when: "When",
+    audit_who: "Who",
+    audit_what: "What",
+    audit_system: "the system",
+    audit_none: "No events.",
 };
 
 pub static ES: Strings = Strings {
@@ -2192,6 +2219,15 @@ pub static ES: Strings = Strings {
     gov_lines: "líneas de pedido completadas",
     gov_impact_total: "Total",
     gov_impact_median: "Socio mediano",
+    audit_title: "Registro de cambios",
+    audit_kind: "Tipo de evento",
+    audit_all: "Todos",
+    audit_filter: "Filtrar",
+    audit_when: "Cuándo",
+    audit_who: "Quién",
+    audit_what: "Qué",
+    audit_system: "el sistema",
+    audit_none: "Ningún evento.",
 };
 
 #[cfg(test)]

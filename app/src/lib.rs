@@ -123,6 +123,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/dashboard/deliveries") view=pages::orders::CourierDayPage ssr=SsrMode::Async/>
                     <Route path=path!("/board/orders") view=pages::orders::BoardOrdersPage ssr=SsrMode::Async/>
                     <Route path=path!("/board/money") view=pages::money::BoardMoneyPage ssr=SsrMode::Async/>
+                    <Route path=path!("/board/audit") view=pages::governance::AuditPage ssr=SsrMode::Async/>
                     <Route path=path!("/earnings") view=pages::money::EarningsPage ssr=SsrMode::Async/>
                     <Route path=path!("/ledger/:id") view=pages::money::LedgerEntryPage ssr=SsrMode::Async/>
                     <Route path=path!("/governance") view=pages::governance::GovernancePage ssr=SsrMode::Async/>

@@ -156,3 +156,22 @@ test('money pages of the demo cooperative are valid HTML', async () => {
   assert.ok(earnings.detail.length > 0, 'the demo gives Matteo earnings');
   await assertValidPage(`/ledger/${earnings.detail[0].id}`, { cookie: stranger, status: 404 });
 });
+
+test('governance, transparency and audit pages of the demo cooperative are valid HTML', async () => {
+  const post = (path, cookie, body = '') => fetch(`${server.url}${path}`, {
+    method: 'POST', body, headers: { accept: 'application/json', origin: server.url, cookie, 'content-type': 'application/x-www-form-urlencoded' },
+  });
+  const giulia = await login('giulia.bianchi@mutua.example');
+  await assertValidPage('/governance', { cookie: giulia });
+  // With the impact preview of 6 % services.
+  await assertValidPage('/governance?service_percent=6&service_min=0%2C50&delivery_percent=5&delivery_min=0%2C50', { cookie: giulia });
+  // A bad percentage is shown next to its field.
+  await assertValidPage('/governance?service_percent=sei&delivery_percent=5', { cookie: giulia });
+  const home = await (await post('/fn/governance', giulia)).json();
+  assert.ok(home.proposals.length >= 2, 'the demo has open votes');
+  for (const p of home.proposals) await assertValidPage(`/governance/${p.id}`, { cookie: giulia });
+  for (const lang of ['it', 'en', 'es']) await assertValidPage('/transparency', { lang });
+  const luca = await login('luca.ferrari@mutua.example');
+  await assertValidPage('/board/audit', { cookie: luca });
+  await assertValidPage('/board/audit?kind=proposal_opened', { cookie: luca });
+});

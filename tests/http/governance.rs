@@ -302,6 +302,20 @@ on_both_databases!(
                 "{kind}"
             );
         }
+        // The board reads it, filtered by kind; nobody else does.
+        let log = call(&m.board, "audit-log", &[("kind", "fee_rule_enacted")])
+            .await
+            .expect("audit log");
+        let events = log["events"].as_array().cloned().unwrap_or_default();
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0]["actor"], Value::Null, "the system enacted it");
+        assert!(log["kinds"]
+            .as_array()
+            .is_some_and(|k| k.iter().any(|k| k == "proposal_opened")));
+        assert_eq!(
+            call(&m.anna, "audit-log", &[]).await.err().map(|e| e.0),
+            Some(403)
+        );
         db.assert_append_only(&[
             "UPDATE audit_events SET detail = 'x'",
             "DELETE FROM audit_events",

@@ -272,6 +272,36 @@ pub async fn fee_preview(
     })
 }
 
+/// One audit event, as the board's log shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AuditRow {
+    pub at: DateTime<Utc>,
+    /// `None`: the system (the job runner).
+    pub actor: Option<String>,
+    pub kind: String,
+    pub subject: String,
+    pub detail: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AuditLog {
+    pub kinds: Vec<String>,
+    pub kind: Option<String>,
+    /// Newest first, at most 200.
+    pub events: Vec<AuditRow>,
+}
+
+/// The audit log for the board, optionally of one kind of event.
+#[server(prefix = "/fn", endpoint = "audit-log")]
+pub async fn load_audit_log(#[server(default)] kind: Option<String>) -> Result<AuditLog, AppError> {
+    use crate::server::{audit, auth, respond};
+    auth::require(crate::viewer::Role::Board).await?;
+    let state = respond::state()?;
+    audit::log(&state.db, kind.filter(|k| !k.is_empty()))
+        .await
+        .map_err(respond::internal)
+}
+
 // ---------------------------------------------------------------------------
 // Transparency (public)
 

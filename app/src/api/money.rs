@@ -264,11 +264,18 @@ pub async fn create_payout_batch(until: String, execution: String) -> Result<Uui
 #[server(prefix = "/fn", endpoint = "coop-bank")]
 pub async fn save_coop_bank(name: String, iban: String, bic: String) -> Result<(), AppError> {
     use crate::server::{auth, money, respond};
-    auth::require(crate::viewer::Role::Board).await?;
+    let viewer = auth::require(crate::viewer::Role::Board).await?;
     let state = respond::state()?;
-    money::save_coop_bank(&state.db, &name, &iban, &bic)
-        .await
-        .map_err(|e| e.into_app(&[("name", &name), ("iban", &iban), ("bic", &bic)]))?;
+    money::save_coop_bank(
+        &state.db,
+        state.clock.now(),
+        Some(viewer.id),
+        &name,
+        &iban,
+        &bic,
+    )
+    .await
+    .map_err(|e| e.into_app(&[("name", &name), ("iban", &iban), ("bic", &bic)]))?;
     leptos_axum::redirect("/board/money#bank");
     Ok(())
 }

@@ -244,6 +244,7 @@ fn GovernanceView(h: GovernanceHome, propose: ServerAction<Propose>) -> impl Int
             <h2>{t.gov_closed}</h2>
             <ProposalList items=closed testid="closed-proposals"/>
         </section>
+        {h.board.then(|| view! { <p><a href="/board/audit">{t.audit_title}</a></p> })}
         <section class="card narrow" id="new-proposal">
             <h2>{t.gov_new}</h2>
             <p class="muted">{t.gov_rule_now}" ("{t.gov_version}" "{h.current_version}")"</p>
@@ -369,8 +370,8 @@ fn ProposalDetails(p: ProposalView, vote: ServerAction<Vote>) -> impl IntoView {
                     {["yes", "no", "abstain"].into_iter().map(|c| {
                         let input_id = format!("choice-{c}");
                         view! {
-                            <label for=input_id.clone() class="choice">
-                                <input type="radio" id=input_id.clone() name="choice" value=c required=true checked=mine.as_deref() == Some(c)/>
+                            <label class="choice">
+                                <input type="radio" id=input_id name="choice" value=c required=true checked=mine.as_deref() == Some(c)/>
                                 {choice_name(t, c)}
                             </label>
                         }
@@ -440,6 +441,68 @@ fn FeeChange(
         </section>
     }
     .into_any()
+}
+
+// ---------------------------------------------------------------------------
+// The audit log (board)
+
+#[component]
+pub fn AuditPage() -> impl IntoView {
+    let t = use_i18n();
+    let query = use_query_map();
+    let log = Resource::new(
+        move || query.with(|q| q.get("kind")),
+        |kind| crate::api::governance::load_audit_log(kind),
+    );
+    view! {
+        <Title text=t.audit_title/>
+        <h1>{t.audit_title}</h1>
+        <Suspense fallback=|| ()>
+            {move || log.get().map(|r| match r {
+                Ok(l) => view! { <AuditView l/> }.into_any(),
+                Err(e) => load_error(e),
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn AuditView(l: crate::api::governance::AuditLog) -> impl IntoView {
+    let t = use_i18n();
+    let locale = use_locale();
+    let selected = l.kind.clone().unwrap_or_default();
+    view! {
+        <form method="get" action="/board/audit" class="filters card">
+            <label for="kind">{t.audit_kind}</label>
+            <select id="kind" name="kind">
+                <option value="" selected=selected.is_empty()>{t.audit_all}</option>
+                {l.kinds.iter().map(|k| view! {
+                    <option value=k.clone() selected=*k == selected>{k.clone()}</option>
+                }).collect_view()}
+            </select>
+            <button type="submit" class="button button-secondary">{t.audit_filter}</button>
+        </form>
+        <section class="card">
+            {if l.events.is_empty() {
+                view! { <p class="muted">{t.audit_none}</p> }.into_any()
+            } else {
+                view! {
+                    <table class="ledger" data-testid="audit">
+                        <thead><tr><th scope="col">{t.audit_when}</th><th scope="col">{t.audit_who}</th><th scope="col">{t.audit_what}</th></tr></thead>
+                        <tbody>
+                            {l.events.iter().map(|e| view! {
+                                <tr data-kind=e.kind.clone()>
+                                    <td>{moment(locale, e.at)}</td>
+                                    <td>{e.actor.clone().unwrap_or_else(|| t.audit_system.to_owned())}</td>
+                                    <td><code>{e.kind.clone()}</code>" "{e.subject.clone()}<br/><span class="muted">{e.detail.clone()}</span></td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any()
+            }}
+        </section>
+    }
 }
 
 // ---------------------------------------------------------------------------

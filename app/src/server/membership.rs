@@ -161,7 +161,7 @@ pub async fn decide<C: ConnectionTrait + TransactionTrait>(
         class: Set(application.class.clone()),
         shares: Set(application.shares),
         motivation: Set(application.motivation.clone()),
-        reason: Set(reason),
+        reason: Set(reason.clone()),
         decided_by: Set(decided_by),
         decided_at: Set(now),
     }
@@ -198,6 +198,19 @@ pub async fn decide<C: ConnectionTrait + TransactionTrait>(
     if changed != 1 {
         return Err(MembershipError::Conflict);
     }
+    super::audit::record(
+        &txn,
+        now,
+        Some(decided_by),
+        if label == "admitted" {
+            "member_admitted"
+        } else {
+            "application_rejected"
+        },
+        &format!("user:{applicant}"),
+        reason.as_deref().unwrap_or(""),
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }

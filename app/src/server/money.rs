@@ -435,6 +435,8 @@ async fn coop_bank(db: &impl ConnectionTrait) -> Result<Option<CoopBank>, DbErr>
 
 pub async fn save_coop_bank(
     db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    actor: Option<Uuid>,
     name: &str,
     iban: &str,
     bic: &str,
@@ -482,6 +484,15 @@ pub async fn save_coop_bank(
         .exec_without_returning(&txn)
         .await?;
     }
+    super::audit::record(
+        &txn,
+        now,
+        actor,
+        "settings_changed",
+        "settings:coop_bank",
+        &format!("account {}", iban.masked()),
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }
@@ -787,6 +798,19 @@ pub async fn create_batch(
         };
         ledger::post(&txn, &book::payout(id, *member, eur(*owed)), ctx, now).await?;
     }
+    super::audit::record(
+        &txn,
+        now,
+        Some(board_member),
+        "payout_batch",
+        &format!("payout_batch:{batch}"),
+        &format!(
+            "{} payouts, {} minor units, period to {until}",
+            payees.len(),
+            payees.iter().map(|(_, o, _)| o).sum::<i64>()
+        ),
+    )
+    .await?;
     txn.commit().await?;
     tracing::info!(batch = %batch, payouts = payees.len(), "payout batch created");
     Ok(batch)

@@ -1306,6 +1306,28 @@ pub async fn apply_in(
             .await?;
         }
     }
+    if matches!(action, Action::Resolve(_) | Action::Dispute) {
+        super::audit::record(
+            txn,
+            now,
+            actor,
+            if matches!(action, Action::Dispute) {
+                "order_disputed"
+            } else {
+                "dispute_resolved"
+            },
+            &format!("order:{}", order.id),
+            &match action {
+                Action::Resolve(Resolution::Partial(refund)) => {
+                    format!("partial, {refund} minor units refunded")
+                }
+                Action::Resolve(Resolution::Refund) => "refund".to_owned(),
+                Action::Resolve(Resolution::Release) => "release".to_owned(),
+                _ => reason.unwrap_or("").to_owned(),
+            },
+        )
+        .await?;
+    }
     let ctx = ledger::Context {
         actor,
         memo: reason,

@@ -218,6 +218,7 @@ pub async fn seed_demo(
     let mut listings = catalog::seed_listings(db, data_dir, &zones).await?;
     let orders = orders::seed_orders(db).await?;
     seed_money(db).await?;
+    seed_governance(db).await?;
     if bench_listings > 0 {
         listings += catalog::seed_bench_listings(db, bench_listings).await?;
     }
@@ -243,6 +244,8 @@ async fn seed_money(db: &DatabaseConnection) -> anyhow::Result<()> {
     {
         money::save_coop_bank(
             db,
+            chrono::Utc::now(),
+            None,
             "Mutua Bologna Soc. Coop. Sociale",
             "IT60 X054 2811 1010 0000 0123 456",
             "BPMOIT22XXX",
@@ -267,6 +270,78 @@ async fn seed_money(db: &DatabaseConnection) -> anyhow::Result<()> {
         let iban = Iban::from_bban("IT", &format!("X0542811101{:012}", 1000 + i))
             .ok_or_else(|| anyhow::anyhow!("demo IBAN"))?;
         money::save_payout_account(db, Utc::now(), user.id, p.name, iban.as_str())
+            .await
+            .map_err(fail)?;
+    }
+    Ok(())
+}
+
+/// Two open votes: a fee cut for deliveries and a motion to the assembly,
+/// each with a few ballots already cast (results show once they close).
+async fn seed_governance(db: &DatabaseConnection) -> anyhow::Result<()> {
+    use app::api::governance::ProposalForm;
+    use app::server::clock::Clock;
+    use app::server::entities::proposals;
+    use app::server::governance;
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    if proposals::Entity::find().count(db).await? > 0 {
+        return Ok(());
+    }
+    let fail = |e: app::server::service::ServiceError| anyhow::anyhow!("demo governance: {e}");
+    let clock = Clock::system();
+    let today = clock.now().date_naive();
+    let day = |n: i64| {
+        (today + chrono::Duration::days(n))
+            .format("%Y-%m-%d")
+            .to_string()
+    };
+    let giulia = orders::viewer(db, "giulia.bianchi@mutua.example").await?;
+    let luca = orders::viewer(db, "luca.ferrari@mutua.example").await?;
+    let fee = governance::propose(
+        db,
+        clock.now(),
+        &giulia,
+        &ProposalForm {
+            kind: "fee_rule_change".into(),
+            title: "Consegne al 4 %".into(),
+            body: "Le consegne in cargo bike sono cresciute: proponiamo di scendere dal 5 al 4 % \
+                   per i corrieri, lasciando invariati i servizi."
+                .into(),
+            closes_on: day(6),
+            effective_on: day(8),
+            service_percent: "8".into(),
+            service_min: "0,50".into(),
+            delivery_percent: "4".into(),
+            delivery_min: "0,50".into(),
+            ..ProposalForm::default()
+        },
+    )
+    .await
+    .map_err(fail)?;
+    let motion = governance::propose(
+        db,
+        clock.now(),
+        &luca,
+        &ProposalForm {
+            kind: "general_motion".into(),
+            title: "Assemblea d'estate all'aperto".into(),
+            body: "Teniamo l'assemblea di luglio ai Giardini Margherita, con merenda offerta dalla cooperativa.".into(),
+            closes_on: day(10),
+            ..ProposalForm::default()
+        },
+    )
+    .await
+    .map_err(fail)?;
+    for (email, on_fee, on_motion) in [
+        ("matteo.bruno@mutua.example", "yes", "yes"),
+        ("lorenzo.gallo@mutua.example", "yes", "abstain"),
+        ("anna.rossi@mutua.example", "no", "yes"),
+    ] {
+        let v = orders::viewer(db, email).await?;
+        governance::vote(db, &clock, v.id, fee, on_fee)
+            .await
+            .map_err(fail)?;
+        governance::vote(db, &clock, v.id, motion, on_motion)
             .await
             .map_err(fail)?;
     }

@@ -14,7 +14,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-async fn viewer(db: &DatabaseConnection, email: &str) -> anyhow::Result<Viewer> {
+pub(super) async fn viewer(db: &DatabaseConnection, email: &str) -> anyhow::Result<Viewer> {
     let user = find_by_email(db, email)
         .await?
         .ok_or_else(|| anyhow::anyhow!("demo account {email} missing"))?;
