@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, startFakeStripe, root, launchBrowser, openPage, hydrated, goto, login, act } from './server.mjs';
+import { startServer, startFakeStripe, root, launchBrowser, openPage, hydrated, goto, login, act, reloadUntil } from './server.mjs';
 
 const shots = join(root, 'target', 'browser-screenshots');
 mkdirSync(shots, { recursive: true });
@@ -31,17 +31,6 @@ after(async () => {
   await server?.stop();
   await stripe?.stop();
 });
-
-/** Reloads `page` until `selector` is there (webhooks and jobs run apart). */
-async function reloadUntil(page, js, selector) {
-  for (let i = 0; i < 30; i++) {
-    if (await page.locator(selector).count()) return;
-    await new Promise((ok) => setTimeout(ok, 500));
-    await page.reload();
-    await hydrated(page, js);
-  }
-  assert.fail(`${selector} never appeared on ${page.url()}`);
-}
 
 test('a connected member is paid by transfer for an order paid by card', async () => {
   const api = await (await fetch(`${server.url}/api/v1/listings?kind=service&per_page=100`)).json();

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, root, launchBrowser, openPage, hydrated, goto, login } from './server.mjs';
+import { startServer, root, launchBrowser, openPage, hydrated, goto, login, reloadUntil } from './server.mjs';
 
 const shots = join(root, 'target', 'browser-screenshots');
 mkdirSync(shots, { recursive: true });
@@ -32,16 +32,6 @@ after(async () => {
 });
 
 const day = (n) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
-
-async function reloadUntil(page, js, selector) {
-  for (let i = 0; i < 40; i++) {
-    if (await page.locator(selector).count()) return;
-    await new Promise((ok) => setTimeout(ok, 500));
-    await page.reload();
-    await hydrated(page, js);
-  }
-  assert.fail(`${selector} never appeared on ${page.url()}`);
-}
 
 /** A demo member votes `choice` on the proposal at `url`. */
 async function vote(email, js, url, choice) {

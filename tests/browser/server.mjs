@@ -137,3 +137,14 @@ export async function act(s, js, testid, status, scope = '[data-testid=order]') 
   await s.page.waitForSelector(`[data-testid=order][data-status=${status}]`);
   await hydrated(s.page, js);
 }
+
+/** Reloads `page` until `selector` is there (webhooks and jobs run apart). */
+export async function reloadUntil(page, js, selector) {
+  for (let i = 0; i < 40; i++) {
+    if (await page.locator(selector).count()) return;
+    await new Promise((ok) => setTimeout(ok, 500));
+    await page.reload();
+    await hydrated(page, js);
+  }
+  throw new Error(`${selector} never appeared on ${page.url()}`);
+}

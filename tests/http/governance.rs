@@ -6,18 +6,9 @@
 //! stored result equals a recount of the ballot history.
 
 use mutua_tests::coop::{call, customer, field_problems, member};
-use mutua_tests::market::{act, fulfil_all, market, opening, order_form, place, view, Market};
+use mutua_tests::market::{act, fulfil_all, market, service_order, view};
 use mutua_tests::{on_both_databases, Clock, TestDb, TestServer};
 use serde_json::Value;
-use uuid::Uuid;
-
-async fn service_order(m: &Market) -> Uuid {
-    let form = order_form(&m.customer, m.service).await;
-    let key = form["key"].as_str().expect("key").to_owned();
-    place(&m.customer, m.service, &key, &[("slot", opening(&form, 0))])
-        .await
-        .expect("order placed")
-}
 
 fn fee_of(order: &Value) -> i64 {
     order["lines"][0]["fee"]["minor"].as_i64().unwrap_or(-1)
@@ -46,7 +37,7 @@ on_both_databases!(
         let clock = Clock::new(&db);
         let server = TestServer::start_with(&db, &clock.env());
         let m = market(&server).await;
-        let before = service_order(&m).await;
+        let before = service_order(&m, 0).await;
         assert_eq!(fee_of(&view(&m.customer, before).await.expect("view")), 360);
         act(&m.anna, before, "confirm_payment", None)
             .await
@@ -218,7 +209,7 @@ on_both_databases!(
         assert_eq!(p["enacted_version"], 2);
 
         // Not yet in force: a new order still pays 8 %.
-        let waiting = service_order(&m).await;
+        let waiting = service_order(&m, 0).await;
         assert_eq!(
             fee_of(&view(&m.customer, waiting).await.expect("view")),
             360
@@ -231,7 +222,7 @@ on_both_databases!(
             .expect("midnight")
             .and_utc();
         clock.advance((effective_at - chrono::Utc::now()).num_seconds() + 1);
-        let after = service_order(&m).await;
+        let after = service_order(&m, 0).await;
         let v = view(&m.customer, after).await.expect("view");
         assert_eq!(fee_of(&v), 270);
         assert_eq!(v["fee_rule_version"], 2);

@@ -6,7 +6,7 @@
 
 use mutua_tests::coop::{call, customer, field_problems};
 use mutua_tests::market::{
-    act, composite, fulfil_all, line_id, market, opening, order_form, place, view, Market,
+    act, composite, fulfil_all, line_id, market, service_order, view, Market,
 };
 use mutua_tests::{location, on_both_databases, workspace_root, Backend, TestDb, TestServer};
 use serde_json::Value;
@@ -18,28 +18,12 @@ fn minor(v: &Value) -> i64 {
 
 /// A service-only order at the `n`-th free opening (45,00: fee 3,60, net
 /// 41,40).
-async fn service_order(m: &Market, n: usize) -> Uuid {
-    let form = order_form(&m.customer, m.service).await;
-    let key = form["key"].as_str().expect("key").to_owned();
-    place(&m.customer, m.service, &key, &[("slot", opening(&form, n))])
-        .await
-        .expect("order placed")
-}
-
 /// Pays, accepts, starts and fulfils every line, then the customer confirms.
 async fn complete(m: &Market, order: Uuid) {
     act(&m.anna, order, "confirm_payment", None)
         .await
         .expect("paid");
     fulfil_all(m, order).await;
-}
-
-fn verify(server: &TestServer) -> (bool, String) {
-    let out = server.cli(&["ledger", "verify"], "");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-    )
 }
 
 async fn earnings(c: &mutua_tests::Client, extra: &[(&str, &str)]) -> Value {
@@ -164,7 +148,7 @@ on_both_databases!(money_follows_the_order, |backend| async move {
     // Carlo's statement does not hold Anna's money.
     assert_eq!(minor(&earnings(&m.carlo, &[]).await["available"]), 0);
 
-    let (ok, out) = verify(&server);
+    let (ok, out) = server.ledger_verify();
     assert!(ok, "{out}");
     assert!(out.contains("ledger ok"), "{out}");
 });
@@ -294,7 +278,7 @@ on_both_databases!(disputes_settle_in_part, |backend| async move {
         "{}",
         money["reconciliation"]
     );
-    let (ok, out) = verify(&server);
+    let (ok, out) = server.ledger_verify();
     assert!(ok, "{out}");
 });
 
@@ -319,7 +303,7 @@ on_both_databases!(ledger_is_append_only_and_verified, |backend| async move {
         db.query_i64("SELECT COUNT(*) FROM ledger_postings").await,
         2
     );
-    let (ok, out) = verify(&server);
+    let (ok, out) = server.ledger_verify();
     assert!(ok, "{out}");
 
     // A posting slipped in by hand unbalances its entry: verify says so and
@@ -334,7 +318,7 @@ on_both_databases!(ledger_is_append_only_and_verified, |backend| async move {
          WHERE account_code = 'platform_cash'"
     ))
     .await;
-    let (ok, out) = verify(&server);
+    let (ok, out) = server.ledger_verify();
     assert!(!ok, "{out}");
     assert!(
         out.contains(&format!(
@@ -509,7 +493,7 @@ on_both_databases!(payout_batches_pay_members_once, |backend| async move {
         "DELETE FROM payout_batches",
     ])
     .await;
-    let (ok, out) = verify(&server);
+    let (ok, out) = server.ledger_verify();
     assert!(ok, "{out}");
     assert!(out.contains("1 payouts"), "{out}");
 });
@@ -540,7 +524,7 @@ on_both_databases!(
             server.restart();
         };
         futures_util::join!(burst, kill);
-        let (ok, out) = verify(&server);
+        let (ok, out) = server.ledger_verify();
         assert!(ok, "{out}");
         // The kill interrupted the burst, and every paid order has both its
         // payment row and its ledger entry (verify checks the entry).

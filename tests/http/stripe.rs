@@ -5,9 +5,7 @@
 //! concurrently it arrives, and no order moved backwards by a late event.
 
 use mutua_tests::coop::call;
-use mutua_tests::market::{
-    act, composite, fulfil_all, market, opening, order_form, place, view, Market,
-};
+use mutua_tests::market::{act, composite, fulfil_all, market, service_order, view, Market};
 use mutua_tests::stripe::{signature, FakeStripe, WEBHOOK_SECRET};
 use mutua_tests::{location, on_both_databases, TestDb, TestServer};
 use serde_json::{json, Value};
@@ -19,14 +17,6 @@ async fn stripe_server(db: &TestDb, fake: &FakeStripe) -> TestServer {
     // The job runner sends card refunds; tick every second.
     env.push(("MUTUA_JOB_INTERVAL_SECS", "1"));
     TestServer::start_with(db, &env)
-}
-
-async fn service_order(m: &Market) -> Uuid {
-    let form = order_form(&m.customer, m.service).await;
-    let key = form["key"].as_str().expect("key").to_owned();
-    place(&m.customer, m.service, &key, &[("slot", opening(&form, 0))])
-        .await
-        .expect("order placed")
 }
 
 /// The order's PaymentIntent id (created on first call).
@@ -85,7 +75,7 @@ on_both_databases!(a_card_payment_pays_the_order, |backend| async move {
     fake.send_webhooks_to(&format!("{}/webhooks/stripe", server.url))
         .await;
     let m = market(&server).await;
-    let order = service_order(&m).await;
+    let order = service_order(&m, 0).await;
     let v = view(&m.customer, order).await.expect("view");
     assert_eq!(v["payment_provider"], "stripe");
     // Nobody confirms a card payment by hand.
@@ -138,12 +128,8 @@ on_both_databases!(a_card_payment_pays_the_order, |backend| async move {
             .await,
         1
     );
-    let out = server.cli(&["ledger", "verify"], "");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    let (ok, report) = server.ledger_verify();
+    assert!(ok, "{report}");
 });
 
 on_both_databases!(
@@ -153,7 +139,7 @@ on_both_databases!(
         let fake = FakeStripe::start();
         let server = stripe_server(&db, &fake).await;
         let m = market(&server).await;
-        let order = service_order(&m).await;
+        let order = service_order(&m, 0).await;
         let pi = intent(&m, order).await;
         let payload = event("evt_paid_1", "payment_intent.succeeded", &pi);
         let rows = || async {
@@ -227,7 +213,7 @@ on_both_databases!(
             1
         );
         // An unpaid order cancelled before its payment arrives stays cancelled.
-        let other = service_order(&m).await;
+        let other = service_order(&m, 0).await;
         let other_pi = intent(&m, other).await;
         act(&m.customer, other, "cancel", None)
             .await
@@ -246,12 +232,8 @@ on_both_databases!(
             view(&m.customer, other).await.expect("view")["status"],
             "Cancelled"
         );
-        let out = server.cli(&["ledger", "verify"], "");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stdout)
-        );
+        let (ok, report) = server.ledger_verify();
+        assert!(ok, "{report}");
     }
 );
 
@@ -391,11 +373,7 @@ on_both_databases!(
             .await,
             1
         );
-        let out = server.cli(&["ledger", "verify"], "");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stdout)
-        );
+        let (ok, report) = server.ledger_verify();
+        assert!(ok, "{report}");
     }
 );

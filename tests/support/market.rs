@@ -175,6 +175,15 @@ pub async fn composite(m: &Market) -> Uuid {
         .expect("order placed")
 }
 
+/// The customer orders Anna's repair at the `n`-th free opening.
+pub async fn service_order(m: &Market, n: usize) -> Uuid {
+    let form = order_form(&m.customer, m.service).await;
+    let key = form["key"].as_str().expect("key").to_owned();
+    place(&m.customer, m.service, &key, &[("slot", opening(&form, n))])
+        .await
+        .expect("order placed")
+}
+
 /// Places an order; `Ok(id)` or the refusal (status, body).
 pub async fn place(
     c: &Client,

@@ -242,6 +242,17 @@ pub struct TestServer {
 }
 
 impl TestServer {
+    /// `mutua ledger verify` on this server's database: (passed, report).
+    pub fn ledger_verify(&self) -> (bool, String) {
+        let out = self.cli(&["ledger", "verify"], "");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    }
+}
+
+impl TestServer {
     pub fn start(db: &TestDb) -> TestServer {
         Self::start_with(db, &[])
     }
