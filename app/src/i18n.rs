@@ -626,6 +626,7 @@ pub struct Strings {
     pub audit_what: &'static str,
     pub audit_system: &'static str,
     pub audit_none: &'static str,
+    pub submit_put_to_vote: &'static str,
 }
 
 pub static IT: Strings = Strings {
@@ -1160,6 +1161,7 @@ pub static IT: Strings = Strings {
     audit_what: "Cosa",
     audit_system: "il sistema",
     audit_none: "Nessun evento.",
+    submit_put_to_vote: "Metti ai voti del consiglio",
 };
 
 pub static EN: Strings = Strings {
@@ -1694,6 +1696,7 @@ pub static EN: Strings = Strings {
     audit_what: "What",
     audit_system: "the system",
     audit_none: "No events.",
+    submit_put_to_vote: "Put to a board vote",
 };
 
 pub static ES: Strings = Strings {
@@ -2228,6 +2231,7 @@ pub static ES: Strings = Strings {
     audit_what: "Qué",
     audit_system: "el sistema",
     audit_none: "Ningún evento.",
+    submit_put_to_vote: "Someter a votación del consejo",
 };
 
 #[cfg(test)]

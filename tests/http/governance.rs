@@ -26,6 +26,15 @@ async fn send(
     call(c, "propose", &f).await
 }
 
+async fn put_to_vote(c: &mutua_tests::Client, applicant: &str) -> Result<Value, (u16, Value)> {
+    call(
+        c,
+        "decide-application",
+        &[("user_id", applicant), ("decision", "vote")],
+    )
+    .await
+}
+
 async fn vote(c: &mutua_tests::Client, id: &str, choice: &str) -> Result<Value, (u16, Value)> {
     call(c, "vote", &[("id", id), ("choice", choice)]).await
 }
@@ -317,3 +326,75 @@ on_both_databases!(
         .await;
     }
 );
+
+on_both_databases!(the_board_admits_by_vote, |backend| async move {
+    let db = TestDb::new(backend).await;
+    let clock = Clock::new(&db);
+    let server = TestServer::start_with(&db, &clock.env());
+    let m = market(&server).await;
+    // Anna and Carlo, both members, take board seats.
+    db.execute(
+        "INSERT INTO board_seats (id, user_id, started_at) SELECT id, id, created_at \
+         FROM users WHERE email IN ('anna@coop.example', 'carlo@coop.example')",
+    )
+    .await;
+    let nina = customer(&server, "nina@example.org").await;
+    call(
+        &nina,
+        "apply",
+        &[
+            ("class", "worker"),
+            ("motivation", "Riparo biciclette da dieci anni."),
+            ("shares", "1"),
+        ],
+    )
+    .await
+    .expect("apply");
+    let nina_id = mutua_tests::coop::user_id(&nina).await.to_string();
+    assert_eq!(
+        put_to_vote(&m.customer, &nina_id).await.err().map(|e| e.0),
+        Some(403)
+    );
+    put_to_vote(&m.anna, &nina_id).await.expect("put to a vote");
+    // One open vote per application.
+    assert_eq!(
+        put_to_vote(&m.carlo, &nina_id).await.err().map(|e| e.0),
+        Some(409)
+    );
+    let home = call(&m.anna, "governance", &[]).await.expect("governance");
+    let p = &home["proposals"][0];
+    assert_eq!(p["kind"], "admit_member");
+    let id = p["id"].as_str().expect("id").to_owned();
+    let view = proposal(&m.anna, &id).await;
+    assert_eq!(view["voters"], "board");
+    assert_eq!(view["eligible"], 2, "the two members with a seat");
+    // A seat without a membership, or a membership without a seat: no vote.
+    assert_eq!(
+        vote(&m.board, &id, "yes").await.err().map(|e| e.0),
+        Some(403)
+    );
+    let lia = member(&server, &m.board, "lia@coop.example", "worker").await;
+    assert_eq!(vote(&lia, &id, "yes").await.err().map(|e| e.0), Some(403));
+    vote(&m.anna, &id, "yes").await.expect("anna");
+    vote(&m.carlo, &id, "yes").await.expect("carlo");
+
+    let closes_at: chrono::DateTime<chrono::Utc> =
+        serde_json::from_value(view["closes_at"].clone()).expect("closes_at");
+    clock.advance((closes_at - chrono::Utc::now()).num_seconds() + 1);
+    let active = "SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id \
+                  WHERE u.email = 'nina@example.org' AND m.status = 'active'";
+    for _ in 0..100 {
+        if db.query_i64(active).await == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(db.query_i64(active).await, 1, "admitted by the vote");
+    assert_eq!(proposal(&m.anna, &id).await["status"], "passed");
+    assert_eq!(
+        db.query_i64("SELECT COUNT(*) FROM audit_events WHERE kind = 'member_admitted'")
+            .await,
+        4,
+        "Anna, Carlo and Lia directly, Nina by vote"
+    );
+});

@@ -1,5 +1,7 @@
 //! Governance: proposals, ballots, results; and the public transparency
 //! figures (fee rule history with the votes behind it, fees by month).
+// Form-shaped server functions take one argument per field.
+#![allow(clippy::too_many_arguments)]
 
 use crate::domain::fee::FeeRule;
 use crate::domain::money::Money;
@@ -150,7 +152,6 @@ pub async fn load_proposal(id: Uuid) -> Result<ProposalView, AppError> {
 }
 
 /// Opens a proposal; its voters are fixed now.
-#[allow(clippy::too_many_arguments)]
 #[server(prefix = "/fn", endpoint = "propose")]
 pub async fn propose(
     kind: String,
@@ -219,7 +220,6 @@ pub struct ImpactView {
     pub median_member: Option<(Money, Money)>,
 }
 
-#[allow(clippy::too_many_arguments)]
 #[server(prefix = "/fn", endpoint = "fee-preview")]
 pub async fn fee_preview(
     #[server(default)] service_percent: String,

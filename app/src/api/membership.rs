@@ -125,7 +125,8 @@ pub async fn pending_applications() -> Result<Vec<Application>, AppError> {
         .map_err(respond::internal)
 }
 
-/// Admits (`decision = "admit"`) or rejects (`"reject"`, with a reason) an application.
+/// Admits (`decision = "admit"`), rejects (`"reject"`, with a reason) or
+/// puts to a board vote (`"vote"`) an application.
 #[server(prefix = "/fn", endpoint = "decide-application")]
 pub async fn decide_application(
     user_id: Uuid,
@@ -136,6 +137,20 @@ pub async fn decide_application(
     use crate::server::{auth, membership, respond};
     let viewer = auth::require(crate::viewer::Role::Board).await?;
     let state = respond::state()?;
+    if decision == "vote" {
+        // The board decides by vote: the membership is activated by the
+        // job runner if the vote passes.
+        let id = crate::server::governance::propose_admission(
+            &state.db,
+            state.clock.now(),
+            &viewer,
+            user_id,
+        )
+        .await
+        .map_err(|e| e.into_app(&[]))?;
+        leptos_axum::redirect(&format!("/governance/{id}"));
+        return Ok(());
+    }
     let reason = reason.unwrap_or_default();
     let decision = match decision.as_str() {
         "admit" => Decision::Admit,

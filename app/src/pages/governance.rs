@@ -452,7 +452,7 @@ pub fn AuditPage() -> impl IntoView {
     let query = use_query_map();
     let log = Resource::new(
         move || query.with(|q| q.get("kind")),
-        |kind| crate::api::governance::load_audit_log(kind),
+        crate::api::governance::load_audit_log,
     );
     view! {
         <Title text=t.audit_title/>

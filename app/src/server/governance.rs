@@ -204,6 +204,47 @@ pub async fn propose(
     if !fields.is_empty() {
         return Err(ServiceError::Invalid(fields));
     }
+    let id = open(
+        db,
+        now,
+        proposer.id,
+        kind,
+        Opening {
+            title,
+            body,
+            payload,
+            closes_at,
+            effective_from,
+        },
+    )
+    .await?;
+    Ok(id)
+}
+
+struct Opening {
+    title: String,
+    body: String,
+    payload: Option<String>,
+    closes_at: DateTime<Utc>,
+    effective_from: Option<DateTime<Utc>>,
+}
+
+/// Writes a proposal with its voters fixed now, and audits it.
+async fn open(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    proposer: Uuid,
+    kind: ProposalKind,
+    o: Opening,
+) -> Result<Uuid, DbErr> {
+    let rules = kind.rules();
+    let Opening {
+        title,
+        body,
+        payload,
+        closes_at,
+        effective_from,
+    } = o;
     let id = Uuid::now_v7();
     let txn = db.begin().await?;
     let voters = voters_now(&txn, rules.body, now).await?;
@@ -213,7 +254,7 @@ pub async fn propose(
         title: Set(title.clone()),
         body: Set(body),
         payload: Set(payload),
-        proposer_id: Set(proposer.id),
+        proposer_id: Set(proposer),
         voters: Set(rules.body.as_str().to_owned()),
         quorum_bps: Set(i32::try_from(rules.quorum_bps).unwrap_or(i32::MAX)),
         threshold: Set(rules.threshold.as_str().to_owned()),
@@ -243,7 +284,7 @@ pub async fn propose(
     audit::record(
         &txn,
         now,
-        Some(proposer.id),
+        Some(proposer),
         "proposal_opened",
         &format!("proposal:{id}"),
         &format!("{} «{title}», {} voters", kind.as_str(), voters.len()),
@@ -252,6 +293,61 @@ pub async fn propose(
     txn.commit().await?;
     Ok(id)
 }
+
+/// Puts an application to a board vote: an `admit_member` proposal open
+/// for `ADMISSION_DAYS`, enacted (the membership activated) if it passes.
+pub async fn propose_admission(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    board: &Viewer,
+    applicant: Uuid,
+) -> Result<Uuid, ServiceError> {
+    if !board.board {
+        return Err(ServiceError::Forbidden);
+    }
+    let application = memberships::Entity::find()
+        .filter(memberships::Column::UserId.eq(applicant))
+        .filter(memberships::Column::Status.eq("applicant"))
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let payload = serde_json::json!({ "applicant": applicant }).to_string();
+    let pending = proposals::Entity::find()
+        .filter(proposals::Column::Kind.eq(ProposalKind::AdmitMember.as_str()))
+        .filter(proposals::Column::Status.eq("open"))
+        .filter(proposals::Column::Payload.eq(payload.as_str()))
+        .one(db)
+        .await?;
+    if pending.is_some() {
+        return Err(ServiceError::Conflict);
+    }
+    let name = users::Entity::find_by_id(applicant)
+        .one(db)
+        .await?
+        .map(|u| u.display_name)
+        .unwrap_or_default();
+    let closes_at = start_of(now.date_naive() + Duration::days(ADMISSION_DAYS + 1));
+    Ok(open(
+        db,
+        now,
+        board.id,
+        ProposalKind::AdmitMember,
+        Opening {
+            title: format!("{name} ({})", application.class),
+            body: application
+                .motivation
+                .filter(|m| !m.trim().is_empty())
+                .unwrap_or_else(|| name.clone()),
+            payload: Some(payload),
+            closes_at,
+            effective_from: None,
+        },
+    )
+    .await?)
+}
+
+/// An admission vote is open through this many days after today.
+pub const ADMISSION_DAYS: i64 = 3;
 
 /// Casts (or changes) `member`'s ballot while the proposal is open.
 pub async fn vote(
@@ -410,7 +506,7 @@ async fn close(
                 enacted = Some(enact_fee_rule(&txn, now, p).await?);
             }
             Some(ProposalKind::AdmitMember) => {
-                admit(&txn, now, p).await?;
+                admit(&txn, p).await?;
             }
             _ => {}
         }
@@ -499,11 +595,7 @@ async fn enact_fee_rule(
 }
 
 /// A passed admission activates the applicant's membership.
-async fn admit(
-    txn: &sea_orm::DatabaseTransaction,
-    now: DateTime<Utc>,
-    p: &proposals::Model,
-) -> Result<(), DbErr> {
+async fn admit(txn: &sea_orm::DatabaseTransaction, p: &proposals::Model) -> Result<(), DbErr> {
     let applicant = p
         .payload
         .as_deref()
@@ -532,15 +624,8 @@ async fn admit(
         Err(super::membership::MembershipError::Db(e)) => return Err(e),
         Err(e) => tracing::warn!(proposal = %p.id, "admission not applied: {e}"),
     }
-    audit::record(
-        txn,
-        now,
-        None,
-        "member_admitted",
-        &format!("user:{applicant}"),
-        &format!("by vote, proposal {}", p.id),
-    )
-    .await
+    // `decide` audits the admission; the closing's audit names the vote.
+    Ok(())
 }
 
 /// How many days of completed orders the impact preview replays.
