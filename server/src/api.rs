@@ -434,9 +434,9 @@ fn version_body(v: FeeVersionView) -> FeeRuleVersionBody {
     responses((status = 200, description = "The fee rule history", body = FeeRuleList))
 )]
 pub async fn list_fee_rules(State(state): State<AppState>) -> Response {
-    match transparency::figures(&state.db, state.clock.now()).await {
-        Ok(t) => Json(FeeRuleList {
-            items: t.versions.into_iter().map(version_body).collect(),
+    match transparency::fee_versions(&state.db, state.clock.now()).await {
+        Ok(versions) => Json(FeeRuleList {
+            items: versions.into_iter().map(version_body).collect(),
         })
         .into_response(),
         Err(e) => internal(e),

@@ -218,22 +218,28 @@ impl Stripe {
             .all(db)
             .await?;
         let mut sent = 0;
+        // The lines of one order draw on the same charge: look it up once.
+        let mut charges: HashMap<Uuid, Option<String>> = HashMap::new();
         for t in owed {
-            let Some(intent) = payments::Entity::find()
-                .filter(payments::Column::OrderId.eq(t.order_id))
-                .filter(payments::Column::Provider.eq(PROVIDER))
-                .one(db)
-                .await?
-                .and_then(|p| p.external_id)
-            else {
-                continue;
-            };
-            let Some(charge) = RetrievePaymentIntent::new(intent.as_str())
-                .send(&*self.client)
-                .await
-                .map_err(api)?
-                .latest_charge
-            else {
+            if !charges.contains_key(&t.order_id) {
+                let intent = payments::Entity::find()
+                    .filter(payments::Column::OrderId.eq(t.order_id))
+                    .filter(payments::Column::Provider.eq(PROVIDER))
+                    .one(db)
+                    .await?
+                    .and_then(|p| p.external_id);
+                let charge = match intent {
+                    Some(intent) => RetrievePaymentIntent::new(intent.as_str())
+                        .send(&*self.client)
+                        .await
+                        .map_err(api)?
+                        .latest_charge
+                        .map(|c| c.id().to_string()),
+                    None => None,
+                };
+                charges.insert(t.order_id, charge);
+            }
+            let Some(Some(charge)) = charges.get(&t.order_id).cloned() else {
                 continue;
             };
             let currency = t
@@ -244,7 +250,7 @@ impl Stripe {
             let key = book::transfer_key(t.order_id, t.line_id);
             let transfer = CreateTransfer::new(currency, t.destination.as_str())
                 .amount(t.amount_minor)
-                .source_transaction(charge.id().to_string())
+                .source_transaction(charge)
                 .transfer_group(t.order_id.to_string())
                 .metadata([
                     ("order_id".to_owned(), t.order_id.to_string()),

@@ -26,7 +26,11 @@ fn month_start(day: NaiveDate, back: u32) -> NaiveDate {
         .unwrap_or(day)
 }
 
-pub async fn figures(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Transparency, DbErr> {
+/// Every fee rule version, newest first, with the vote that enacted it.
+pub async fn fee_versions(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+) -> Result<Vec<FeeVersionView>, DbErr> {
     let rows = fee_rule_versions::Entity::find()
         .order_by_asc(fee_rule_versions::Column::Version)
         .all(db)
@@ -59,7 +63,11 @@ pub async fn figures(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Tran
                 }),
         });
     }
+    Ok(versions)
+}
 
+pub async fn figures(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Transparency, DbErr> {
+    let versions = fee_versions(db, now).await?;
     #[derive(FromQueryResult)]
     struct Month {
         month: String,
