@@ -221,7 +221,7 @@ impl Stripe {
         // The lines of one order draw on the same charge: look it up once.
         let mut charges: HashMap<Uuid, Option<String>> = HashMap::new();
         for t in owed {
-            if !charges.contains_key(&t.order_id) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = charges.entry(t.order_id) {
                 let intent = payments::Entity::find()
                     .filter(payments::Column::OrderId.eq(t.order_id))
                     .filter(payments::Column::Provider.eq(PROVIDER))
@@ -237,7 +237,7 @@ impl Stripe {
                         .map(|c| c.id().to_string()),
                     None => None,
                 };
-                charges.insert(t.order_id, charge);
+                slot.insert(charge);
             }
             let Some(Some(charge)) = charges.get(&t.order_id).cloned() else {
                 continue;
