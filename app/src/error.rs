@@ -170,6 +170,9 @@ pub fn problem_message(t: &Strings, p: FieldProblem) -> &'static str {
         FieldProblem::IbanInvalid => t.err_iban_invalid,
         FieldProblem::BicInvalid => t.err_bic_invalid,
         FieldProblem::RefundRange => t.err_refund_range,
+        FieldProblem::Unchanged => t.err_unchanged,
+        FieldProblem::NoEarnings => t.err_no_earnings,
+        FieldProblem::SurplusTooLarge => t.err_surplus_too_large,
     }
 }
 

@@ -125,8 +125,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/board/money") view=pages::money::BoardMoneyPage ssr=SsrMode::Async/>
                     <Route path=path!("/board/audit") view=pages::governance::AuditPage ssr=SsrMode::Async/>
                     <Route path=path!("/earnings") view=pages::money::EarningsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/earnings/patronage/:year") view=pages::patronage::StatementPage ssr=SsrMode::Async/>
+                    <Route path=path!("/board/patronage") view=pages::patronage::BoardPatronagePage ssr=SsrMode::Async/>
                     <Route path=path!("/ledger/:id") view=pages::money::LedgerEntryPage ssr=SsrMode::Async/>
                     <Route path=path!("/governance") view=pages::governance::GovernancePage ssr=SsrMode::Async/>
+                    <Route path=path!("/governance/vote-rules") view=pages::governance::VoteRulesPage ssr=SsrMode::Async/>
                     <Route path=path!("/governance/:id") view=pages::governance::ProposalPage ssr=SsrMode::Async/>
                     <Route path=path!("/transparency") view=pages::governance::TransparencyPage ssr=SsrMode::Async/>
                     <Route path=path!("/members") view=pages::members::MembersPage ssr=SsrMode::Async/>

@@ -9,6 +9,7 @@ mod m20261123_000003_create_orders;
 mod m20261123_000004_create_ledger;
 mod m20261124_000005_create_transfers;
 mod m20261124_000006_create_governance;
+mod m20261124_000007_create_patronage;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_create_ledger::Migration),
             Box::new(m20261124_000005_create_transfers::Migration),
             Box::new(m20261124_000006_create_governance::Migration),
+            Box::new(m20261124_000007_create_patronage::Migration),
         ]
     }
 }

@@ -157,7 +157,7 @@ test('money pages of the demo cooperative are valid HTML', async () => {
   await assertValidPage(`/ledger/${earnings.detail[0].id}`, { cookie: stranger, status: 404 });
 });
 
-test('governance, transparency and audit pages of the demo cooperative are valid HTML', async () => {
+test('governance, vote rules, transparency, patronage and audit pages of the demo cooperative are valid HTML', async () => {
   const post = (path, cookie, body = '') => fetch(`${server.url}${path}`, {
     method: 'POST', body, headers: { accept: 'application/json', origin: server.url, cookie, 'content-type': 'application/x-www-form-urlencoded' },
   });
@@ -171,7 +171,11 @@ test('governance, transparency and audit pages of the demo cooperative are valid
   assert.ok(home.proposals.length >= 2, 'the demo has open votes');
   for (const p of home.proposals) await assertValidPage(`/governance/${p.id}`, { cookie: giulia });
   for (const lang of ['it', 'en', 'es']) await assertValidPage('/transparency', { lang });
+  // A member also sees their own patronage refunds there.
+  await assertValidPage('/transparency', { cookie: giulia });
+  await assertValidPage('/governance/vote-rules', { cookie: giulia });
   const luca = await login('luca.ferrari@mutua.example');
+  await assertValidPage('/board/patronage', { cookie: luca });
   await assertValidPage('/board/audit', { cookie: luca });
   await assertValidPage('/board/audit?kind=proposal_opened', { cookie: luca });
 });

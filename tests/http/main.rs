@@ -8,6 +8,7 @@ mod membership;
 mod money;
 mod orders;
 mod pages;
+mod patronage;
 mod protection;
 mod search;
 mod stripe;

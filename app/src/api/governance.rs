@@ -4,6 +4,7 @@
 #![allow(clippy::too_many_arguments)]
 
 use crate::domain::fee::FeeRule;
+use crate::domain::governance::VoteRuleSet;
 use crate::domain::money::Money;
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
@@ -57,6 +58,9 @@ pub struct ProposalView {
     pub fee_rule: Option<FeeRule>,
     /// The rule in force now, with its version.
     pub current_rule: Option<(i32, FeeRule)>,
+    /// The vote rules a change of them proposes, and those in force.
+    pub vote_rules: Option<VoteRuleSet>,
+    pub current_vote_rules: VoteRuleSet,
     pub can_vote: bool,
     pub i_am_eligible: bool,
     pub my_choice: Option<String>,
@@ -70,7 +74,39 @@ pub struct GovernanceHome {
     /// The rule in force, to start a fee change from.
     pub current_rule: FeeRule,
     pub current_version: i32,
+    /// The vote rules in force (version 0: the statute's).
+    pub vote_rules: VoteRuleSet,
+    pub vote_rules_version: i32,
     pub board: bool,
+}
+
+/// The form proposing new vote rules: title, text, closing day and, per
+/// kind, `{kind}_voters`, `{kind}_quorum` (whole percent) and
+/// `{kind}_threshold`, sent as `rules[…]`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct VoteRulesForm {
+    pub title: String,
+    pub body: String,
+    pub closes_on: String,
+    #[serde(default)]
+    pub rules: std::collections::BTreeMap<String, String>,
+}
+
+impl VoteRulesForm {
+    /// What was typed, by input name (`rules[…]` for the rules).
+    pub fn echo(&self) -> Vec<(String, String)> {
+        let mut out = vec![
+            ("title".to_owned(), self.title.clone()),
+            ("body".to_owned(), self.body.clone()),
+            ("closes_on".to_owned(), self.closes_on.clone()),
+        ];
+        out.extend(
+            self.rules
+                .iter()
+                .map(|(k, v)| (format!("rules[{k}]"), v.clone())),
+        );
+        out
+    }
 }
 
 /// The proposal form, as typed (kept whole so a mistake loses nothing).
@@ -133,12 +169,43 @@ pub async fn load_governance() -> Result<GovernanceHome, AppError> {
     let (current_version, current_rule) = orders::active_rule(&state.db, state.clock.now())
         .await
         .map_err(respond::internal)?;
+    let (vote_rules_version, vote_rules) = governance::current_rules(&state.db)
+        .await
+        .map_err(respond::internal)?;
     Ok(GovernanceHome {
         proposals,
         current_rule,
         current_version,
+        vote_rules,
+        vote_rules_version,
         board: viewer.board,
     })
+}
+
+/// Opens a change of the vote rules (assembly, two thirds).
+#[server(prefix = "/fn", endpoint = "propose-vote-rules")]
+pub async fn propose_vote_rules(
+    title: String,
+    body: String,
+    closes_on: String,
+    #[server(default)] rules: std::collections::BTreeMap<String, String>,
+) -> Result<Uuid, AppError> {
+    use crate::server::{auth, governance, respond};
+    let form = VoteRulesForm {
+        title,
+        body,
+        closes_on,
+        rules,
+    };
+    let viewer = auth::require(crate::viewer::Role::Member).await?;
+    let state = respond::state()?;
+    let echo = form.echo();
+    let echo: Vec<(&str, &str)> = echo.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let id = governance::propose_vote_rules(&state.db, state.clock.now(), &viewer, &form)
+        .await
+        .map_err(|e| e.into_app(&echo))?;
+    leptos_axum::redirect(&format!("/governance/{id}"));
+    Ok(id)
 }
 
 #[server(prefix = "/fn", endpoint = "proposal")]

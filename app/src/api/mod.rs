@@ -10,3 +10,4 @@ pub mod listings;
 pub mod membership;
 pub mod money;
 pub mod orders;
+pub mod patronage;

@@ -56,6 +56,12 @@ pub enum FieldProblem {
     BicInvalid,
     /// A partial refund must be more than nothing and less than the total.
     RefundRange,
+    /// The proposal changes nothing.
+    Unchanged,
+    /// No member earned anything in that year.
+    NoEarnings,
+    /// More than the fees the cooperative holds.
+    SurplusTooLarge,
 }
 
 /// A syntactically valid e-mail address, trimmed and lowercased.

@@ -14,10 +14,22 @@ pub enum ProposalKind {
     PlatformRule,
     /// Anything the assembly decides (text).
     GeneralMotion,
+    /// New vote rules (body, quorum, threshold per kind), in force for
+    /// proposals opened after it passes.
+    VoteRulesChange,
 }
 
 impl ProposalKind {
-    pub const ALL: [ProposalKind; 4] = [
+    pub const ALL: [ProposalKind; 5] = [
+        ProposalKind::FeeRuleChange,
+        ProposalKind::AdmitMember,
+        ProposalKind::PlatformRule,
+        ProposalKind::GeneralMotion,
+        ProposalKind::VoteRulesChange,
+    ];
+
+    /// The kinds whose vote rules are settings.
+    pub const SETTABLE: [ProposalKind; 4] = [
         ProposalKind::FeeRuleChange,
         ProposalKind::AdmitMember,
         ProposalKind::PlatformRule,
@@ -30,6 +42,7 @@ impl ProposalKind {
             ProposalKind::AdmitMember => "admit_member",
             ProposalKind::PlatformRule => "platform_rule",
             ProposalKind::GeneralMotion => "general_motion",
+            ProposalKind::VoteRulesChange => "vote_rules_change",
         }
     }
 
@@ -38,8 +51,10 @@ impl ProposalKind {
     }
 
     /// Who votes, the quorum and the threshold, as the statute sets them
-    /// (the cooperative's defaults; see docs/decisions.md).
-    pub fn rules(self) -> VoteRules {
+    /// before the assembly changes them (see docs/decisions.md). The rules
+    /// of a change of the rules are entrenched: the assembly, half of it
+    /// voting, two thirds in favour.
+    pub fn statute_rules(self) -> VoteRules {
         match self {
             ProposalKind::FeeRuleChange | ProposalKind::GeneralMotion => VoteRules {
                 body: Body::Assembly,
@@ -51,12 +66,79 @@ impl ProposalKind {
                 quorum_bps: 5_000,
                 threshold: Threshold::Majority,
             },
+            ProposalKind::VoteRulesChange => ENTRENCHED,
         }
     }
 }
 
+/// How a change of the vote rules is itself voted; not a setting.
+pub const ENTRENCHED: VoteRules = VoteRules {
+    body: Body::Assembly,
+    quorum_bps: 5_000,
+    threshold: Threshold::TwoThirds,
+};
+
+/// The vote rules in force: body, quorum and threshold per settable kind.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoteRuleSet {
+    pub fee_rule_change: VoteRules,
+    pub admit_member: VoteRules,
+    pub platform_rule: VoteRules,
+    pub general_motion: VoteRules,
+}
+
+impl Default for VoteRuleSet {
+    fn default() -> Self {
+        VoteRuleSet {
+            fee_rule_change: ProposalKind::FeeRuleChange.statute_rules(),
+            admit_member: ProposalKind::AdmitMember.statute_rules(),
+            platform_rule: ProposalKind::PlatformRule.statute_rules(),
+            general_motion: ProposalKind::GeneralMotion.statute_rules(),
+        }
+    }
+}
+
+impl VoteRuleSet {
+    /// The rules a proposal of `kind` opens with.
+    pub fn of(&self, kind: ProposalKind) -> VoteRules {
+        match kind {
+            ProposalKind::FeeRuleChange => self.fee_rule_change,
+            ProposalKind::AdmitMember => self.admit_member,
+            ProposalKind::PlatformRule => self.platform_rule,
+            ProposalKind::GeneralMotion => self.general_motion,
+            ProposalKind::VoteRulesChange => ENTRENCHED,
+        }
+    }
+
+    pub fn set(&mut self, kind: ProposalKind, rules: VoteRules) {
+        match kind {
+            ProposalKind::FeeRuleChange => self.fee_rule_change = rules,
+            ProposalKind::AdmitMember => self.admit_member = rules,
+            ProposalKind::PlatformRule => self.platform_rule = rules,
+            ProposalKind::GeneralMotion => self.general_motion = rules,
+            ProposalKind::VoteRulesChange => {}
+        }
+    }
+}
+
+/// A quorum a rule may set: at least one voter in ten, at most all.
+pub const QUORUM_MIN_BPS: u32 = 1_000;
+
+/// A whole percentage as typed (`30`, `30 %`), from 0 to 100, in basis
+/// points.
+pub fn whole_percent_bps(raw: &str) -> Option<u32> {
+    raw.trim()
+        .trim_end_matches('%')
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|p| *p <= 100)
+        .map(|p| p * 100)
+}
+
 /// The voters of a proposal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Body {
     /// Every active member.
     Assembly,
@@ -81,6 +163,7 @@ impl Body {
 
 /// The share of decided ballots (yes ÷ (yes + no)) a proposal needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Threshold {
     /// More yes than no.
     Majority,

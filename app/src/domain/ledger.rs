@@ -13,6 +13,9 @@
 //! refund paid back   Dr refunds_payable        / Cr platform_cash
 //! processor fee      Dr processor_fees         / Cr platform_cash
 //! payout             Dr member_payable:member  / Cr platform_cash
+//! patronage (year)   Dr coop_fee_revenue       / Cr patronage_reserve
+//!   then per member  Dr patronage_reserve      / Cr member_payable:member (cash)
+//!                                              / Cr member_capital:member (retained)
 //! ```
 //! A partial refund (a dispute settled in part) writes a refund of that
 //! amount, split across the lines in proportion to their prices, and a
@@ -42,6 +45,8 @@ pub enum Account {
     RefundsPayable,
     /// Set aside for patronage refunds (governance decides).
     PatronageReserve,
+    /// A member's share capital grown by retained patronage refunds.
+    MemberCapital(Uuid),
 }
 
 /// Which way an account's balance normally lies.
@@ -62,6 +67,7 @@ impl Account {
             Account::ProcessorFees => "processor_fees",
             Account::RefundsPayable => "refunds_payable",
             Account::PatronageReserve => "patronage_reserve",
+            Account::MemberCapital(_) => "member_capital",
         }
     }
 
@@ -69,6 +75,7 @@ impl Account {
     pub fn code(self) -> String {
         match self {
             Account::MemberPayable(m) => format!("member_payable:{m}"),
+            Account::MemberCapital(m) => format!("member_capital:{m}"),
             other => other.kind().to_owned(),
         }
     }
@@ -76,6 +83,9 @@ impl Account {
     pub fn parse(code: &str) -> Option<Account> {
         if let Some(id) = code.strip_prefix("member_payable:") {
             return Uuid::parse_str(id).ok().map(Account::MemberPayable);
+        }
+        if let Some(id) = code.strip_prefix("member_capital:") {
+            return Uuid::parse_str(id).ok().map(Account::MemberCapital);
         }
         Some(match code {
             "platform_cash" => Account::PlatformCash,
@@ -90,7 +100,7 @@ impl Account {
 
     pub fn member(self) -> Option<Uuid> {
         match self {
-            Account::MemberPayable(m) => Some(m),
+            Account::MemberPayable(m) | Account::MemberCapital(m) => Some(m),
             _ => None,
         }
     }
@@ -120,16 +130,18 @@ pub enum EntryKind {
     RefundPaid,
     ProcessorFee,
     Payout,
+    Patronage,
 }
 
 impl EntryKind {
-    pub const ALL: [EntryKind; 6] = [
+    pub const ALL: [EntryKind; 7] = [
         EntryKind::Payment,
         EntryKind::Completion,
         EntryKind::Refund,
         EntryKind::RefundPaid,
         EntryKind::ProcessorFee,
         EntryKind::Payout,
+        EntryKind::Patronage,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -139,6 +151,7 @@ impl EntryKind {
             EntryKind::RefundPaid => "refund_paid",
             EntryKind::ProcessorFee => "processor_fee",
             EntryKind::Payout => "payout",
+            EntryKind::Patronage => "patronage",
         }
     }
     pub fn parse(s: &str) -> Option<EntryKind> {
@@ -415,6 +428,46 @@ pub fn transfer(order: Uuid, line: Uuid, member: Uuid, amount: Money) -> Entry {
     e.order = Some(order);
     e.post(Account::MemberPayable(member), amount.minor(), Some(line));
     e.post(Account::PlatformCash, -amount.minor(), None);
+    e
+}
+
+pub fn patronage_reserve_key(year: i32) -> String {
+    format!("patronage/{year}/reserve")
+}
+
+pub fn patronage_share_key(year: i32, member: Uuid) -> String {
+    format!("patronage/{year}/member/{member}")
+}
+
+/// The year's surplus, as the board declared it, leaves the fees earned
+/// for the patronage reserve.
+pub fn patronage_reserve(year: i32, surplus: Money) -> Entry {
+    let mut e = Entry::new(
+        patronage_reserve_key(year),
+        EntryKind::Patronage,
+        surplus.currency(),
+    );
+    e.post(Account::CoopFeeRevenue, surplus.minor(), None);
+    e.post(Account::PatronageReserve, -surplus.minor(), None);
+    e
+}
+
+/// One member's patronage refund leaves the reserve: the cash part is owed
+/// to them (paid with the next payout), the retained part adds to their
+/// share capital. One entry per member, so each sees only their own.
+pub fn patronage_share(year: i32, member: Uuid, cash: Money, retained: Money) -> Entry {
+    let mut e = Entry::new(
+        patronage_share_key(year, member),
+        EntryKind::Patronage,
+        cash.currency(),
+    );
+    e.post(
+        Account::PatronageReserve,
+        cash.minor() + retained.minor(),
+        None,
+    );
+    e.post(Account::MemberPayable(member), -cash.minor(), None);
+    e.post(Account::MemberCapital(member), -retained.minor(), None);
     e
 }
 

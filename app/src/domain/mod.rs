@@ -10,5 +10,6 @@ pub mod listing;
 pub mod money;
 pub mod order;
 pub mod order_form;
+pub mod patronage;
 pub mod pricing;
 pub mod search;

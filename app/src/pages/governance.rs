@@ -4,11 +4,13 @@
 
 use crate::api::governance::{
     fee_preview, load_governance, load_proposal, load_transparency, GovernanceHome, ImpactView,
-    MonthFigures, ProposalSummary, ProposalView, Propose, ResultView, Transparency, Vote,
+    MonthFigures, ProposalSummary, ProposalView, Propose, ProposeVoteRules, ResultView,
+    Transparency, Vote,
 };
 use crate::components::form::{Field, FormError, FormMessage, Select, TextArea};
 use crate::components::listing::load_error;
 use crate::domain::fee::{FeeRule, FeeTerms};
+use crate::domain::governance::{Body, ProposalKind, Threshold, VoteRuleSet, VoteRules};
 use crate::domain::money::Money;
 use crate::error::AppError;
 use crate::i18n::{use_i18n, use_locale, Locale, Strings};
@@ -24,6 +26,7 @@ pub fn kind_name(t: &Strings, kind: &str) -> &'static str {
         "fee_rule_change" => t.kind_fee_rule_change,
         "admit_member" => t.kind_admit_member,
         "platform_rule" => t.kind_platform_rule,
+        "vote_rules_change" => t.kind_vote_rules_change,
         _ => t.kind_general_motion,
     }
 }
@@ -93,7 +96,7 @@ fn ResultLine(result: ResultView, threshold: Option<String>) -> impl IntoView {
             ": "{t.choice_yes}" "{result.yes}" · "{t.choice_no}" "{result.no}" · "{t.choice_abstain}" "{result.abstain}
             " · "{t.gov_turnout}" "{percent(locale, result.turnout_bps)}" ("{result.eligible}" "{t.gov_eligible}")"
             " · "{t.gov_quorum}" "{if result.quorum_met { t.gov_quorum_met } else { t.gov_quorum_missed }}
-            {threshold.map(|th| format!(" · {}", if th == "two_thirds" { t.gov_threshold_two_thirds } else { t.gov_threshold_majority }))}
+            {threshold.map(|th| format!(" · {}", threshold_of(t, &th)))}
         </p>
     }
 }
@@ -245,6 +248,11 @@ fn GovernanceView(h: GovernanceHome, propose: ServerAction<Propose>) -> impl Int
             <ProposalList items=closed testid="closed-proposals"/>
         </section>
         {h.board.then(|| view! { <p><a href="/board/audit">{t.audit_title}</a></p> })}
+        <section class="card" id="vote-rules">
+            <h2>{t.vr_title}</h2>
+            <VoteRulesTable rules=h.vote_rules.clone() testid="vote-rules-now"/>
+            <p><a href="/governance/vote-rules">{t.vr_propose}</a></p>
+        </section>
         <section class="card narrow" id="new-proposal">
             <h2>{t.gov_new}</h2>
             <p class="muted">{t.gov_rule_now}" ("{t.gov_version}" "{h.current_version}")"</p>
@@ -318,6 +326,155 @@ fn ImpactTable(i: ImpactView) -> impl IntoView {
 }
 
 // ---------------------------------------------------------------------------
+// Vote rules
+
+fn voters_name(t: &Strings, body: Body) -> &'static str {
+    match body {
+        Body::Board => t.gov_voters_board,
+        Body::Assembly => t.gov_voters_assembly,
+    }
+}
+
+fn threshold_name(t: &Strings, th: Threshold) -> &'static str {
+    match th {
+        Threshold::TwoThirds => t.gov_threshold_two_thirds,
+        Threshold::Majority => t.gov_threshold_majority,
+    }
+}
+
+/// A stored threshold's name (`two_thirds`, else simple majority).
+fn threshold_of(t: &Strings, stored: &str) -> &'static str {
+    threshold_name(t, Threshold::parse(stored).unwrap_or(Threshold::Majority))
+}
+
+/// Each kind's voters, quorum and threshold; the last row, the rules of a
+/// change of the rules, is fixed.
+#[component]
+pub fn VoteRulesTable(rules: VoteRuleSet, #[prop(optional)] testid: &'static str) -> impl IntoView {
+    let t = use_i18n();
+    let locale = use_locale();
+    let row = move |kind: ProposalKind, r: VoteRules| {
+        view! {
+            <tr data-kind=kind.as_str()>
+                <th scope="row">{kind_name(t, kind.as_str())}</th>
+                <td>{voters_name(t, r.body)}</td>
+                <td class="num">{percent(locale, r.quorum_bps)}</td>
+                <td>{threshold_name(t, r.threshold)}</td>
+            </tr>
+        }
+    };
+    view! {
+        <table class="ledger" data-testid=testid>
+            <thead><tr>
+                <th scope="col">{t.vr_kind}</th><th scope="col">{t.vr_voters}</th>
+                <th scope="col" class="num">{t.vr_quorum}</th><th scope="col">{t.vr_threshold}</th>
+            </tr></thead>
+            <tbody>
+                {ProposalKind::ALL.into_iter().map(|k| row(k, rules.of(k))).collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+/// The inputs of one kind's rules in the vote rules form.
+const RULE_INPUTS: [(ProposalKind, &str, &str, &str); 4] = [
+    (
+        ProposalKind::FeeRuleChange,
+        "rules[fee_rule_change_voters]",
+        "rules[fee_rule_change_quorum]",
+        "rules[fee_rule_change_threshold]",
+    ),
+    (
+        ProposalKind::AdmitMember,
+        "rules[admit_member_voters]",
+        "rules[admit_member_quorum]",
+        "rules[admit_member_threshold]",
+    ),
+    (
+        ProposalKind::PlatformRule,
+        "rules[platform_rule_voters]",
+        "rules[platform_rule_quorum]",
+        "rules[platform_rule_threshold]",
+    ),
+    (
+        ProposalKind::GeneralMotion,
+        "rules[general_motion_voters]",
+        "rules[general_motion_quorum]",
+        "rules[general_motion_threshold]",
+    ),
+];
+
+/// `/governance/vote-rules`: the rules in force and the form proposing new
+/// ones, started from those in force.
+#[component]
+pub fn VoteRulesPage() -> impl IntoView {
+    let t = use_i18n();
+    let action = ServerAction::<ProposeVoteRules>::new();
+    let home = Resource::new(|| (), |_| load_governance());
+    view! {
+        <Title text=t.vr_title/>
+        <h1>{t.vr_title}</h1>
+        <p class="lead">{t.vr_intro}</p>
+        <Suspense fallback=|| ()>
+            {move || home.get().map(|r| match r {
+                Ok(h) => view! { <VoteRulesForm rules=h.vote_rules version=h.vote_rules_version action/> }.into_any(),
+                Err(e) => load_error(e),
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn VoteRulesForm(
+    rules: VoteRuleSet,
+    version: i32,
+    action: ServerAction<ProposeVoteRules>,
+) -> impl IntoView {
+    let t = use_i18n();
+    let locale = use_locale();
+    let error: FormError = Signal::derive(move || action.value().get().and_then(Result::err));
+    let bodies: Vec<(String, String)> = [Body::Assembly, Body::Board]
+        .map(|b| (b.as_str().to_owned(), voters_name(t, b).to_owned()))
+        .into();
+    let thresholds: Vec<(String, String)> = [Threshold::Majority, Threshold::TwoThirds]
+        .map(|th| (th.as_str().to_owned(), threshold_name(t, th).to_owned()))
+        .into();
+    view! {
+        <section class="card">
+            <h2>{t.vr_now}</h2>
+            {if version == 0 {
+                view! { <p class="muted">{t.vr_statute}</p> }.into_any()
+            } else {
+                view! { <p class="muted">{t.gov_version}" "{version}</p> }.into_any()
+            }}
+            <VoteRulesTable rules=rules.clone() testid="vote-rules-now"/>
+        </section>
+        <section class="card narrow">
+            <h2>{t.vr_propose}</h2>
+            <ActionForm action>
+                <FormMessage error/>
+                <Field error name="title" label=t.gov_field_title autocomplete="off"/>
+                <TextArea error name="body" label=t.gov_field_body rows=4/>
+                <Field error name="closes_on" label=t.gov_closes_on input_type="date"/>
+                {RULE_INPUTS.into_iter().map(|(kind, voters, quorum, threshold)| {
+                    let r = rules.of(kind);
+                    let q = percent(locale, r.quorum_bps).trim_end_matches(" %").to_owned();
+                    view! {
+                        <fieldset data-kind=kind.as_str()>
+                            <legend>{kind_name(t, kind.as_str())}</legend>
+                            <Select error name=voters label=t.vr_voters options=bodies.clone() value=r.body.as_str()/>
+                            <Field error name=quorum label=t.vr_quorum autocomplete="off" value=q/>
+                            <Select error name=threshold label=t.vr_threshold options=thresholds.clone() value=r.threshold.as_str()/>
+                        </fieldset>
+                    }
+                }).collect_view()}
+                <button type="submit" class="button" data-testid="propose-rules">{t.gov_submit}</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+// ---------------------------------------------------------------------------
 // One proposal
 
 #[component]
@@ -349,16 +506,8 @@ fn ProposalDetails(p: ProposalView, vote: ServerAction<Vote>) -> impl IntoView {
     let locale = use_locale();
     let error: FormError = Signal::derive(move || vote.value().get().and_then(Result::err));
     let id = p.id.to_string();
-    let voters = if p.voters == "board" {
-        t.gov_voters_board
-    } else {
-        t.gov_voters_assembly
-    };
-    let threshold = if p.threshold == "two_thirds" {
-        t.gov_threshold_two_thirds
-    } else {
-        t.gov_threshold_majority
-    };
+    let voters = voters_name(t, Body::parse(&p.voters).unwrap_or(Body::Assembly));
+    let threshold = threshold_of(t, &p.threshold);
     let mine = p.my_choice.clone();
     let ballot = if p.can_vote {
         view! {
@@ -403,6 +552,15 @@ fn ProposalDetails(p: ProposalView, vote: ServerAction<Vote>) -> impl IntoView {
             </section>
             {p.fee_rule.clone().map(|rule| view! {
                 <FeeChange rule current=p.current_rule.clone() effective=p.effective_from enacted=p.enacted_version/>
+            }.into_any())}
+            {p.vote_rules.clone().map(|rules| view! {
+                <section class="card" data-testid="vote-rules-change">
+                    <h2>{t.vr_proposed}</h2>
+                    <VoteRulesTable rules testid="vote-rules-proposed"/>
+                    {p.enacted_version.map(|v| view! { <p class="alert" data-testid="enacted">{t.vr_enacted}" "{v}")."</p> })}
+                    <h3>{t.vr_now}</h3>
+                    <VoteRulesTable rules=p.current_vote_rules.clone()/>
+                </section>
             }.into_any())}
             <section class="card" id="ballot">
                 <h2>{t.gov_result}</h2>
@@ -512,16 +670,48 @@ fn AuditView(l: crate::api::governance::AuditLog) -> impl IntoView {
 pub fn TransparencyPage() -> impl IntoView {
     let t = use_i18n();
     let figures = Resource::new(|| (), |_| load_transparency());
+    let mine = Resource::new(|| (), |_| crate::api::patronage::load_my_patronage());
     view! {
         <Title text=t.tr_title/>
         <h1>{t.tr_title}</h1>
         <p class="lead">{t.tr_intro}</p>
         <Suspense fallback=|| ()>
+            {move || mine.get().and_then(Result::ok).flatten().map(|shares| view! { <MyPatronage shares/> })}
             {move || figures.get().map(|r| match r {
                 Ok(f) => view! { <TransparencyView f/> }.into_any(),
                 Err(e) => load_error(e),
             })}
         </Suspense>
+    }
+}
+
+/// A member's own patronage refunds, year by year, each with its statement.
+#[component]
+fn MyPatronage(shares: Vec<crate::api::patronage::MyShare>) -> impl IntoView {
+    let t = use_i18n();
+    let locale = use_locale();
+    view! {
+        <section class="card" data-testid="my-patronage">
+            <h2>{t.pat_yours}</h2>
+            {if shares.is_empty() {
+                view! { <p class="muted">{t.pat_none}</p> }.into_any()
+            } else {
+                view! {
+                    <table class="ledger">
+                        <thead><tr><th scope="col">{t.pat_year}</th><th scope="col" class="num">{t.pat_cash}</th><th scope="col" class="num">{t.pat_retained}</th></tr></thead>
+                        <tbody>
+                            {shares.iter().map(|s| view! {
+                                <tr data-year=s.year.to_string()>
+                                    <td><a href=format!("/earnings/patronage/{}", s.year)>{s.year}</a></td>
+                                    <td class="num">{s.cash.format(locale)}</td>
+                                    <td class="num">{s.retained.format(locale)}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any()
+            }}
+        </section>
     }
 }
 

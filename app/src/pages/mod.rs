@@ -10,5 +10,6 @@ pub mod members;
 pub mod money;
 pub mod not_found;
 pub mod orders;
+pub mod patronage;
 pub mod register;
 pub mod search;

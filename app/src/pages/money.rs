@@ -24,6 +24,7 @@ pub fn entry_kind_name(t: &Strings, kind: &str) -> &'static str {
         "refund" => t.entry_refund,
         "refund_paid" => t.entry_refund_paid,
         "processor_fee" => t.entry_processor_fee,
+        "patronage" => t.entry_patronage,
         _ => t.entry_payout,
     }
 }
@@ -36,6 +37,7 @@ pub fn account_kind_name(t: &Strings, kind: &str) -> &'static str {
         "coop_fee_revenue" => t.account_coop_fee_revenue,
         "processor_fees" => t.account_processor_fees,
         "refunds_payable" => t.account_refunds_payable,
+        "member_capital" => t.account_member_capital,
         _ => t.account_patronage_reserve,
     }
 }
@@ -302,6 +304,7 @@ pub fn BoardMoneyPage() -> impl IntoView {
     view! {
         <Title text=t.money_title/>
         <h1>{t.money_title}</h1>
+        <p><a href="/board/patronage">{t.pat_title}</a></p>
         <Suspense fallback=|| ()>
             {move || money.get().map(|r| match r {
                 Ok(m) => view! { <BoardMoneyView m batch bank returned/> }.into_any(),

@@ -8,13 +8,18 @@
 use super::audit;
 use super::entities::{
     ballot_history, ballots, board_seats, fee_rule_versions, memberships, proposal_voters,
-    proposals, users,
+    proposals, users, vote_rule_versions,
 };
 use super::service::ServiceError;
-use crate::api::governance::{ProposalForm, ProposalSummary, ProposalView, ResultView};
+use crate::api::governance::{
+    ProposalForm, ProposalSummary, ProposalView, ResultView, VoteRulesForm,
+};
 use crate::domain::account::FieldProblem;
 use crate::domain::fee::FeeRule;
-use crate::domain::governance::{Body, Choice, ProposalKind, Tally, Threshold, VoteRules};
+use crate::domain::governance::{
+    whole_percent_bps, Body, Choice, ProposalKind, Tally, Threshold, VoteRuleSet, VoteRules,
+    QUORUM_MIN_BPS,
+};
 use crate::domain::order_form::parse_text;
 use crate::error::{AppError, FieldError};
 use crate::viewer::Viewer;
@@ -148,22 +153,21 @@ fn fee_rule_of(form: &ProposalForm, fields: &mut Vec<FieldError>) -> Option<FeeR
     })
 }
 
-/// Opens a proposal: checked, its voters fixed now, audited.
-pub async fn propose(
-    db: &DatabaseConnection,
+/// Title, text and closing day, as every proposal form has them.
+struct Common {
+    title: Option<String>,
+    body: Option<String>,
+    closes_at: Option<DateTime<Utc>>,
+}
+
+fn common(
     now: DateTime<Utc>,
-    proposer: &Viewer,
-    form: &ProposalForm,
-) -> Result<Uuid, ServiceError> {
-    let kind = ProposalKind::parse(form.kind.trim())
-        .filter(|k| *k != ProposalKind::AdmitMember)
-        .ok_or_else(|| ServiceError::field("kind", FieldProblem::ChoiceInvalid))?;
-    let rules = kind.rules();
-    if proposer.member_class.is_none() || (rules.body == Body::Board && !proposer.board) {
-        return Err(ServiceError::Forbidden);
-    }
-    let mut fields = Vec::new();
-    let title = parse_text(&form.title, TITLE_MAX, true)
+    title: &str,
+    body: &str,
+    closes_on: &str,
+    fields: &mut Vec<FieldError>,
+) -> Common {
+    let title = parse_text(title, TITLE_MAX, true)
         .and_then(|t| {
             if t.chars().count() < 5 {
                 Err(FieldProblem::TooShort)
@@ -173,16 +177,47 @@ pub async fn propose(
         })
         .map_err(|p| fields.push(AppError::field("title", p)))
         .ok();
-    let body = parse_text(&form.body, BODY_MAX, true)
+    let body = parse_text(body, BODY_MAX, true)
         .map_err(|p| fields.push(AppError::field("body", p)))
         .ok();
     let today = now.date_naive();
-    let closes_on = parse_day(&form.closes_on)
+    let closes_on = parse_day(closes_on)
         .filter(|d| *d >= today && *d <= today + Duration::days(MAX_DAYS))
         .ok_or_else(|| fields.push(AppError::field("closes_on", FieldProblem::DateInvalid)))
         .ok();
     // Voting is open through the closing day.
     let closes_at = closes_on.map(|d| start_of(d + Duration::days(1)));
+    Common {
+        title,
+        body,
+        closes_at,
+    }
+}
+
+/// Opens a proposal: checked, its voters fixed now, audited.
+pub async fn propose(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    proposer: &Viewer,
+    form: &ProposalForm,
+) -> Result<Uuid, ServiceError> {
+    let kind = ProposalKind::parse(form.kind.trim())
+        .filter(|k| {
+            matches!(
+                k,
+                ProposalKind::FeeRuleChange
+                    | ProposalKind::PlatformRule
+                    | ProposalKind::GeneralMotion
+            )
+        })
+        .ok_or_else(|| ServiceError::field("kind", FieldProblem::ChoiceInvalid))?;
+    may_propose(db, proposer, kind).await?;
+    let mut fields = Vec::new();
+    let Common {
+        title,
+        body,
+        closes_at,
+    } = common(now, &form.title, &form.body, &form.closes_on, &mut fields);
     let (payload, effective_from) = if kind == ProposalKind::FeeRuleChange {
         let rule = fee_rule_of(form, &mut fields);
         let effective = parse_day(&form.effective_on)
@@ -221,6 +256,125 @@ pub async fn propose(
     Ok(id)
 }
 
+/// Members propose; a kind the board votes on, only the board proposes.
+async fn may_propose(
+    db: &impl ConnectionTrait,
+    proposer: &Viewer,
+    kind: ProposalKind,
+) -> Result<(), ServiceError> {
+    let rules = current_rules(db).await?.1.of(kind);
+    if proposer.member_class.is_none() || (rules.body == Body::Board && !proposer.board) {
+        return Err(ServiceError::Forbidden);
+    }
+    Ok(())
+}
+
+/// The vote rules in force and their version (0: the statute's, as no
+/// change has passed yet).
+pub async fn current_rules(db: &impl ConnectionTrait) -> Result<(i32, VoteRuleSet), DbErr> {
+    let last = vote_rule_versions::Entity::find()
+        .order_by_desc(vote_rule_versions::Column::Version)
+        .one(db)
+        .await?;
+    Ok(match last {
+        Some(v) => (
+            v.version,
+            serde_json::from_str(&v.rules).map_err(|e| DbErr::Custom(e.to_string()))?,
+        ),
+        None => (0, VoteRuleSet::default()),
+    })
+}
+
+/// The vote rules a `vote_rules_change` form proposes; every kind's three
+/// fields are required, quorum a whole percentage from 10 to 100.
+fn vote_rules_of(form: &VoteRulesForm, fields: &mut Vec<FieldError>) -> Option<VoteRuleSet> {
+    let mut set = VoteRuleSet::default();
+    let mut ok = true;
+    for kind in ProposalKind::SETTABLE {
+        let name = |what: &str| format!("{}_{what}", kind.as_str());
+        let get = |what: &str| form.rules.get(&name(what)).map(|v| v.trim()).unwrap_or("");
+        // Problems are named as the inputs are: `rules[…]`.
+        let name = |what: &str| format!("rules[{}]", name(what));
+        let body = Body::parse(get("voters"));
+        let threshold = Threshold::parse(get("threshold"));
+        let quorum = whole_percent_bps(get("quorum")).filter(|q| *q >= QUORUM_MIN_BPS);
+        if body.is_none() {
+            fields.push(AppError::field(
+                &name("voters"),
+                FieldProblem::ChoiceInvalid,
+            ));
+        }
+        if threshold.is_none() {
+            fields.push(AppError::field(
+                &name("threshold"),
+                FieldProblem::ChoiceInvalid,
+            ));
+        }
+        if quorum.is_none() {
+            fields.push(AppError::field(
+                &name("quorum"),
+                FieldProblem::NumberOutOfRange,
+            ));
+        }
+        match (body, quorum, threshold) {
+            (Some(body), Some(quorum_bps), Some(threshold)) => set.set(
+                kind,
+                VoteRules {
+                    body,
+                    quorum_bps,
+                    threshold,
+                },
+            ),
+            _ => ok = false,
+        }
+    }
+    ok.then_some(set)
+}
+
+/// Opens a change of the vote rules: the assembly votes, two thirds
+/// needed; if it passes, proposals opened afterwards follow the new rules.
+pub async fn propose_vote_rules(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    proposer: &Viewer,
+    form: &VoteRulesForm,
+) -> Result<Uuid, ServiceError> {
+    may_propose(db, proposer, ProposalKind::VoteRulesChange).await?;
+    let mut fields = Vec::new();
+    let Common {
+        title,
+        body,
+        closes_at,
+    } = common(now, &form.title, &form.body, &form.closes_on, &mut fields);
+    let rules = vote_rules_of(form, &mut fields);
+    let (Some(title), Some(body), Some(closes_at), Some(rules), true) =
+        (title, body, closes_at, rules, fields.is_empty())
+    else {
+        return Err(ServiceError::Invalid(fields));
+    };
+    if rules == current_rules(db).await?.1 {
+        return Err(ServiceError::Invalid(vec![AppError::field(
+            "rules",
+            FieldProblem::Unchanged,
+        )]));
+    }
+    let payload = serde_json::to_string(&rules).map_err(|e| DbErr::Custom(e.to_string()))?;
+    Ok(open(
+        db,
+        now,
+        proposer.id,
+        ProposalKind::VoteRulesChange,
+        Opening {
+            title,
+            body,
+            payload: Some(payload),
+            closes_at,
+            effective_from: None,
+        },
+    )
+    .await?)
+}
+
 struct Opening {
     title: String,
     body: String,
@@ -237,7 +391,6 @@ async fn open(
     kind: ProposalKind,
     o: Opening,
 ) -> Result<Uuid, DbErr> {
-    let rules = kind.rules();
     let Opening {
         title,
         body,
@@ -247,6 +400,7 @@ async fn open(
     } = o;
     let id = Uuid::now_v7();
     let txn = db.begin().await?;
+    let rules = current_rules(&txn).await?.1.of(kind);
     let voters = voters_now(&txn, rules.body, now).await?;
     proposals::Entity::insert(proposals::ActiveModel {
         id: Set(id),
@@ -508,6 +662,9 @@ async fn close(
             Some(ProposalKind::AdmitMember) => {
                 admit(&txn, p).await?;
             }
+            Some(ProposalKind::VoteRulesChange) => {
+                enacted = Some(enact_vote_rules(&txn, now, p).await?);
+            }
             _ => {}
         }
     }
@@ -589,6 +746,40 @@ async fn enact_fee_rule(
             p.id,
             effective.to_rfc3339()
         ),
+    )
+    .await?;
+    Ok(version)
+}
+
+/// A passed change of the vote rules becomes the next version, in force
+/// for proposals opened from now on (open ones keep the rules they opened
+/// with).
+async fn enact_vote_rules(
+    txn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    p: &proposals::Model,
+) -> Result<i32, DbErr> {
+    let rules = p
+        .payload
+        .clone()
+        .filter(|r| serde_json::from_str::<VoteRuleSet>(r).is_ok())
+        .ok_or_else(|| DbErr::Custom(format!("proposal {} has no vote rules", p.id)))?;
+    let version = current_rules(txn).await?.0 + 1;
+    vote_rule_versions::Entity::insert(vote_rule_versions::ActiveModel {
+        version: Set(version),
+        rules: Set(rules),
+        proposal_id: Set(Some(p.id)),
+        created_at: Set(now),
+    })
+    .exec_without_returning(txn)
+    .await?;
+    audit::record(
+        txn,
+        now,
+        None,
+        "vote_rules_enacted",
+        &format!("vote_rules:{version}"),
+        &format!("from proposal {}", p.id),
     )
     .await?;
     Ok(version)
@@ -766,6 +957,12 @@ pub async fn view(
         .filter(|_| p.kind == ProposalKind::FeeRuleChange.as_str())
         .and_then(|s| serde_json::from_str::<FeeRule>(s).ok());
     let current = super::orders::active_rule(db, now).await.ok();
+    let vote_rules = p
+        .payload
+        .as_deref()
+        .filter(|_| p.kind == ProposalKind::VoteRulesChange.as_str())
+        .and_then(|s| serde_json::from_str::<VoteRuleSet>(s).ok());
+    let current_vote_rules = current_rules(db).await?.1;
     Ok(ProposalView {
         id: p.id,
         kind: p.kind.clone(),
@@ -782,6 +979,8 @@ pub async fn view(
         eligible: u32::try_from(p.eligible).unwrap_or(0),
         fee_rule,
         current_rule: current,
+        vote_rules,
+        current_vote_rules,
         can_vote: eligible && p.status == "open" && p.closes_at > now,
         i_am_eligible: eligible,
         my_choice,

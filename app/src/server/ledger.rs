@@ -296,7 +296,73 @@ pub async fn verify(db: &impl ConnectionTrait) -> Result<Report, DbErr> {
             .push(format!("payout {id}: has a ledger entry but no payout row"));
     }
     verify_transfers(db, &mut r).await?;
+    verify_patronage(db, &mut r).await?;
     Ok(r)
+}
+
+/// Every patronage share was credited as allocated, and every round took
+/// its surplus from the fees into the reserve.
+async fn verify_patronage(db: &impl ConnectionTrait, r: &mut Report) -> Result<(), DbErr> {
+    use super::entities::{patronage_rounds, patronage_shares};
+    use crate::domain::ledger::{patronage_reserve_key, patronage_share_key};
+    let backend = db.get_database_backend();
+    #[derive(FromQueryResult)]
+    struct KeySum {
+        idempotency_key: String,
+        account_code: String,
+        total: i64,
+    }
+    let sums = KeySum::find_by_statement(Statement::from_string(
+        backend,
+        "SELECT e.idempotency_key, p.account_code, CAST(SUM(p.amount_minor) AS BIGINT) AS total \
+         FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id \
+         WHERE e.kind = 'patronage' GROUP BY e.idempotency_key, p.account_code",
+    ))
+    .all(db)
+    .await?;
+    let mut by_key: HashMap<String, BTreeMap<String, i64>> = HashMap::new();
+    for s in sums {
+        by_key
+            .entry(s.idempotency_key)
+            .or_default()
+            .insert(s.account_code, s.total);
+    }
+    let rounds: HashMap<Uuid, patronage_rounds::Model> = patronage_rounds::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r))
+        .collect();
+    let credited = |key: &str, account: Account| {
+        by_key
+            .get(key)
+            .and_then(|m| m.get(&account.code()))
+            .map_or(0, |v| -v)
+    };
+    for round in rounds.values() {
+        let key = patronage_reserve_key(round.year);
+        if credited(&key, Account::PatronageReserve) != round.surplus_minor {
+            r.problems.push(format!(
+                "patronage {}: the reserve did not receive the surplus {}",
+                round.year, round.surplus_minor
+            ));
+        }
+    }
+    for s in patronage_shares::Entity::find().all(db).await? {
+        let Some(round) = rounds.get(&s.round_id) else {
+            continue;
+        };
+        let key = patronage_share_key(round.year, s.member_id);
+        if credited(&key, Account::MemberPayable(s.member_id)) != s.cash_minor
+            || credited(&key, Account::MemberCapital(s.member_id)) != s.retained_minor
+        {
+            r.problems.push(format!(
+                "patronage {}: member {} was not credited their share",
+                round.year, s.member_id
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Every sent Stripe transfer has its ledger entry, clearing exactly its

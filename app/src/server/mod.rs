@@ -18,6 +18,7 @@ pub mod money;
 pub mod notify;
 pub mod orders;
 pub mod password;
+pub mod patronage;
 pub mod payments;
 pub mod respond;
 pub mod search;

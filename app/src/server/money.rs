@@ -34,12 +34,12 @@ use uuid::Uuid;
 const CURRENCY: Currency = Currency::Eur;
 const HOLDER_MAX: usize = 70;
 
-fn eur(minor: i64) -> Money {
+pub(crate) fn eur(minor: i64) -> Money {
     Money::new(minor, CURRENCY)
 }
 
 /// The placeholder for the `n`-th bound value in raw SQL.
-fn ph(backend: DbBackend, n: usize) -> String {
+pub(crate) fn ph(backend: DbBackend, n: usize) -> String {
     match backend {
         DbBackend::Postgres => format!("${n}"),
         _ => "?".to_owned(),

@@ -1,0 +1,256 @@
+//! Vote rules as versioned settings, changed only by a `vote_rules_change`
+//! proposal, and patronage refunds: one round per year, each member's
+//! share of it, and the `patronage` ledger entries. Versions, rounds and
+//! shares are append-only.
+
+use crate::m20261123_000003_create_orders::{append_only, fk};
+use sea_orm_migration::{prelude::*, schema::*};
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[derive(DeriveIden)]
+enum Users {
+    Table,
+    Id,
+}
+
+#[derive(DeriveIden)]
+enum Proposals {
+    Table,
+    Id,
+}
+
+#[derive(DeriveIden)]
+enum VoteRuleVersions {
+    Table,
+    Version,
+    Rules,
+    ProposalId,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum PatronageRounds {
+    Table,
+    Id,
+    Year,
+    Currency,
+    SurplusMinor,
+    CashBps,
+    EarningsMinor,
+    DecidedBy,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum PatronageShares {
+    Table,
+    RoundId,
+    MemberId,
+    EarningsMinor,
+    CashMinor,
+    RetainedMinor,
+}
+
+/// A CHECK constraint `column IN (…)` on `table` that lists `last` gets
+/// `added` after it. Every stored row still satisfies the wider check. On
+/// SQLite, which cannot alter a constraint, the table's stored definition
+/// is rewritten in place, the procedure SQLite documents for loosening
+/// CHECK constraints (no row changes on disk).
+async fn widen_check(
+    manager: &SchemaManager<'_>,
+    table: &str,
+    column: &str,
+    values: &[&str],
+) -> Result<(), DbErr> {
+    let list = values
+        .iter()
+        .map(|v| format!("'{v}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let db = manager.get_connection();
+    match manager.get_database_backend() {
+        sea_orm::DatabaseBackend::Postgres => {
+            let row = db
+                .query_one(sea_orm::Statement::from_string(
+                    sea_orm::DatabaseBackend::Postgres,
+                    format!(
+                        "SELECT conname FROM pg_constraint \
+                         WHERE conrelid = '{table}'::regclass AND contype = 'c' \
+                           AND pg_get_constraintdef(oid) LIKE '%{column}%' \
+                           AND pg_get_constraintdef(oid) LIKE '%{}%'",
+                        values[0]
+                    ),
+                ))
+                .await?
+                .ok_or_else(|| DbErr::Migration(format!("no check on {table}.{column}")))?;
+            let name: String = row.try_get("", "conname")?;
+            db.execute_unprepared(&format!(
+                "ALTER TABLE {table} DROP CONSTRAINT \"{name}\", \
+                 ADD CONSTRAINT \"{name}\" CHECK ({column} IN ({list}))"
+            ))
+            .await?;
+        }
+        _ => {
+            let txn = sea_orm::TransactionTrait::begin(db).await?;
+            let sql: String = txn
+                .query_one(sea_orm::Statement::from_string(
+                    sea_orm::DatabaseBackend::Sqlite,
+                    format!(
+                        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = '{table}'"
+                    ),
+                ))
+                .await?
+                .ok_or_else(|| DbErr::Migration(format!("no table {table}")))?
+                .try_get("", "sql")?;
+            // The check as the first migration wrote it: every value but
+            // the new ones, in order.
+            let old = values[..values.len() - 1]
+                .iter()
+                .map(|v| format!("'{v}'"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let from = format!("\"{column}\" IN ({old})");
+            if sql.matches(&from).count() != 1 {
+                return Err(DbErr::Migration(format!(
+                    "{table}: the check on {column} is not the one expected"
+                )));
+            }
+            let widened = sql.replace(&from, &format!("\"{column}\" IN ({list})"));
+            let version: i64 = txn
+                .query_one(sea_orm::Statement::from_string(
+                    sea_orm::DatabaseBackend::Sqlite,
+                    "PRAGMA schema_version".to_owned(),
+                ))
+                .await?
+                .ok_or_else(|| DbErr::Migration("no schema version".to_owned()))?
+                .try_get_by_index(0)?;
+            txn.execute_unprepared("PRAGMA writable_schema = ON")
+                .await?;
+            txn.execute(sea_orm::Statement::from_sql_and_values(
+                sea_orm::DatabaseBackend::Sqlite,
+                "UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = ?",
+                [widened.into(), table.into()],
+            ))
+            .await?;
+            txn.execute_unprepared(&format!("PRAGMA schema_version = {}", version + 1))
+                .await?;
+            txn.execute_unprepared("PRAGMA writable_schema = OFF")
+                .await?;
+            txn.commit().await?;
+        }
+    }
+    Ok(())
+}
+
+const PROPOSAL_KINDS: [&str; 5] = [
+    "fee_rule_change",
+    "admit_member",
+    "platform_rule",
+    "general_motion",
+    "vote_rules_change",
+];
+
+const ENTRY_KINDS: [&str; 7] = [
+    "payment",
+    "completion",
+    "refund",
+    "refund_paid",
+    "processor_fee",
+    "payout",
+    "patronage",
+];
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        widen_check(manager, "proposals", "kind", &PROPOSAL_KINDS).await?;
+        widen_check(manager, "ledger_entries", "kind", &ENTRY_KINDS).await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(VoteRuleVersions::Table)
+                    .if_not_exists()
+                    .col(integer(VoteRuleVersions::Version).primary_key())
+                    .col(text(VoteRuleVersions::Rules))
+                    .col(uuid_null(VoteRuleVersions::ProposalId))
+                    .col(timestamp_with_time_zone(VoteRuleVersions::CreatedAt))
+                    .foreign_key(&mut fk(
+                        "fk_vote_rule_versions_proposal",
+                        (VoteRuleVersions::Table, VoteRuleVersions::ProposalId),
+                        (Proposals::Table, Proposals::Id),
+                    ))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(PatronageRounds::Table)
+                    .if_not_exists()
+                    .col(pk_uuid(PatronageRounds::Id))
+                    .col(integer_uniq(PatronageRounds::Year))
+                    .col(string_len(PatronageRounds::Currency, 3))
+                    .col(big_integer(PatronageRounds::SurplusMinor))
+                    .col(integer(PatronageRounds::CashBps))
+                    .col(big_integer(PatronageRounds::EarningsMinor))
+                    .col(uuid(PatronageRounds::DecidedBy))
+                    .col(timestamp_with_time_zone(PatronageRounds::CreatedAt))
+                    .foreign_key(&mut fk(
+                        "fk_patronage_rounds_decided_by",
+                        (PatronageRounds::Table, PatronageRounds::DecidedBy),
+                        (Users::Table, Users::Id),
+                    ))
+                    .check(Expr::col(PatronageRounds::SurplusMinor).gt(0))
+                    .check(Expr::col(PatronageRounds::CashBps).between(0, 10_000))
+                    .check(Expr::col(PatronageRounds::EarningsMinor).gt(0))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(PatronageShares::Table)
+                    .if_not_exists()
+                    .col(uuid(PatronageShares::RoundId))
+                    .col(uuid(PatronageShares::MemberId))
+                    .col(big_integer(PatronageShares::EarningsMinor))
+                    .col(big_integer(PatronageShares::CashMinor))
+                    .col(big_integer(PatronageShares::RetainedMinor))
+                    .primary_key(
+                        Index::create()
+                            .col(PatronageShares::RoundId)
+                            .col(PatronageShares::MemberId),
+                    )
+                    .foreign_key(&mut fk(
+                        "fk_patronage_shares_round",
+                        (PatronageShares::Table, PatronageShares::RoundId),
+                        (PatronageRounds::Table, PatronageRounds::Id),
+                    ))
+                    .foreign_key(&mut fk(
+                        "fk_patronage_shares_member",
+                        (PatronageShares::Table, PatronageShares::MemberId),
+                        (Users::Table, Users::Id),
+                    ))
+                    .check(Expr::col(PatronageShares::EarningsMinor).gt(0))
+                    .check(Expr::col(PatronageShares::CashMinor).gte(0))
+                    .check(Expr::col(PatronageShares::RetainedMinor).gte(0))
+                    .to_owned(),
+            )
+            .await?;
+        for table in ["vote_rule_versions", "patronage_rounds", "patronage_shares"] {
+            append_only(manager, table).await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for t in ["patronage_shares", "patronage_rounds", "vote_rule_versions"] {
+            manager
+                .drop_table(Table::drop().table(Alias::new(t)).if_exists().to_owned())
+                .await?;
+        }
+        Ok(())
+    }
+}
