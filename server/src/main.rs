@@ -63,6 +63,10 @@ enum Command {
         /// Give the account a board seat.
         #[arg(long)]
         board: bool,
+        /// Enter the account as a founding member of this class (worker,
+        /// user or supporter); later members are admitted by board vote.
+        #[arg(long, value_name = "CLASS")]
+        member: Option<String>,
     },
     /// The money ledger.
     Ledger {
@@ -87,7 +91,10 @@ fn main() -> std::process::ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    // One thread for async work (decision 32): Leptos' server rendering can
+    // deadlock when two threads drive one page's reactive graph at once.
+    // Hashing, image work and SQLite run on their own threads anyway.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
@@ -141,7 +148,18 @@ async fn run(command: Command) -> anyhow::Result<()> {
             println!("{report}");
             Ok(())
         }
-        Command::CreateUser { email, name, board } => {
+        Command::CreateUser {
+            email,
+            name,
+            board,
+            member,
+        } => {
+            if let Some(class) = &member {
+                anyhow::ensure!(
+                    ["worker", "user", "supporter"].contains(&class.as_str()),
+                    "refused: --member is worker, user or supporter"
+                );
+            }
             let mut password = String::new();
             std::io::stdin().lock().read_line(&mut password)?;
             let password = password.trim_end_matches(['\r', '\n']);
@@ -172,11 +190,19 @@ async fn run(command: Command) -> anyhow::Result<()> {
             if board {
                 accounts::grant_board_seat(&db, user.id).await?;
             }
+            if let Some(class) = &member {
+                app::server::membership::found(&db, user.id, class)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("membership refused: {e}"))?;
+            }
             println!(
-                "created {} ({}){}",
+                "created {} ({}){}{}",
                 user.email,
                 user.id,
-                if board { " with a board seat" } else { "" }
+                if board { " with a board seat" } else { "" },
+                member
+                    .map(|c| format!(", founding {c} member"))
+                    .unwrap_or_default()
             );
             Ok(())
         }

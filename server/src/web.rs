@@ -9,16 +9,22 @@ use app::server::AppState;
 use app::{shell, App};
 use axum::body::Body;
 use axum::extract::{FromRef, Request, State};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::time::Duration;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
+
+/// The longest a page, call or download may take.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 #[derive(Clone, FromRef)]
 pub struct ServerState {
@@ -84,16 +90,23 @@ pub fn router(config: &Config, leptos: LeptosOptions, app: AppState, origins: Or
         .route("/earnings/statement.csv", get(downloads::statement_csv))
         .route("/webhooks/stripe", post(webhooks::stripe))
         .route("/board/payouts/{id}/sepa.xml", get(downloads::sepa_xml))
+        .leptos_routes_with_context(&state, routes, page_ctx, {
+            let leptos = leptos.clone();
+            move || shell(leptos.clone())
+        })
+        // No page or call may hold its connection forever: a stalled one
+        // answers 503 (and is logged as a server error). Uploads, added
+        // below, may take longer on a slow line.
+        .route_layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            REQUEST_TIMEOUT,
+        ))
         .route(
             "/dashboard/listings/{id}/images",
             post(uploads::upload_image).layer(axum::extract::DefaultBodyLimit::max(
                 app.max_image_bytes.saturating_mul(3).max(16 * 1024 * 1024),
             )),
         )
-        .leptos_routes_with_context(&state, routes, page_ctx, {
-            let leptos = leptos.clone();
-            move || shell(leptos.clone())
-        })
         .fallback(leptos_axum::file_and_error_handler_with_context::<ServerState, _>(fallback_ctx, shell))
         .layer(sessions)
         .layer(axum::middleware::from_fn(middleware::cache_headers))

@@ -1,13 +1,14 @@
 // The catalog in a real browser, JavaScript on and off: a person applies to
-// join, the board admits them, the new member publishes a listing with a
+// join, the board admits them by vote, the new member publishes a listing with a
 // picture, and a visitor finds it by a word of its description, in Italian
 // and in English.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync, crc32 } from 'node:zlib';
-import { startServer, root, launchBrowser, openPage, hydrated, goto } from './server.mjs';
+import { startServer, root, launchBrowser, openPage, hydrated, goto, reloadUntil } from './server.mjs';
 
 const shots = join(root, 'target', 'browser-screenshots');
 mkdirSync(shots, { recursive: true });
@@ -15,6 +16,9 @@ const password = 'una bici cargo rossa';
 
 let server;
 let browser;
+// The server's clock runs this many seconds ahead, so admission votes close.
+const clockFile = join(mkdtempSync(join(tmpdir(), 'mutua-clock-')), 'offset');
+let clockDays = 0;
 
 /** A small gradient PNG, drawn here. */
 function png(width, height) {
@@ -43,7 +47,8 @@ function png(width, height) {
 }
 
 before(async () => {
-  server = await startServer();
+  writeFileSync(clockFile, '0');
+  server = await startServer({ MUTUA_CLOCK_OFFSET_FILE: clockFile, MUTUA_JOB_INTERVAL_SECS: '1' });
   browser = await launchBrowser();
 });
 
@@ -57,9 +62,10 @@ const open = (js, locale = 'it-IT') => openPage(browser, js, { locale });
 for (const js of [true, false]) {
   const mode = js ? 'js' : 'nojs';
 
-  test(`apply, admit, publish with a picture, find it; JavaScript ${js ? 'on' : 'off'}`, async () => {
+  test(`apply, admitted by vote, publish with a picture, find it; JavaScript ${js ? 'on' : 'off'}`, async () => {
+    // A founding member with a board seat: the board's one voter here.
     const boardEmail = `board-${mode}@example.it`;
-    server.cli(['create-user', boardEmail, '--name', `Consiglio ${mode}`, '--board'], password);
+    server.cli(['create-user', boardEmail, '--name', `Consiglio ${mode}`, '--board', '--member', 'worker'], password);
     const name = `Rita Riparatrice ${mode}`;
     const word = js ? 'ombrellaio' : 'arrotino';
 
@@ -80,7 +86,8 @@ for (const js of [true, false]) {
     await hydrated(me.page, js);
     assert.match(await me.page.textContent('[data-testid=membership-status]'), /Domanda in esame/);
 
-    // 2. The board admits the application.
+    // 2. The board puts the application to its vote and votes; when the
+    // server's clock passes the closing, the vote admits her by itself.
     const board = await open(js);
     await goto(board.page, js, `${server.url}/login`);
     await board.page.fill('#field-email', boardEmail);
@@ -88,12 +95,20 @@ for (const js of [true, false]) {
     await board.page.click('main form button[type=submit]');
     await board.page.waitForURL('**/account');
     await goto(board.page, js, `${server.url}/board/applications`);
-    const card = board.page.locator('[data-testid=application]', { hasText: name });
-    await card.locator('[data-testid=admit]').click();
-    await board.page.waitForURL('**/board/applications?saved=decided');
-    await hydrated(board.page, js);
-    assert.equal(await board.page.locator('[data-testid=application]', { hasText: name }).count(), 0);
     await board.page.screenshot({ path: join(shots, `${mode}-board-applications.png`), fullPage: true });
+    const card = board.page.locator('[data-testid=application]', { hasText: name });
+    assert.equal(await card.locator('[data-testid=admit]').count(), 0, 'no direct admission');
+    await card.locator('[data-testid=put-to-vote]').click();
+    await board.page.waitForURL(/\/governance\/[0-9a-f-]+$/);
+    await hydrated(board.page, js);
+    await board.page.check('#choice-yes');
+    await board.page.click('[data-testid=vote]');
+    await board.page.waitForSelector('[data-testid=my-choice][data-choice=yes]');
+    await goto(me.page, js, `${server.url}/dashboard`);
+    assert.equal(await me.page.locator('[data-testid=new-listing]').count(), 0, 'not a member yet');
+    clockDays += 6;
+    writeFileSync(clockFile, String(clockDays * 86_400));
+    await reloadUntil(board.page, js, '[data-testid=proposal][data-status=passed]');
 
     // 3. The new member creates a listing, with one mistake first.
     await goto(me.page, js, `${server.url}/dashboard`);

@@ -46,8 +46,7 @@ on_both_databases!(
     |backend| async move {
         let db = TestDb::new(backend).await;
         let server = TestServer::start(&db);
-        let board = board(&server).await;
-        let anna = member(&server, &board, "anna@example.it", "worker").await;
+        let anna = member(&server, "anna@example.it", "worker").await;
         let id = published(&anna, &[]).await;
         let c = server.client();
 

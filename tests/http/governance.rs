@@ -142,7 +142,7 @@ on_both_databases!(
 
         // A user member joins before the vote opens; the board's seat holder
         // here has no membership, so does not vote in the assembly.
-        let bruno = member(&server, &m.board, "bruno@coop.example", "user").await;
+        let bruno = member(&server, "bruno@coop.example", "user").await;
         let id = send(&m.anna, form("6", &effective))
             .await
             .expect("proposed");
@@ -153,7 +153,7 @@ on_both_databases!(
         assert_eq!(p["fee_rule"]["service"]["percent_bps"], 600);
 
         // A member admitted after opening does not vote on it.
-        let late = member(&server, &m.board, "lia@coop.example", "worker").await;
+        let late = member(&server, "lia@coop.example", "worker").await;
         assert_eq!(vote(&late, &id, "yes").await.err().map(|e| e.0), Some(403));
         assert_eq!(
             vote(&m.customer, &id, "yes").await.err().map(|e| e.0),
@@ -373,7 +373,7 @@ on_both_databases!(the_board_admits_by_vote, |backend| async move {
         vote(&m.board, &id, "yes").await.err().map(|e| e.0),
         Some(403)
     );
-    let lia = member(&server, &m.board, "lia@coop.example", "worker").await;
+    let lia = member(&server, "lia@coop.example", "worker").await;
     assert_eq!(vote(&lia, &id, "yes").await.err().map(|e| e.0), Some(403));
     vote(&m.anna, &id, "yes").await.expect("anna");
     vote(&m.carlo, &id, "yes").await.expect("carlo");
@@ -394,7 +394,13 @@ on_both_databases!(the_board_admits_by_vote, |backend| async move {
     assert_eq!(
         db.query_i64("SELECT COUNT(*) FROM audit_events WHERE kind = 'member_admitted'")
             .await,
-        4,
-        "Anna, Carlo and Lia directly, Nina by vote"
+        1,
+        "Nina, by the vote"
+    );
+    assert_eq!(
+        db.query_i64("SELECT COUNT(*) FROM audit_events WHERE kind = 'member_founded'")
+            .await,
+        3,
+        "Anna, Carlo and Lia, founders entered by the operator"
     );
 });

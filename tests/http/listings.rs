@@ -13,10 +13,9 @@ type Case = (
 on_both_databases!(only_owners_touch_their_listings, |backend| async move {
     let db = TestDb::new(backend).await;
     let server = TestServer::start(&db);
-    let board = board(&server).await;
-    let anna = member(&server, &board, "anna@example.it", "worker").await;
-    let beppe = member(&server, &board, "beppe@example.it", "worker").await;
-    let ugo = member(&server, &board, "ugo@example.it", "user").await;
+    let anna = member(&server, "anna@example.it", "worker").await;
+    let beppe = member(&server, "beppe@example.it", "worker").await;
+    let ugo = member(&server, "ugo@example.it", "user").await;
     let carla = customer(&server, "carla@example.it").await;
     let visitor = server.client();
 
@@ -205,8 +204,7 @@ on_both_databases!(
     |backend| async move {
         let db = TestDb::new(backend).await;
         let server = TestServer::start(&db);
-        let board = board(&server).await;
-        let anna = member(&server, &board, "anna@example.it", "worker").await;
+        let anna = member(&server, "anna@example.it", "worker").await;
 
         let cases: &[Case] = &[
             (&[("title", "")], "title", "Required"),
@@ -381,8 +379,7 @@ on_both_databases!(
 on_both_databases!(availability_shows_the_next_openings, |backend| async move {
     let db = TestDb::new(backend).await;
     let server = TestServer::start(&db);
-    let board = board(&server).await;
-    let anna = member(&server, &board, "anna@example.it", "worker").await;
+    let anna = member(&server, "anna@example.it", "worker").await;
     let listing = published(&anna, &[]).await;
     let id = listing.to_string();
 

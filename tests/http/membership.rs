@@ -3,10 +3,49 @@
 use mutua_tests::coop::*;
 use mutua_tests::*;
 
-on_both_databases!(apply_admit_reject_and_apply_again, |backend| async move {
+on_both_databases!(apply_vote_reject_and_apply_again, |backend| async move {
     let db = TestDb::new(backend).await;
-    let server = TestServer::start(&db);
-    let board = board(&server).await;
+    let clock = Clock::new(&db);
+    let server = TestServer::start_with(&db, &clock.env());
+    // The founder, entered by the operator, holds the board's one seat:
+    // a board voter needs both a seat and an active membership.
+    let refused = server.cli(
+        &["create-user", "x@coop.example", "--member", "boss"],
+        PASSWORD,
+    );
+    assert!(!refused.status.success(), "an unknown class is refused");
+    assert_eq!(
+        db.query_i64("SELECT COUNT(*) FROM users WHERE email = 'x@coop.example'")
+            .await,
+        0,
+        "and no account is left behind"
+    );
+    let founder = server.cli(
+        &[
+            "create-user",
+            "presidente@coop.example",
+            "--name",
+            "Presidente",
+            "--board",
+            "--member",
+            "worker",
+        ],
+        PASSWORD,
+    );
+    assert!(founder.status.success());
+    let board = server.client();
+    assert_eq!(
+        board
+            .login("presidente@coop.example", PASSWORD)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        db.query_i64("SELECT COUNT(*) FROM audit_events WHERE kind = 'member_founded'")
+            .await,
+        1
+    );
 
     // Visitors are sent to log in; customers can apply, with field errors first.
     let visitor = server.client();
@@ -32,7 +71,11 @@ on_both_databases!(apply_admit_reject_and_apply_again, |backend| async move {
             ("shares".into(), "NumberOutOfRange".into()),
         ]
     );
-    assert_eq!(db.query_i64("SELECT COUNT(*) FROM memberships").await, 0);
+    assert_eq!(
+        db.query_i64("SELECT COUNT(*) FROM memberships").await,
+        1,
+        "only the founder"
+    );
     call(
         &ada,
         "apply",
@@ -68,7 +111,8 @@ on_both_databases!(apply_admit_reject_and_apply_again, |backend| async move {
     );
     assert_eq!(ada.get("/board/applications").await.status(), 403);
 
-    // The board sees the application and admits it.
+    // The board sees the application; it cannot admit directly, only put
+    // the application to its vote, which admits when it passes.
     let apps = call(&board, "applications", &[])
         .await
         .expect("applications");
@@ -91,27 +135,64 @@ on_both_databases!(apply_admit_reject_and_apply_again, |backend| async move {
         field_problems(&err.1),
         vec![("reason".into(), "Required".into())]
     );
-    let session_before = db.query_i64("SELECT COUNT(*) FROM sessions").await;
-    call(
+    let direct = call(
         &board,
         "decide-application",
         &[("user_id", &ada_id), ("decision", "admit")],
     )
     .await
-    .expect("admit");
-    // Deciding twice is a conflict.
+    .expect_err("no direct admission");
+    assert_eq!(
+        field_problems(&direct.1),
+        vec![("decision".into(), "ChoiceInvalid".into())]
+    );
+    let session_before = db.query_i64("SELECT COUNT(*) FROM sessions").await;
+    call(
+        &board,
+        "decide-application",
+        &[("user_id", &ada_id), ("decision", "vote")],
+    )
+    .await
+    .expect("put to a vote");
+    let home = call(&board, "governance", &[]).await.expect("governance");
+    let proposal = &home["proposals"][0];
+    assert_eq!(proposal["kind"], "admit_member");
+    let id = proposal["id"].as_str().expect("id").to_owned();
+    call(&board, "vote", &[("id", &id), ("choice", "yes")])
+        .await
+        .expect("vote");
+    assert_eq!(
+        call(&ada, "my-membership", &[]).await.expect("membership")["status"],
+        "Applicant",
+        "not a member while the vote is open"
+    );
+    let view = call(&board, "proposal", &[("id", &id)])
+        .await
+        .expect("proposal");
+    let closes_at: chrono::DateTime<chrono::Utc> =
+        serde_json::from_value(view["closes_at"].clone()).expect("closes_at");
+    clock.advance((closes_at - chrono::Utc::now()).num_seconds() + 1);
+    let admitted = "SELECT COUNT(*) FROM membership_decisions WHERE decision = 'admitted' \
+                    AND user_id = (SELECT id FROM users WHERE email = 'ada@example.it')";
+    for _ in 0..100 {
+        if db.query_i64(admitted).await == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(db.query_i64(admitted).await, 1, "admitted by the vote");
+    // Deciding again is a conflict: she is no longer an applicant.
     let twice = call(
         &board,
         "decide-application",
-        &[("user_id", &ada_id), ("decision", "admit")],
+        &[
+            ("user_id", &ada_id),
+            ("decision", "reject"),
+            ("reason", "No"),
+        ],
     )
     .await;
     assert_eq!(twice.err().map(|e| e.0), Some(409));
-    assert_eq!(
-        db.query_i64("SELECT COUNT(*) FROM membership_decisions WHERE decision = 'admitted'")
-            .await,
-        1
-    );
 
     // Ada's next request sees her new role, under a new session id.
     let res = ada.post_form("/fn/viewer", &[]).await;
@@ -176,7 +257,7 @@ on_both_databases!(apply_admit_reject_and_apply_again, |backend| async move {
 
     // Members see the directory and public profiles; visitors see profiles only.
     let dir = call(&ada, "directory", &[]).await.expect("directory");
-    assert_eq!(dir.as_array().map(Vec::len), Some(1));
+    assert_eq!(dir.as_array().map(Vec::len), Some(2), "the founder and Ada");
     assert_eq!(
         visitor.get(&format!("/members/{ada_id}")).await.status(),
         200
@@ -193,7 +274,7 @@ on_both_databases!(board_manages_zones_and_categories, |backend| async move {
     let db = TestDb::new(backend).await;
     let server = TestServer::start(&db);
     let board = board(&server).await;
-    let worker = member(&server, &board, "wanda@example.it", "worker").await;
+    let worker = member(&server, "wanda@example.it", "worker").await;
 
     // Seeded, translated categories.
     let it = call(&server.client(), "categories", &[])

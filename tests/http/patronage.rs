@@ -52,7 +52,7 @@ on_both_databases!(patronage_follows_net_earnings, |backend| async move {
         .await
         .expect("paid");
     fulfil_all(&m, order).await;
-    let bruno = member(&server, &m.board, "bruno@coop.example", "user").await;
+    let bruno = member(&server, "bruno@coop.example", "user").await;
 
     // The year must be closed first.
     let (year, ahead) = to_next_year();
@@ -270,7 +270,7 @@ on_both_databases!(vote_rules_change_by_two_thirds, |backend| async move {
     let clock = Clock::new(&db);
     let server = TestServer::start_with(&db, &clock.env());
     let m = market(&server).await;
-    let bruno = member(&server, &m.board, "bruno@coop.example", "user").await;
+    let bruno = member(&server, "bruno@coop.example", "user").await;
     let today = chrono::Utc::now().date_naive();
     let closes = (today + chrono::Duration::days(2))
         .format("%Y-%m-%d")

@@ -24,8 +24,8 @@ on_both_databases!(search_finds_the_same_everywhere, |backend| async move {
     let db = TestDb::new(backend).await;
     let server = TestServer::start(&db);
     let board = board(&server).await;
-    let anna = member(&server, &board, "anna@example.it", "worker").await;
-    let bici = member(&server, &board, "bici@example.it", "worker").await;
+    let anna = member(&server, "anna@example.it", "worker").await;
+    let bici = member(&server, "bici@example.it", "worker").await;
     call(
         &board,
         "zone-add",

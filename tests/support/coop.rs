@@ -72,28 +72,22 @@ pub async fn user_id(c: &Client) -> Uuid {
     Uuid::parse_str(v["id"].as_str().expect("logged in")).expect("uuid")
 }
 
-/// Applies for membership in `class` and has `board` admit the application.
-pub async fn member(server: &TestServer, board: &Client, email: &str, class: &str) -> Client {
-    let c = customer(server, email).await;
-    call(
-        &c,
-        "apply",
-        &[
-            ("class", class),
-            ("motivation", "Voglio lavorare in cooperativa."),
-            ("shares", "2"),
-        ],
-    )
-    .await
-    .expect("apply");
-    let id = user_id(&c).await.to_string();
-    call(
-        board,
-        "decide-application",
-        &[("user_id", &id), ("decision", "admit")],
-    )
-    .await
-    .expect("admit");
+/// A logged-in founding member of `class`, entered with the CLI as an
+/// operator enters the founders (later members are admitted by a board
+/// vote; `tests/http/membership.rs` walks that path).
+pub async fn member(server: &TestServer, email: &str, class: &str) -> Client {
+    let name = email.split('@').next().unwrap_or("someone");
+    let out = server.cli(
+        &["create-user", email, "--name", name, "--member", class],
+        PASSWORD,
+    );
+    assert!(
+        out.status.success(),
+        "create-user: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let c = server.client();
+    assert_eq!(c.login(email, PASSWORD).await.status(), 200);
     c
 }
 

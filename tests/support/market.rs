@@ -86,7 +86,7 @@ pub async fn market(server: &TestServer) -> Market {
         .expect("zone");
     }
     let zones = zone_ids(&board).await;
-    let anna = member(server, &board, "anna@coop.example", "worker").await;
+    let anna = member(server, "anna@coop.example", "worker").await;
     let service = published(
         &anna,
         &[
@@ -97,7 +97,7 @@ pub async fn market(server: &TestServer) -> Market {
     )
     .await;
     open_every_day(&anna, service).await;
-    let carlo = member(server, &board, "carlo@coop.example", "worker").await;
+    let carlo = member(server, "carlo@coop.example", "worker").await;
     let courier = published(
         &carlo,
         &[

@@ -125,8 +125,10 @@ pub async fn pending_applications() -> Result<Vec<Application>, AppError> {
         .map_err(respond::internal)
 }
 
-/// Admits (`decision = "admit"`), rejects (`"reject"`, with a reason) or
-/// puts to a board vote (`"vote"`) an application.
+/// Puts an application to a board vote (`decision = "vote"`; the vote,
+/// once passed, admits) or rejects it (`"reject"`, with a reason). There is
+/// no direct admission: only a passed `admit_member` vote activates a
+/// membership.
 #[server(prefix = "/fn", endpoint = "decide-application")]
 pub async fn decide_application(
     user_id: Uuid,
@@ -153,7 +155,6 @@ pub async fn decide_application(
     }
     let reason = reason.unwrap_or_default();
     let decision = match decision.as_str() {
-        "admit" => Decision::Admit,
         "reject" => Decision::Reject {
             reason: reason.clone(),
         },

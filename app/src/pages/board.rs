@@ -47,9 +47,8 @@ pub fn ApplicationsPage() -> impl IntoView {
                                             <input id=reason_id name="reason" type="text"/>
                                         </div>
                                         <div class="button-row">
-                                            <button type="submit" name="decision" value="admit" class="button" data-testid="admit">{t.submit_admit}</button>
+                                            <button type="submit" name="decision" value="vote" class="button" data-testid="put-to-vote">{t.submit_put_to_vote}</button>
                                             <button type="submit" name="decision" value="reject" class="button button-secondary" data-testid="reject">{t.submit_reject}</button>
-                                            <button type="submit" name="decision" value="vote" class="button button-secondary" data-testid="put-to-vote">{t.submit_put_to_vote}</button>
                                         </div>
                                     </ActionForm>
                                 </li>

@@ -109,13 +109,31 @@ pub fn GovernancePage() -> impl IntoView {
     let t = use_i18n();
     let propose = ServerAction::<Propose>::new();
     let home = Resource::new(|| (), |_| load_governance());
+    // Created here, beside `home`, never inside the Suspense's children:
+    // a resource made while a Suspense resolves is re-created on every
+    // re-check and can stall server rendering.
+    let query = use_query_map();
+    let preview: Preview = Resource::new(
+        move || (),
+        move |_| {
+            let v: Vec<String> = values_for_preview(query);
+            let previewing = query.with_untracked(|q| q.get("service_percent").is_some());
+            async move {
+                if !previewing {
+                    return None;
+                }
+                let at = |i: usize| v.get(i).cloned().unwrap_or_default();
+                Some(fee_preview(at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7)).await)
+            }
+        },
+    );
     view! {
         <Title text=t.gov_title/>
         <h1>{t.gov_title}</h1>
         <p class="lead">{t.gov_intro}</p>
         <Suspense fallback=|| ()>
             {move || home.get().map(|r| match r {
-                Ok(h) => view! { <GovernanceView h propose/> }.into_any(),
+                Ok(h) => view! { <GovernanceView h propose preview/> }.into_any(),
                 Err(e) => load_error(e),
             })}
         </Suspense>
@@ -170,8 +188,15 @@ fn terms_values(
         .collect()
 }
 
+/// The impact preview of the fee terms in the address, if any.
+type Preview = Resource<Option<Result<ImpactView, AppError>>>;
+
 #[component]
-fn GovernanceView(h: GovernanceHome, propose: ServerAction<Propose>) -> impl IntoView {
+fn GovernanceView(
+    h: GovernanceHome,
+    propose: ServerAction<Propose>,
+    preview: Preview,
+) -> impl IntoView {
     let t = use_i18n();
     let locale = use_locale();
     let query = use_query_map();
@@ -192,20 +217,6 @@ fn GovernanceView(h: GovernanceHome, propose: ServerAction<Propose>) -> impl Int
         kinds.push(("platform_rule".to_owned(), t.kind_platform_rule.to_owned()));
     }
     let values = query.with_untracked(|q| terms_values(&h.current_rule, locale, q));
-    let previewing = query.with_untracked(|q| q.get("service_percent").is_some());
-    let preview = Resource::new(
-        move || (),
-        move |_| {
-            let v: Vec<String> = values_for_preview(query);
-            async move {
-                if !previewing {
-                    return None;
-                }
-                let at = |i: usize| v.get(i).cloned().unwrap_or_default();
-                Some(fee_preview(at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7)).await)
-            }
-        },
-    );
     let preview_error: FormError =
         Signal::derive(move || preview.get().flatten().and_then(Result::err));
     let value = |k: &str| {

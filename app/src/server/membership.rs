@@ -114,11 +114,11 @@ pub enum Decision {
     Reject { reason: String },
 }
 
-/// The one place an application is decided (today by a board member
-/// directly; the governance issue routes it through a board vote). Admission
-/// activates the membership; rejection removes the application so the person
-/// may apply again. Both are written to the register's history in the same
-/// transaction.
+/// The one place an application is decided: admission only when a board
+/// vote passes (`governance`), rejection by a board member with a reason.
+/// Admission activates the membership; rejection removes the application so
+/// the person may apply again. Both are written to the register's history in
+/// the same transaction.
 pub async fn decide<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     decided_by: Uuid,
@@ -209,6 +209,69 @@ pub async fn decide<C: ConnectionTrait + TransactionTrait>(
         },
         &format!("user:{applicant}"),
         reason.as_deref().unwrap_or(""),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The register's reason for the founders' admission.
+pub const FOUNDER_REASON: &str = "founding member";
+
+/// Enters a founding member (`mutua create-user … --member CLASS`): the
+/// people who set up the cooperative are members by its deed, before any
+/// board exists to vote on them. Written to the register's history as
+/// admitted with `FOUNDER_REASON`, and to the audit log as
+/// `member_founded`, in one transaction; one share.
+pub async fn found<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    user_id: Uuid,
+    class: &str,
+) -> Result<(), MembershipError> {
+    let txn = db.begin().await?;
+    let m = apply(
+        &txn,
+        user_id,
+        NewApplication {
+            class,
+            motivation: "Founding member.",
+            shares: "1",
+        },
+    )
+    .await?;
+    let now = Utc::now();
+    memberships::Entity::update_many()
+        .col_expr(
+            memberships::Column::Status,
+            sea_orm::sea_query::Expr::value("active"),
+        )
+        .col_expr(
+            memberships::Column::AdmittedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
+        .filter(memberships::Column::Id.eq(m.id))
+        .exec(&txn)
+        .await?;
+    membership_decisions::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(user_id),
+        decision: Set("admitted".into()),
+        class: Set(m.class.clone()),
+        shares: Set(m.shares),
+        motivation: Set(m.motivation.clone()),
+        reason: Set(Some(FOUNDER_REASON.into())),
+        decided_by: Set(user_id),
+        decided_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    super::audit::record(
+        &txn,
+        now,
+        None,
+        "member_founded",
+        &format!("user:{user_id}"),
+        &m.class,
     )
     .await?;
     txn.commit().await?;
