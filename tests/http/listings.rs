@@ -289,6 +289,11 @@ on_both_databases!(
             "{back}"
         );
         let path = back.trim_start_matches(&anna.base).to_owned();
+        // Anna's account speaks Italian (the founders' default); she picks English.
+        let switched = anna
+            .post_form("/locale", &[("lang", "en"), ("next", "/")])
+            .await;
+        assert!(switched.status().is_redirection());
         let html = anna
             .get_with(&path, &[("accept-language", "en")])
             .await
@@ -320,6 +325,10 @@ on_both_databases!(
             format!("/dashboard/listings/{listing}?image_error=too_large#images")
         );
         assert_eq!(db.query_i64("SELECT COUNT(*) FROM listing_images").await, 0);
+        let switched = anna
+            .post_form("/locale", &[("lang", "es"), ("next", "/")])
+            .await;
+        assert!(switched.status().is_redirection());
         let page = anna
             .get_with(
                 &format!("/dashboard/listings/{listing}?image_error=type"),
