@@ -20,9 +20,8 @@ let browser;
 
 before(async () => {
   stripe = await startFakeStripe();
-  server = await startServer(stripe.env);
+  server = await startServer(stripe.env, { seed: true });
   await stripe.sendWebhooksTo(server);
-  server.cli(['seed-demo']);
   browser = await launchBrowser();
 });
 

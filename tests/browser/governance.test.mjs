@@ -21,8 +21,7 @@ let browser;
 
 before(async () => {
   writeFileSync(clockFile, '0');
-  server = await startServer({ MUTUA_CLOCK_OFFSET_FILE: clockFile, MUTUA_JOB_INTERVAL_SECS: '1' });
-  server.cli(['seed-demo']);
+  server = await startServer({ MUTUA_CLOCK_OFFSET_FILE: clockFile, MUTUA_JOB_INTERVAL_SECS: '1' }, { seed: true });
   browser = await launchBrowser();
 });
 

@@ -6,8 +6,7 @@ import { startServer } from './server.mjs';
 
 let server;
 before(async () => {
-  server = await startServer();
-  server.cli(['seed-demo']);
+  server = await startServer({}, { seed: true });
 });
 after(async () => { await server?.stop(); });
 

@@ -18,8 +18,7 @@ let server;
 let browser;
 
 before(async () => {
-  server = await startServer();
-  server.cli(['seed-demo']);
+  server = await startServer({}, { seed: true });
   browser = await launchBrowser();
 });
 

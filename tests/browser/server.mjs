@@ -50,7 +50,12 @@ export async function startFakeStripe() {
   };
 }
 
-export async function startServer(extraEnv = {}) {
+/**
+ * Starts `mutua serve` on a fresh SQLite file. With `seed`, the demo
+ * cooperative is loaded first, before the server (and its job runner)
+ * writes to the same file.
+ */
+export async function startServer(extraEnv = {}, { seed = false } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'mutua-browser-'));
   const bin = process.env.MUTUA_BIN ?? join(root, 'target', 'release', 'mutua');
   const env = {
@@ -62,6 +67,10 @@ export async function startServer(extraEnv = {}) {
     ...extraEnv,
   };
   delete env.MUTUA_PUBLIC_URL;
+  if (seed) {
+    const out = spawnSync(bin, ['seed-demo'], { cwd: root, env, encoding: 'utf8' });
+    if (out.status !== 0) throw new Error(`mutua seed-demo: ${out.stderr}`);
+  }
   const child = spawn(bin, ['serve'], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise((ok, fail) => {
     const timer = setTimeout(() => fail(new Error('mutua did not start in 60 s')), 60_000);

@@ -7,8 +7,7 @@ import { startServer } from './server.mjs';
 
 let server;
 before(async () => {
-  server = await startServer();
-  server.cli(['seed-demo']);
+  server = await startServer({}, { seed: true });
 });
 after(async () => { await server?.stop(); });
 

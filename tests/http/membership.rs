@@ -20,27 +20,13 @@ on_both_databases!(apply_vote_reject_and_apply_again, |backend| async move {
         0,
         "and no account is left behind"
     );
-    let founder = server.cli(
-        &[
-            "create-user",
-            "presidente@coop.example",
-            "--name",
-            "Presidente",
-            "--board",
-            "--member",
-            "worker",
-        ],
-        PASSWORD,
-    );
-    assert!(founder.status.success());
-    let board = server.client();
-    assert_eq!(
-        board
-            .login("presidente@coop.example", PASSWORD)
-            .await
-            .status(),
-        200
-    );
+    let board = operator_account(
+        &server,
+        "presidente@coop.example",
+        "Presidente",
+        &["--board", "--member", "worker"],
+    )
+    .await;
     assert_eq!(
         db.query_i64("SELECT COUNT(*) FROM audit_events WHERE kind = 'member_founded'")
             .await,

@@ -41,13 +41,17 @@ pub fn field_problems(body: &Value) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
-/// A logged-in board member (created with the CLI, as an operator would).
-pub async fn board(server: &TestServer) -> Client {
-    let email = "board@coop.example";
-    let out = server.cli(
-        &["create-user", email, "--name", "Consiglio", "--board"],
-        PASSWORD,
-    );
+/// An account made with `mutua create-user EMAIL --name NAME OPTIONS…`, as
+/// an operator makes one, and logged in.
+pub async fn operator_account(
+    server: &TestServer,
+    email: &str,
+    name: &str,
+    options: &[&str],
+) -> Client {
+    let mut args = vec!["create-user", email, "--name", name];
+    args.extend_from_slice(options);
+    let out = server.cli(&args, PASSWORD);
     assert!(
         out.status.success(),
         "create-user: {}",
@@ -56,6 +60,11 @@ pub async fn board(server: &TestServer) -> Client {
     let c = server.client();
     assert_eq!(c.login(email, PASSWORD).await.status(), 200);
     c
+}
+
+/// A logged-in board member with a seat and no membership.
+pub async fn board(server: &TestServer) -> Client {
+    operator_account(server, "board@coop.example", "Consiglio", &["--board"]).await
 }
 
 /// A registered, logged-in account with no membership.
@@ -77,18 +86,7 @@ pub async fn user_id(c: &Client) -> Uuid {
 /// vote; `tests/http/membership.rs` walks that path).
 pub async fn member(server: &TestServer, email: &str, class: &str) -> Client {
     let name = email.split('@').next().unwrap_or("someone");
-    let out = server.cli(
-        &["create-user", email, "--name", name, "--member", class],
-        PASSWORD,
-    );
-    assert!(
-        out.status.success(),
-        "create-user: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let c = server.client();
-    assert_eq!(c.login(email, PASSWORD).await.status(), 200);
-    c
+    operator_account(server, email, name, &["--member", class]).await
 }
 
 /// The form of a valid fixed-price service, with `overrides` applied.
