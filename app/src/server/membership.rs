@@ -170,22 +170,7 @@ pub async fn decide<C: ConnectionTrait + TransactionTrait>(
     // Guarded on the status so that two board members deciding at once
     // cannot both succeed.
     let changed = match decision {
-        Decision::Admit => {
-            memberships::Entity::update_many()
-                .col_expr(
-                    memberships::Column::Status,
-                    sea_orm::sea_query::Expr::value("active"),
-                )
-                .col_expr(
-                    memberships::Column::AdmittedAt,
-                    sea_orm::sea_query::Expr::value(now),
-                )
-                .filter(memberships::Column::Id.eq(application.id))
-                .filter(memberships::Column::Status.eq("applicant"))
-                .exec(&txn)
-                .await?
-                .rows_affected
-        }
+        Decision::Admit => activate(&txn, application.id, now).await?,
         Decision::Reject { .. } => {
             memberships::Entity::delete_many()
                 .filter(memberships::Column::Id.eq(application.id))
@@ -215,6 +200,29 @@ pub async fn decide<C: ConnectionTrait + TransactionTrait>(
     Ok(())
 }
 
+/// Makes an application an active membership; the number of rows changed
+/// (0 when it is no longer an application).
+async fn activate(
+    txn: &impl ConnectionTrait,
+    membership: Uuid,
+    now: chrono::DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    Ok(memberships::Entity::update_many()
+        .col_expr(
+            memberships::Column::Status,
+            sea_orm::sea_query::Expr::value("active"),
+        )
+        .col_expr(
+            memberships::Column::AdmittedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
+        .filter(memberships::Column::Id.eq(membership))
+        .filter(memberships::Column::Status.eq("applicant"))
+        .exec(txn)
+        .await?
+        .rows_affected)
+}
+
 /// The register's reason for the founders' admission.
 pub const FOUNDER_REASON: &str = "founding member";
 
@@ -240,18 +248,7 @@ pub async fn found<C: ConnectionTrait + TransactionTrait>(
     )
     .await?;
     let now = Utc::now();
-    memberships::Entity::update_many()
-        .col_expr(
-            memberships::Column::Status,
-            sea_orm::sea_query::Expr::value("active"),
-        )
-        .col_expr(
-            memberships::Column::AdmittedAt,
-            sea_orm::sea_query::Expr::value(now),
-        )
-        .filter(memberships::Column::Id.eq(m.id))
-        .exec(&txn)
-        .await?;
+    activate(&txn, m.id, now).await?;
     membership_decisions::ActiveModel {
         id: Set(Uuid::now_v7()),
         user_id: Set(user_id),
