@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { HtmlValidate } from 'html-validate';
-import { startServer } from './server.mjs';
+import { startServer, sessionCookie } from './server.mjs';
 
 let server;
 before(async () => {
@@ -62,14 +62,7 @@ test('a form showing errors and the account page are valid HTML', async () => {
   await assertValidPage('/account', { cookie });
 });
 
-async function login(email, password = 'mutua-demo-2026') {
-  const res = await fetch(`${server.url}/fn/login`, {
-    method: 'POST', redirect: 'manual', body: new URLSearchParams({ email, password }),
-    headers: { accept: 'application/json', origin: server.url },
-  });
-  assert.equal(res.status, 200);
-  return res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-}
+const login = (email) => sessionCookie(server, email);
 
 test('catalog pages of the demo cooperative are valid HTML', async () => {
   const list = await (await fetch(`${server.url}/api/v1/listings?q=cargo`)).json();

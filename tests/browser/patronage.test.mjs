@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, root, launchBrowser, openPage, hydrated, goto, login, reloadUntil } from './server.mjs';
+import { startServer, root, launchBrowser, openPage, hydrated, goto, login, reloadUntil, sessionCookie } from './server.mjs';
 
 const shots = join(root, 'target', 'browser-screenshots');
 mkdirSync(shots, { recursive: true });
@@ -38,11 +38,7 @@ const day = (n) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 
 
 /** Votes `choice` over HTTP as a demo member; refused ballots (not eligible) are ignored. */
 async function voteOverHttp(email, id, choice) {
-  const res = await fetch(`${server.url}/fn/login`, {
-    method: 'POST', redirect: 'manual', body: new URLSearchParams({ email, password: demoPassword }),
-    headers: { accept: 'application/json', origin: server.url },
-  });
-  const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const cookie = await sessionCookie(server, email, demoPassword);
   const ballot = await fetch(`${server.url}/fn/vote`, {
     method: 'POST', body: new URLSearchParams({ id, choice }),
     headers: { accept: 'application/json', origin: server.url, cookie },

@@ -96,6 +96,16 @@ export async function startServer(extraEnv = {}, { seed = false } = {}) {
   };
 }
 
+/** Logs in over HTTP (no browser); returns the session cookies for `fetch`. */
+export async function sessionCookie(server, email, password = 'mutua-demo-2026') {
+  const res = await fetch(`${server.url}/fn/login`, {
+    method: 'POST', redirect: 'manual', body: new URLSearchParams({ email, password }),
+    headers: { accept: 'application/json', origin: server.url },
+  });
+  if (res.status !== 200) throw new Error(`login ${email}: ${res.status}`);
+  return res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+}
+
 /** Debian's chromium, headless, quiet. */
 export async function launchBrowser() {
   const { chromium } = await import('playwright-core');

@@ -3,7 +3,7 @@
 // deadlocked the whole process within a hundred such loads (decision 32).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer } from './server.mjs';
+import { startServer, sessionCookie } from './server.mjs';
 
 let server;
 before(async () => {
@@ -11,14 +11,7 @@ before(async () => {
 });
 after(async () => { await server?.stop(); });
 
-async function login(email) {
-  const res = await fetch(`${server.url}/fn/login`, {
-    method: 'POST', redirect: 'manual', body: new URLSearchParams({ email, password: 'mutua-demo-2026' }),
-    headers: { accept: 'application/json', origin: server.url },
-  });
-  assert.equal(res.status, 200);
-  return res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-}
+const login = (email) => sessionCookie(server, email);
 
 test('pages keep answering under repeated and concurrent loads', async () => {
   const giulia = await login('giulia.bianchi@mutua.example');
