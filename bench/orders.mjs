@@ -1,4 +1,4 @@
-// Set-up for the order placement load (bench/orders.sh): registers a
+// Set-up for the order placement load (bench/run.sh): registers a
 // customer, finds a courier serving the bench zones, and prints the form
 // body and session cookie as JSON for wrk.
 const [url] = process.argv.slice(2);
@@ -20,8 +20,13 @@ const leg = {
   package_size: 'small', weight_kg: '3',
   window_date: day.toISOString().slice(0, 10), window_from: '11:00', window_to: '15:00',
 };
-// A courier that serves these zones: the first one that accepts a probe order.
-const couriers = (await (await fetch(`${url}/api/v1/listings?kind=delivery&per_page=50`)).json()).items;
+// A courier that serves these zones: the first one that accepts a probe
+// order, among the oldest delivery listings (the demo's; benchmark listings
+// come later and serve no zone).
+const search = `${url}/api/v1/listings?kind=delivery&per_page=100`;
+const { total } = await (await fetch(search)).json();
+const last = Math.max(1, Math.ceil(total / 100));
+const couriers = (await (await fetch(`${search}&page=${last}`)).json()).items.reverse();
 let listing;
 for (const c of couriers) {
   const res = await post('/fn/order-place', { listing: c.id, key: `probe-${c.id}`, ...leg }, cookie);

@@ -57,6 +57,8 @@ pub struct Config {
     pub job_interval_secs: u64,
     /// Tests only: a file holding seconds to add to the clock orders run on.
     pub clock_offset_file: Option<PathBuf>,
+    /// Threads that serve pages (default: one per core).
+    pub web_threads: usize,
 }
 
 impl Default for Config {
@@ -82,6 +84,7 @@ impl Default for Config {
             mail_from: "Mutua <noreply@localhost>".into(),
             job_interval_secs: 15,
             clock_offset_file: None,
+            web_threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
         }
     }
 }
@@ -156,6 +159,9 @@ impl Config {
         }
         if let Some(v) = var("MUTUA_JOB_INTERVAL_SECS") {
             self.job_interval_secs = num("MUTUA_JOB_INTERVAL_SECS", v)?;
+        }
+        if let Some(v) = var("MUTUA_WEB_THREADS") {
+            self.web_threads = num("MUTUA_WEB_THREADS", v)?;
         }
         if let Some(v) = var("MUTUA_CLOCK_OFFSET_FILE") {
             self.clock_offset_file = Some(v.into());

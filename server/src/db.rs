@@ -54,3 +54,13 @@ pub async fn refresh_statistics(db: &DatabaseConnection) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// Full planner statistics on either database, after a bulk load (seeding):
+/// PostgreSQL's autovacuum would gather them only later, and until then it
+/// plans a 10,000-row table as if it were empty (measured: the home page's
+/// newest listings took 4 ms instead of 0.1 ms).
+pub async fn analyze(db: &DatabaseConnection) -> anyhow::Result<()> {
+    use sea_orm::ConnectionTrait;
+    db.execute_unprepared("ANALYZE").await?;
+    Ok(())
+}

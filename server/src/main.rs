@@ -53,6 +53,13 @@ enum Command {
         /// Also create this many extra listings (for benchmarks).
         #[arg(long, default_value_t = 0)]
         bench_listings: usize,
+        /// Also create this many extra members (for benchmarks).
+        #[arg(long, default_value_t = 0)]
+        bench_members: usize,
+        /// Also place this many extra orders, completed or cancelled (for
+        /// benchmarks).
+        #[arg(long, default_value_t = 0)]
+        bench_orders: usize,
     },
     /// Create an account; the password is read from standard input.
     CreateUser {
@@ -117,7 +124,11 @@ async fn run(command: Command) -> anyhow::Result<()> {
     let config = Config::load()?;
     let db = db::connect(&config.database_url()).await?;
     db::migrate(&db).await?;
-    let hasher = Hasher::new(std::thread::available_parallelism().map_or(2, |n| n.get()));
+    // Password hashing may take at most half the cores (19 MiB each): the
+    // rest stay free for pages however many logins arrive (README,
+    // Performance: login under attack).
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let hasher = Hasher::new((cores / 2).max(1));
     match command {
         Command::Serve => serve(config, db, hasher).await,
         Command::Migrate => {
@@ -142,9 +153,18 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 anyhow::bail!("{} ledger invariant breaches", report.problems.len())
             }
         }
-        Command::SeedDemo { bench_listings } => {
-            let report = seed::seed_demo(&db, &hasher, &config.data_dir, bench_listings).await?;
-            db::refresh_statistics(&db).await?;
+        Command::SeedDemo {
+            bench_listings,
+            bench_members,
+            bench_orders,
+        } => {
+            let bench = seed::BenchSize {
+                members: bench_members,
+                listings: bench_listings,
+                orders: bench_orders,
+            };
+            let report = seed::seed_demo(&db, &hasher, &config.data_dir, bench).await?;
+            db::analyze(&db).await?;
             println!("{report}");
             Ok(())
         }
@@ -279,7 +299,12 @@ async fn serve(
     };
     let clock = state.clock.clone();
     let stripe = state.stripe.clone();
-    let router = web::router(&config, leptos_options(&config, addr), state, origins);
+    let router = web::router(
+        &config,
+        leptos_options(&config, addr),
+        state.clone(),
+        origins.clone(),
+    );
 
     let jobs_db = db.clone();
     // Every hour: expired sessions are swept, planner statistics refreshed.
@@ -324,7 +349,11 @@ async fn serve(
             // Votes close, and what passed is enacted, with nobody's help.
             match jobs::take_lease(&jobs_db, "governance.close", &holder).await {
                 Ok(true) => match app::server::governance::close_due(&jobs_db, clock.now()).await {
-                    Ok(n) if n > 0 => tracing::info!(proposals = n, "proposals closed"),
+                    Ok(n) if n > 0 => {
+                        // An admission may have passed: public lists change.
+                        app::server::fresh::changed();
+                        tracing::info!(proposals = n, "proposals closed");
+                    }
                     Ok(_) => {}
                     Err(e) => tracing::warn!("closing proposals: {e}"),
                 },
@@ -359,6 +388,23 @@ async fn serve(
             }
         }
     });
+    // More threads serve pages, each with its own single-threaded runtime
+    // and database pool, all taking connections from the same socket: a
+    // page is rendered from start to end on one thread (decision 32), and
+    // every core renders pages (decision 34).
+    let listener = listener.into_std()?;
+    for n in 1..config.web_threads.max(1) {
+        let (config, state, origins) = (config.clone(), state.clone(), origins.clone());
+        let listener = listener.try_clone()?;
+        std::thread::Builder::new()
+            .name(format!("mutua-web-{n}"))
+            .spawn(move || {
+                if let Err(e) = serve_more(config, state, origins, listener) {
+                    tracing::error!("web thread {n} stopped: {e:#}");
+                }
+            })?;
+    }
+    let listener = tokio::net::TcpListener::from_std(listener)?;
     // Tests and scripts read this line to learn the port.
     println!("Mutua is listening on http://{addr} (open {public})");
     axum::serve(
@@ -368,6 +414,32 @@ async fn serve(
     .with_graceful_shutdown(shutdown_signal())
     .await?;
     Ok(())
+}
+
+/// One more web thread: its own runtime, database pool and router over the
+/// shared state (hasher, login throttle, clock), on the shared socket.
+fn serve_more(
+    config: Config,
+    state: AppState,
+    origins: middleware::Origins,
+    listener: std::net::TcpListener,
+) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let db = db::connect(&config.database_url()).await?;
+        let addr = listener.local_addr()?;
+        let state = AppState { db, ..state };
+        let router = web::router(&config, leptos_options(&config, addr), state, origins);
+        let listener = tokio::net::TcpListener::from_std(listener)?;
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await?;
+        Ok(())
+    })
 }
 
 async fn shutdown_signal() {

@@ -124,6 +124,17 @@ pub async fn security_headers(
     res
 }
 
+/// A write that succeeded may have changed what public pages show: the
+/// public reads kept for a moment (`app::server::fresh`) are dropped.
+pub async fn refresh_after_writes(req: Request, next: Next) -> Response {
+    let write = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let res = next.run(req).await;
+    if write && (res.status().is_success() || res.status().is_redirection()) {
+        app::server::fresh::changed();
+    }
+    res
+}
+
 /// Long caching for content-hashed bundle files, short for other assets.
 pub async fn cache_headers(req: Request, next: Next) -> Response {
     let path = req.uri().path();

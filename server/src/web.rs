@@ -109,6 +109,7 @@ pub fn router(config: &Config, leptos: LeptosOptions, app: AppState, origins: Or
         )
         .fallback(leptos_axum::file_and_error_handler_with_context::<ServerState, _>(fallback_ctx, shell))
         .layer(sessions)
+        .layer(axum::middleware::from_fn(middleware::refresh_after_writes))
         .layer(axum::middleware::from_fn(middleware::cache_headers))
         .layer(CompressionLayer::new())
         .layer(axum::middleware::from_fn_with_state(origins.clone(), middleware::csrf))

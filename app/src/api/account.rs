@@ -10,6 +10,7 @@ mod imp {
     use crate::error::AppError;
     use crate::i18n::{locale_cookie, Locale};
     use crate::server::accounts::AccountError;
+    use crate::server::password::HashError;
     use crate::server::respond::{fail, internal};
     use leptos::prelude::*;
 
@@ -24,6 +25,10 @@ mod imp {
                     .collect(),
             }),
             AccountError::Db(e) => internal(e),
+            // Too many passwords waiting to be checked: try again shortly.
+            AccountError::Hash(HashError::Busy) => fail(AppError::TooManyRequests {
+                retry_after_secs: 1,
+            }),
             AccountError::Hash(e) => internal(e),
         }
     }
@@ -89,6 +94,10 @@ pub async fn login(email: String, password: String) -> Result<(), AppError> {
     let account = email.trim().to_lowercase();
     if let Err(retry_after_secs) = state.throttle.check(peer.ip(), &account) {
         tracing::warn!(ip = %peer.ip(), "login throttled");
+        // The refusal waits a moment (it costs no work meanwhile): each
+        // connection a password guesser holds then tries about once a
+        // second, and the refusals cannot crowd out everyone else's pages.
+        tokio::time::sleep(crate::server::throttle::REFUSAL_PAUSE).await;
         return Err(respond::fail(AppError::TooManyRequests {
             retry_after_secs,
         }));

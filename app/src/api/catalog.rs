@@ -90,18 +90,31 @@ pub struct ListingView {
 
 #[server(prefix = "/fn", endpoint = "categories")]
 pub async fn list_categories() -> Result<Vec<Category>, AppError> {
+    use crate::server::fresh::Fresh;
     use crate::server::{catalog, respond};
+    static CATEGORIES: Fresh<Vec<Category>> = Fresh::new();
     let state = respond::state()?;
-    catalog::categories(&state.db, crate::i18n::request_locale())
+    let locale = crate::i18n::request_locale();
+    CATEGORIES
+        .get(format!("{locale:?}"), || {
+            catalog::categories(&state.db, locale)
+        })
         .await
+        .map(|c| c.to_vec())
         .map_err(respond::internal)
 }
 
 #[server(prefix = "/fn", endpoint = "zones")]
 pub async fn list_zones() -> Result<Vec<Zone>, AppError> {
+    use crate::server::fresh::Fresh;
     use crate::server::{catalog, respond};
+    static ZONES: Fresh<Vec<Zone>> = Fresh::new();
     let state = respond::state()?;
-    catalog::zones(&state.db).await.map_err(respond::internal)
+    ZONES
+        .get(String::new(), || catalog::zones(&state.db))
+        .await
+        .map(|z| z.to_vec())
+        .map_err(respond::internal)
 }
 
 /// Search as on `/search`: bad filters come back as field errors.
@@ -111,7 +124,7 @@ pub async fn search_listings(params: SearchParams) -> Result<SearchPage, AppErro
     let state = respond::state()?;
     let filter = search::parse(&params, search::PAGE_SIZE)
         .map_err(|fields| respond::fail(AppError::invalid(fields, &[])))?;
-    search::run(&state.db, &filter, crate::i18n::request_locale())
+    search::cached(&state.db, &filter, crate::i18n::request_locale())
         .await
         .map_err(respond::internal)
 }
@@ -124,7 +137,7 @@ pub async fn recent_listings() -> Result<Vec<ListingCard>, AppError> {
     let filter = search::parse(&SearchParams::default(), 8)
         .map_err(|fields| respond::fail(AppError::invalid(fields, &[])))?;
     Ok(
-        search::run(&state.db, &filter, crate::i18n::request_locale())
+        search::cached(&state.db, &filter, crate::i18n::request_locale())
             .await
             .map_err(respond::internal)?
             .items,
@@ -135,19 +148,25 @@ pub async fn recent_listings() -> Result<Vec<ListingCard>, AppError> {
 /// member, or the viewer owns it.
 #[server(prefix = "/fn", endpoint = "listing")]
 pub async fn listing_detail(id: Uuid) -> Result<ListingView, AppError> {
+    use crate::server::fresh::Fresh;
     use crate::server::{auth, listings, respond};
+    // As a visitor sees it (members may see their own drafts: never kept).
+    static PUBLIC: Fresh<Option<ListingView>> = Fresh::new();
     let state = respond::state()?;
     let viewer = auth::viewer().await?;
-    listings::detail(
-        &state.db,
-        viewer.map(|v| v.id),
-        id,
-        crate::i18n::request_locale(),
-        chrono::Utc::now().naive_utc(),
-    )
-    .await
-    .map_err(respond::internal)?
-    .ok_or_else(|| respond::fail(AppError::NotFound))
+    let locale = crate::i18n::request_locale();
+    let now = chrono::Utc::now().naive_utc();
+    let view = match viewer {
+        Some(v) => listings::detail(&state.db, Some(v.id), id, locale, now).await,
+        None => PUBLIC
+            .get(format!("{id}{locale:?}"), || {
+                listings::detail(&state.db, None, id, locale, now)
+            })
+            .await
+            .map(|v| v.as_ref().clone()),
+    };
+    view.map_err(respond::internal)?
+        .ok_or_else(|| respond::fail(AppError::NotFound))
 }
 
 /// Active listings of one member, for their public profile.

@@ -14,16 +14,24 @@ pub struct PublicMember {
 /// Active members, oldest first (public: names and classes only).
 #[server(prefix = "/fn", endpoint = "members")]
 pub async fn public_members() -> Result<Vec<PublicMember>, AppError> {
+    use crate::server::fresh::Fresh;
     use crate::server::{accounts, respond};
+    static MEMBERS: Fresh<Vec<PublicMember>> = Fresh::new();
     let state = respond::state()?;
-    let rows = accounts::active_members(&state.db)
+    let members = MEMBERS
+        .get(String::new(), || async {
+            Ok::<_, sea_orm::DbErr>(
+                accounts::active_members(&state.db)
+                    .await?
+                    .into_iter()
+                    .map(|(display_name, class)| PublicMember {
+                        display_name,
+                        class,
+                    })
+                    .collect(),
+            )
+        })
         .await
         .map_err(respond::internal)?;
-    Ok(rows
-        .into_iter()
-        .map(|(display_name, class)| PublicMember {
-            display_name,
-            class,
-        })
-        .collect())
+    Ok(members.to_vec())
 }

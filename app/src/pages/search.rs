@@ -155,7 +155,7 @@ pub fn SearchPage() -> impl IntoView {
                     let prev = (page.page > 1).then(|| page_href(&p, page.page - 1));
                     let next = (page.page < pages).then(|| page_href(&p, page.page + 1));
                     view! {
-                        <p class="muted" role="status" data-testid="result-count">{format!("{} {}", page.total, t.search_results)}</p>
+                        <h2 class="muted results-heading"><span role="status" data-testid="result-count">{format!("{} {}", page.total, t.search_results)}</span></h2>
                         {page.items.is_empty().then(|| view! { <p class="card">{t.search_no_results}</p> })}
                         <ul class="listing-grid" data-testid="results">
                             {page.items.into_iter().map(|card| view! { <ListingCardView card/> }).collect_view()}

@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    Set, TransactionTrait,
+    Set,
 };
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -266,7 +266,7 @@ impl Stripe {
             let currency = Currency::parse(&t.currency)
                 .ok_or_else(|| api(format!("currency {}", t.currency)))?;
             let now = clock.now();
-            let txn = db.begin().await?;
+            let txn = crate::server::txn::begin_write(db).await?;
             let entry = book::transfer(
                 t.order_id,
                 t.line_id,

@@ -27,7 +27,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, OnConflict, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -399,7 +399,7 @@ async fn open(
         effective_from,
     } = o;
     let id = Uuid::now_v7();
-    let txn = db.begin().await?;
+    let txn = crate::server::txn::begin_write(db).await?;
     let rules = current_rules(&txn).await?.1.of(kind);
     let voters = voters_now(&txn, rules.body, now).await?;
     proposals::Entity::insert(proposals::ActiveModel {
@@ -514,7 +514,7 @@ pub async fn vote(
     let choice = Choice::parse(choice.trim())
         .ok_or_else(|| ServiceError::field("choice", FieldProblem::ChoiceInvalid))?;
     let now = clock.now();
-    let txn = db.begin().await?;
+    let txn = crate::server::txn::begin_write(db).await?;
     // Locks the proposal's row: a closing waits for this ballot, or this
     // ballot finds the proposal closed.
     let open = proposals::Entity::update_many()
@@ -621,7 +621,7 @@ async fn close(
     now: DateTime<Utc>,
     p: &proposals::Model,
 ) -> Result<bool, DbErr> {
-    let txn = db.begin().await?;
+    let txn = crate::server::txn::begin_write(db).await?;
     // The lock first: ballots still being cast commit before the count.
     let claimed = proposals::Entity::update_many()
         .col_expr(proposals::Column::ClosedAt, Expr::value(now))

@@ -432,7 +432,7 @@ pub async fn add_image<C: ConnectionTrait + TransactionTrait>(
     let image_id = Uuid::now_v7();
     images::store(data_dir, image_id, &processed).await?;
     let inserted = async {
-        let txn = db.begin().await?;
+        let txn = crate::server::txn::begin_write(db).await?;
         // Counted again inside the transaction: two uploads at once cannot
         // both take the last place.
         let count = listing_images::Entity::find()

@@ -140,7 +140,7 @@ pub async fn decide<C: ConnectionTrait + TransactionTrait>(
             )]));
         }
     }
-    let txn = db.begin().await?;
+    let txn = crate::server::txn::begin_write(db).await?;
     let application = memberships::Entity::find()
         .filter(memberships::Column::UserId.eq(applicant))
         .one(&txn)
@@ -236,7 +236,7 @@ pub async fn found<C: ConnectionTrait + TransactionTrait>(
     user_id: Uuid,
     class: &str,
 ) -> Result<(), MembershipError> {
-    let txn = db.begin().await?;
+    let txn = crate::server::txn::begin_write(db).await?;
     let m = apply(
         &txn,
         user_id,

@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod clock;
 pub mod connect;
 pub mod entities;
+pub mod fresh;
 pub mod governance;
 pub mod images;
 pub mod jobs;
@@ -28,5 +29,6 @@ pub mod state;
 pub mod stripe;
 pub mod throttle;
 pub mod transparency;
+pub mod txn;
 
 pub use state::AppState;

@@ -25,7 +25,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
-    FromQueryResult, QueryFilter, QueryOrder, Set, Statement, TransactionTrait,
+    FromQueryResult, QueryFilter, QueryOrder, Set, Statement,
 };
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -466,7 +466,7 @@ pub async fn save_coop_bank(
     if !fields.is_empty() {
         return Err(ServiceError::Invalid(fields));
     }
-    let txn = db.begin().await?;
+    let txn = crate::server::txn::begin_write(db).await?;
     for (key, value) in [
         ("coop_name", name),
         ("coop_iban", iban.as_str().to_owned()),
@@ -744,7 +744,7 @@ pub async fn create_batch(
         .ok()
         .filter(|d| *d >= today)
         .ok_or_else(|| ServiceError::field("execution", FieldProblem::DateInvalid))?;
-    let txn = db.begin().await?;
+    let txn = crate::server::txn::begin_write(db).await?;
     serialise_payouts(&txn).await?;
     let accounts: HashMap<Uuid, (String, Iban)> = payout_accounts::Entity::find()
         .all(&txn)
@@ -878,7 +878,7 @@ pub async fn refund_returned(
     board_member: Uuid,
     order: Uuid,
 ) -> Result<(), ServiceError> {
-    let txn = db.begin().await?;
+    let txn = crate::server::txn::begin_write(db).await?;
     let owed = refunds_owed(&txn)
         .await?
         .into_iter()

@@ -43,7 +43,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, SqlErr, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, SqlErr,
 };
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -766,7 +766,7 @@ async fn place_new(
         let t = totals(&priced).map_err(|e| DbErr::Custom(format!("pricing: {e}")))?;
 
         let order_id = Uuid::now_v7();
-        let txn = db.begin().await?;
+        let txn = crate::server::txn::begin_write(db).await?;
         // The first statement writes: on SQLite the transaction takes the write
         // lock at once instead of failing to upgrade later.
         let inserted = insert_order(
@@ -1191,7 +1191,7 @@ pub async fn apply(
     who: Who,
     reason: Option<&str>,
 ) -> Result<(), OrderError> {
-    let txn = db.begin().await?;
+    let txn = crate::server::txn::begin_write(db).await?;
     apply_in(&txn, now, loaded, action, who, reason).await?;
     txn.commit().await?;
     tracing::info!(order = %loaded.order.id, action = action.name(), "order transition");

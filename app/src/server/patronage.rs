@@ -18,7 +18,7 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult,
-    QueryFilter, QueryOrder, Set, Statement as Sql, TransactionTrait,
+    QueryFilter, QueryOrder, Set, Statement as Sql,
 };
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -113,7 +113,7 @@ pub async fn allocate(
     let (Some(year), Some(surplus), Some(cash_bps)) = (year, surplus, cash_bps) else {
         return Err(ServiceError::Invalid(fields));
     };
-    let txn = db.begin().await?;
+    let txn = crate::server::txn::begin_write(db).await?;
     let held =
         Account::CoopFeeRevenue.natural(ledger::balance(&txn, Account::CoopFeeRevenue).await?);
     if surplus.minor() > held {

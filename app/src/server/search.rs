@@ -329,6 +329,20 @@ pub async fn thumbnails(
     Ok(out)
 }
 
+/// `run`, or the same search's results from a moment ago (`fresh`).
+pub async fn cached(
+    db: &impl ConnectionTrait,
+    filter: &Filter,
+    locale: Locale,
+) -> Result<SearchPage, DbErr> {
+    use super::fresh::Fresh;
+    static PAGES: Fresh<SearchPage> = Fresh::new();
+    PAGES
+        .get(format!("{filter:?}{locale:?}"), || run(db, filter, locale))
+        .await
+        .map(|p| p.as_ref().clone())
+}
+
 pub async fn run(
     db: &impl ConnectionTrait,
     filter: &Filter,

@@ -13,9 +13,7 @@ use crate::domain::order::{Action, Status, Who};
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set};
 use sha2::Sha256;
 use std::sync::Arc;
 use uuid::Uuid;
@@ -353,7 +351,7 @@ pub async fn handle_event(
     } else {
         Outcome::Ignored
     };
-    let txn = db.begin().await?;
+    let txn = crate::server::txn::begin_write(db).await?;
     let recorded = webhook_events::Entity::insert(webhook_events::ActiveModel {
         provider: Set(PROVIDER.to_owned()),
         event_id: Set(event.id.chars().take(255).collect()),
@@ -459,7 +457,7 @@ impl Stripe {
                 .await
                 .map_err(api)?;
             let now = clock.now();
-            let txn = db.begin().await?;
+            let txn = crate::server::txn::begin_write(db).await?;
             let entry = crate::domain::ledger::refund_paid(
                 order,
                 crate::domain::money::Currency::Eur,
@@ -518,7 +516,7 @@ impl Stripe {
                 .map_err(api)?
                 .fee;
             let now = clock.now();
-            let txn = db.begin().await?;
+            let txn = crate::server::txn::begin_write(db).await?;
             if fee > 0 {
                 let entry = crate::domain::ledger::processor_fee(
                     p.order_id,

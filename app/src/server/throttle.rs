@@ -9,6 +9,9 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+/// How long a throttled login waits before its 429.
+pub const REFUSAL_PAUSE: Duration = Duration::from_secs(1);
+
 #[derive(Clone, Copy, Debug)]
 pub struct ThrottleLimits {
     pub per_ip: u32,

@@ -6,7 +6,6 @@ use app::server::entities::{listings, memberships, users, zones};
 use app::server::{catalog, listings as service};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    TransactionTrait,
 };
 use std::path::Path;
 use uuid::Uuid;
@@ -338,7 +337,7 @@ pub async fn seed_bench_listings(db: &DatabaseConnection, count: usize) -> anyho
     if workers.is_empty() {
         anyhow::bail!("no worker members: run seed-demo first");
     }
-    let txn = db.begin().await?;
+    let txn = app::server::txn::begin_write(db).await?;
     for i in 0..count {
         let t = &TEMPLATES[i % TEMPLATES.len()];
         let owner = workers[i % workers.len()];

@@ -6,11 +6,20 @@ use app::server::accounts::{self, NewAccount};
 use app::server::entities::memberships;
 use app::server::password::Hasher;
 use chrono::{TimeZone, Utc};
-use sea_orm::{ActiveModelTrait, DatabaseConnection, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, Set};
 use uuid::Uuid;
 
+mod bench;
 mod catalog;
 mod orders;
+
+/// Extra data for benchmarks (`seed-demo --bench-…`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BenchSize {
+    pub members: usize,
+    pub listings: usize,
+    pub orders: usize,
+}
 
 /// Password of every demo account (documented in the README).
 pub const DEMO_PASSWORD: &str = "mutua-demo-2026";
@@ -168,14 +177,14 @@ pub async fn seed_demo(
     db: &DatabaseConnection,
     hasher: &Hasher,
     data_dir: &std::path::Path,
-    bench_listings: usize,
+    bench: BenchSize,
 ) -> anyhow::Result<String> {
     let mut created = 0;
     for p in PEOPLE {
         if accounts::find_by_email(db, p.email).await?.is_some() {
             continue;
         }
-        let txn = db.begin().await?;
+        let txn = app::server::txn::begin_write(db).await?;
         let user = accounts::register(
             &txn,
             hasher,
@@ -219,12 +228,16 @@ pub async fn seed_demo(
     let orders = orders::seed_orders(db).await?;
     seed_money(db).await?;
     seed_governance(db).await?;
-    if bench_listings > 0 {
-        listings += catalog::seed_bench_listings(db, bench_listings).await?;
+    // Members first, so that the bench listings spread over them too.
+    let members = bench::seed_members(db, hasher, bench.members).await?;
+    if bench.listings > 0 {
+        listings += catalog::seed_bench_listings(db, bench.listings).await?;
     }
+    let orders = orders + bench::seed_orders(db, bench.orders).await?;
     Ok(format!(
-        "demo cooperative ready: {created} accounts created, {} in all{applicant}; {listings} listings and {orders} orders created (password: {DEMO_PASSWORD})",
-        PEOPLE.len()
+        "demo cooperative ready: {} accounts created, {} in all{applicant}; {listings} listings and {orders} orders created (password: {DEMO_PASSWORD})",
+        created + members,
+        PEOPLE.len() + bench.members
     ))
 }
 

@@ -25,7 +25,7 @@ pub(super) async fn viewer(db: &DatabaseConnection, email: &str) -> anyhow::Resu
 }
 
 /// The `n`-th active listing of `kind`, by title.
-async fn listing(
+pub(super) async fn listing(
     db: &DatabaseConnection,
     kind: ListingKind,
     n: u64,
@@ -42,7 +42,10 @@ async fn listing(
 }
 
 /// A postcode of a zone `courier` serves, and of another one.
-async fn postcodes(db: &DatabaseConnection, courier: Uuid) -> anyhow::Result<(String, String)> {
+pub(super) async fn postcodes(
+    db: &DatabaseConnection,
+    courier: Uuid,
+) -> anyhow::Result<(String, String)> {
     let served: Vec<Uuid> = listing_zones::Entity::find()
         .filter(listing_zones::Column::ListingId.eq(courier))
         .all(db)
@@ -106,7 +109,7 @@ enum Story {
     Resolved,
 }
 
-async fn act(
+pub(super) async fn act(
     db: &DatabaseConnection,
     clock: &Clock,
     who: &Viewer,

@@ -1,11 +1,7 @@
--- wrk script for bench/orders.sh: every request places a new order (the
--- form body comes as the first argument, the session cookie as the second;
--- each request gets its own idempotency key).
-local threads = 0
-function setup(thread)
-  thread:set("n", threads)
-  threads = threads + 1
-end
+-- Order placement (bench/run.sh): every request places a new order (the
+-- form body comes as the first argument, the session cookie as the second,
+-- the origin as the third; each request gets its own idempotency key).
+dofile("bench/wrk/report.lua")
 
 function init(args)
   body = args[1]
@@ -14,7 +10,7 @@ function init(args)
   wrk.headers["Accept"] = "application/json"
   wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
   wrk.headers["Origin"] = args[3]
-  prefix = "bench-" .. n .. "-" .. os.time() .. "-"
+  prefix = "bench-" .. id .. "-" .. os.time() .. "-"
   count = 0
 end
 
