@@ -15,6 +15,7 @@ use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, Instant};
+use tokio::sync::Notify;
 
 /// How long a read may be served again.
 pub const FRESH_FOR: Duration = Duration::from_secs(2);
@@ -29,11 +30,11 @@ pub fn changed() {
 }
 
 struct Entry<V> {
-    at: Instant,
-    generation: u64,
-    value: Arc<V>,
-    /// A request is reading this entry again (see `get`).
-    refreshing: bool,
+    /// The last read, when it was made and under which generation.
+    value: Option<(Instant, u64, Arc<V>)>,
+    /// A request is reading this key now (under this generation); the
+    /// others wait for it, or are served the old read meanwhile.
+    loading: Option<(u64, Arc<Notify>)>,
 }
 
 /// One cache of reads of type `V`, by a key that names the read fully.
@@ -49,31 +50,40 @@ impl<V> Default for Fresh<V> {
 
 /// What a lookup found.
 enum Found<V> {
-    Fresh(Arc<V>),
-    /// Old, and another request is reading it again: serve it meanwhile.
-    Refreshing(Arc<V>),
-    /// Read it (again).
-    Load,
+    /// Fresh, or old while another request reads it again.
+    Serve(Arc<V>),
+    /// Another request is reading it, and there is nothing to serve.
+    Wait(Arc<Notify>),
+    /// Read it (again); the others wait on this.
+    Load(Arc<Notify>),
 }
 
-/// Clears an entry's `refreshing` mark if its read fails or is abandoned,
-/// so the next request reads it again.
-struct Refresh<'a, V> {
+/// Ends this request's read of a key, whether it was stored, failed or
+/// abandoned: the mark goes and the waiting requests go on.
+struct Loading<'a, V> {
     cache: &'a Fresh<V>,
-    key: Option<String>,
+    key: String,
+    notify: Arc<Notify>,
 }
 
-impl<V> Drop for Refresh<'_, V> {
+impl<V> Drop for Loading<'_, V> {
     fn drop(&mut self) {
-        if let Some(key) = self.key.take() {
-            if let Ok(mut entries) = self.cache.entries.lock() {
-                if let Some(e) = entries.get_mut(&key) {
-                    e.refreshing = false;
+        if let Ok(mut entries) = self.cache.entries.lock() {
+            if let Some(e) = entries.get_mut(&self.key) {
+                if e.loading
+                    .as_ref()
+                    .is_some_and(|(_, n)| Arc::ptr_eq(n, &self.notify))
+                {
+                    e.loading = None;
                 }
             }
         }
+        self.notify.notify_waiters();
     }
 }
+
+/// The longest a request waits for another's read before reading itself.
+const WAIT_AT_MOST: Duration = Duration::from_secs(5);
 
 impl<V> Fresh<V> {
     pub const fn new() -> Self {
@@ -84,66 +94,88 @@ impl<V> Fresh<V> {
 
     fn find(&self, key: &str, generation: u64, now: Instant) -> Found<V> {
         let Ok(mut entries) = self.entries.lock() else {
-            return Found::Load;
+            return Found::Load(Arc::default());
         };
-        match entries.get_mut(key) {
-            Some(e) if e.generation == generation => {
-                if now.duration_since(e.at) < FRESH_FOR {
-                    Found::Fresh(e.value.clone())
-                } else if e.refreshing {
-                    Found::Refreshing(e.value.clone())
-                } else {
-                    e.refreshing = true;
-                    Found::Load
-                }
+        if entries.len() >= MAX_ENTRIES && !entries.contains_key(key) {
+            entries.retain(|_, e| {
+                e.loading.is_some()
+                    || e.value.as_ref().is_some_and(|(at, g, _)| {
+                        *g == generation && now.duration_since(*at) < FRESH_FOR
+                    })
+            });
+            if entries.len() >= MAX_ENTRIES {
+                entries.retain(|_, e| e.loading.is_some());
             }
-            _ => Found::Load,
+        }
+        let e = entries.entry(key.to_owned()).or_insert(Entry {
+            value: None,
+            loading: None,
+        });
+        let current = e
+            .value
+            .as_ref()
+            .filter(|(_, g, _)| *g == generation)
+            .map(|(at, _, v)| (now.duration_since(*at) < FRESH_FOR, v.clone()));
+        let loading = e
+            .loading
+            .as_ref()
+            .filter(|(g, _)| *g == generation)
+            .map(|(_, n)| n.clone());
+        match (current, loading) {
+            (Some((true, v)), _) | (Some((false, v)), Some(_)) => Found::Serve(v),
+            (None, Some(n)) => Found::Wait(n),
+            _ => {
+                let notify = Arc::new(Notify::new());
+                e.loading = Some((generation, notify.clone()));
+                Found::Load(notify)
+            }
         }
     }
 
-    /// The read under `key` if it is fresh, or `load`'s result, kept. When a
-    /// read gets old, one request reads it again while the others are
-    /// served the old one (a moment older than `FRESH_FOR`), so that a busy
-    /// page does not send every waiting request to the database at once.
-    /// After a change (`changed`) nothing old is served.
+    /// The read under `key` if it is fresh, or `load`'s result, kept. One
+    /// request at a time reads a key: while it does, the others are served
+    /// the old read if there is one of this generation (a moment older than
+    /// `FRESH_FOR`), or wait for it, so that a busy page never sends every
+    /// waiting request to the database at once. After a change (`changed`)
+    /// nothing older is served.
     pub async fn get<E, Fut>(&self, key: String, load: impl FnOnce() -> Fut) -> Result<Arc<V>, E>
     where
         Fut: Future<Output = Result<V, E>>,
     {
         let generation = GENERATION.load(Ordering::Acquire);
-        let now = Instant::now();
-        let refresh = match self.find(&key, generation, now) {
-            Found::Fresh(v) | Found::Refreshing(v) => return Ok(v),
-            Found::Load => Refresh {
-                cache: self,
-                key: Some(key.clone()),
-            },
+        let started = Instant::now();
+        let notify = loop {
+            let now = Instant::now();
+            match self.find(&key, generation, now) {
+                Found::Serve(v) => return Ok(v),
+                Found::Wait(notify) if now.duration_since(started) < WAIT_AT_MOST => {
+                    let notified = notify.notified();
+                    // Its read may have ended just now: look again shortly
+                    // in any case.
+                    let _ = tokio::time::timeout(Duration::from_millis(250), notified).await;
+                }
+                // Waited long enough: read without the mark.
+                Found::Wait(_) => break Arc::default(),
+                Found::Load(notify) => break notify,
+            }
         };
-        // Read outside the lock; a change meanwhile leaves this entry under
+        let loading = Loading {
+            cache: self,
+            key,
+            notify,
+        };
+        // Read outside the lock; a change meanwhile leaves this read under
         // the older generation, so it is never served after the change.
         let value = Arc::new(load().await?);
         if let Ok(mut entries) = self.entries.lock() {
-            if entries.len() >= MAX_ENTRIES {
-                entries.retain(|_, e| {
-                    e.generation == generation && now.duration_since(e.at) < FRESH_FOR
-                });
-                if entries.len() >= MAX_ENTRIES {
-                    entries.clear();
+            if let Some(e) = entries.get_mut(&loading.key) {
+                // Never over a read of a later generation.
+                if e.value.as_ref().is_none_or(|(_, g, _)| *g <= generation) {
+                    e.value = Some((Instant::now(), generation, value.clone()));
                 }
             }
-            entries.insert(
-                key,
-                Entry {
-                    at: now,
-                    generation,
-                    value: value.clone(),
-                    refreshing: false,
-                },
-            );
         }
-        // Stored with its mark cleared: nothing left to undo.
-        let mut refresh = refresh;
-        refresh.key = None;
+        drop(loading);
         Ok(value)
     }
 }
@@ -161,8 +193,10 @@ mod tests {
     fn age(cache: &Fresh<u32>, key: &str, refreshing: bool) {
         if let Ok(mut entries) = cache.entries.lock() {
             if let Some(e) = entries.get_mut(key) {
-                e.at = e.at.checked_sub(FRESH_FOR).unwrap_or(e.at);
-                e.refreshing = refreshing;
+                if let Some((at, generation, _)) = e.value.as_mut() {
+                    *at = at.checked_sub(FRESH_FOR).unwrap_or(*at);
+                    e.loading = refreshing.then(|| (*generation, Arc::new(Notify::new())));
+                }
             }
         }
     }
