@@ -250,8 +250,13 @@ async fn serve(
     db: sea_orm::DatabaseConnection,
     hasher: Hasher,
 ) -> anyhow::Result<()> {
-    let listener = tokio::net::TcpListener::bind(&config.listen)
+    let threads = config.web_threads.max(1);
+    let wanted = tokio::net::lookup_host(&config.listen)
         .await
+        .ok()
+        .and_then(|mut a| a.next())
+        .ok_or_else(|| anyhow::anyhow!("cannot listen on {}: no such address", config.listen))?;
+    let listener = listen(wanted, threads > 1)
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
     let addr = listener.local_addr()?;
     let origins = middleware::Origins::new(config.public_url.as_deref(), addr.port());
@@ -388,23 +393,20 @@ async fn serve(
             }
         }
     });
-    // More threads serve pages, each with its own single-threaded runtime
-    // and database pool, all taking connections from the same socket: a
-    // page is rendered from start to end on one thread (decision 32), and
-    // every core renders pages (decision 34).
-    let listener = listener.into_std()?;
-    for n in 1..config.web_threads.max(1) {
+    // More threads serve pages, each with its own single-threaded runtime,
+    // database pool and socket on the port: a page is rendered from start
+    // to end on one thread (decision 32), and every core renders pages
+    // (decision 35).
+    for n in 1..threads {
         let (config, state, origins) = (config.clone(), state.clone(), origins.clone());
-        let listener = listener.try_clone()?;
         std::thread::Builder::new()
             .name(format!("mutua-web-{n}"))
             .spawn(move || {
-                if let Err(e) = serve_more(config, state, origins, listener) {
+                if let Err(e) = serve_more(config, state, origins, addr) {
                     tracing::error!("web thread {n} stopped: {e:#}");
                 }
             })?;
     }
-    let listener = tokio::net::TcpListener::from_std(listener)?;
     // Tests and scripts read this line to learn the port.
     println!("Mutua is listening on http://{addr} (open {public})");
     axum::serve(
@@ -416,23 +418,44 @@ async fn serve(
     Ok(())
 }
 
-/// One more web thread: its own runtime, database pool and router over the
-/// shared state (hasher, login throttle, clock), on the shared socket.
+/// A listening socket. With `shared`, other threads open their own on the
+/// same port (SO_REUSEPORT) and the kernel spreads new connections evenly
+/// over them; one socket shared by all gives most connections to whichever
+/// thread wakes first (measured: at 16 connections one thread did nearly
+/// all the work).
+fn listen(addr: SocketAddr, shared: bool) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    #[cfg(unix)]
+    if shared {
+        socket.set_reuseport(true)?;
+    }
+    #[cfg(not(unix))]
+    let _ = shared;
+    socket.bind(addr)?;
+    socket.listen(1024)
+}
+
+/// One more web thread: its own runtime, database pool, router over the
+/// shared state (hasher, login throttle, clock) and socket on the port.
 fn serve_more(
     config: Config,
     state: AppState,
     origins: middleware::Origins,
-    listener: std::net::TcpListener,
+    addr: SocketAddr,
 ) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async move {
         let db = db::connect(&config.database_url()).await?;
-        let addr = listener.local_addr()?;
         let state = AppState { db, ..state };
         let router = web::router(&config, leptos_options(&config, addr), state, origins);
-        let listener = tokio::net::TcpListener::from_std(listener)?;
+        let listener = listen(addr, true)?;
         axum::serve(
             listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),
