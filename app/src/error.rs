@@ -16,6 +16,18 @@ pub struct FieldError {
     pub problem: FieldProblem,
 }
 
+/// Why the server refused an action that is otherwise well formed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Refusal {
+    /// A board member acting as the cooperative on an order they are a
+    /// party to: another board member must.
+    Party,
+    /// A cash order whose cash its collector has not confirmed yet.
+    Unpaid,
+    /// A card payment's refund goes back through the processor, never by hand.
+    CardRefund,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
     /// Some fields were refused. `echo` holds what the user typed in the
@@ -38,6 +50,9 @@ pub enum AppError {
     NotFound,
     #[error("conflict")]
     Conflict,
+    /// Refused for a reason the person can act on.
+    #[error("refused: {0:?}")]
+    Refused(Refusal),
     /// Something failed on our side; details are in the server log under `reference`.
     #[error("internal error {reference}")]
     Internal { reference: String },
@@ -88,6 +103,8 @@ impl AppError {
             AppError::Forbidden => 403,
             AppError::NotFound => 404,
             AppError::Conflict => 409,
+            AppError::Refused(Refusal::Party) => 403,
+            AppError::Refused(Refusal::Unpaid | Refusal::CardRefund) => 409,
             AppError::Internal { .. } | AppError::Transport(_) => 500,
         }
     }
@@ -124,6 +141,9 @@ impl AppError {
             AppError::Forbidden => t.err_forbidden.to_owned(),
             AppError::NotFound => t.err_not_found.to_owned(),
             AppError::Conflict => t.err_conflict.to_owned(),
+            AppError::Refused(Refusal::Party) => t.err_party.to_owned(),
+            AppError::Refused(Refusal::Unpaid) => t.err_unpaid_cash.to_owned(),
+            AppError::Refused(Refusal::CardRefund) => t.err_card_refund.to_owned(),
             AppError::Internal { reference } => {
                 format!("{} ({}: {reference})", t.err_internal, t.err_reference)
             }

@@ -10,6 +10,7 @@ mod m20261123_000004_create_ledger;
 mod m20261124_000005_create_transfers;
 mod m20261124_000006_create_governance;
 mod m20261124_000007_create_patronage;
+mod m20261201_000008_add_payment_methods;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000005_create_transfers::Migration),
             Box::new(m20261124_000006_create_governance::Migration),
             Box::new(m20261124_000007_create_patronage::Migration),
+            Box::new(m20261201_000008_add_payment_methods::Migration),
         ]
     }
 }

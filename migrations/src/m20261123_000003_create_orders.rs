@@ -163,7 +163,7 @@ pub(crate) fn fk(
         .to_owned()
 }
 
-const STATUSES: [&str; 11] = [
+pub(crate) const STATUSES: [&str; 11] = [
     "pending_payment",
     "paid",
     "accepted",

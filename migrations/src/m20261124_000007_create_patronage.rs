@@ -53,16 +53,17 @@ enum PatronageShares {
     RetainedMinor,
 }
 
-/// A CHECK constraint `column IN (…)` on `table` that lists `last` gets
-/// `added` after it. Every stored row still satisfies the wider check. On
-/// SQLite, which cannot alter a constraint, the table's stored definition
-/// is rewritten in place, the procedure SQLite documents for loosening
-/// CHECK constraints (no row changes on disk).
-async fn widen_check(
+/// A CHECK constraint `column IN (…)` on `table` listing all of `values`
+/// but the last `added` gets those too. Every stored row still satisfies
+/// the wider check. On SQLite, which cannot alter a constraint, the
+/// table's stored definition is rewritten in place, the procedure SQLite
+/// documents for loosening CHECK constraints (no row changes on disk).
+pub(crate) async fn widen_check(
     manager: &SchemaManager<'_>,
     table: &str,
     column: &str,
     values: &[&str],
+    added: usize,
 ) -> Result<(), DbErr> {
     let list = values
         .iter()
@@ -104,9 +105,9 @@ async fn widen_check(
                 .await?
                 .ok_or_else(|| DbErr::Migration(format!("no table {table}")))?
                 .try_get("", "sql")?;
-            // The check as the first migration wrote it: every value but
-            // the new ones, in order.
-            let old = values[..values.len() - 1]
+            // The check as it was written: every value but the new ones,
+            // in order.
+            let old = values[..values.len().saturating_sub(added)]
                 .iter()
                 .map(|v| format!("'{v}'"))
                 .collect::<Vec<_>>()
@@ -152,7 +153,7 @@ const PROPOSAL_KINDS: [&str; 5] = [
     "vote_rules_change",
 ];
 
-const ENTRY_KINDS: [&str; 7] = [
+pub(crate) const ENTRY_KINDS: [&str; 7] = [
     "payment",
     "completion",
     "refund",
@@ -165,8 +166,8 @@ const ENTRY_KINDS: [&str; 7] = [
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        widen_check(manager, "proposals", "kind", &PROPOSAL_KINDS).await?;
-        widen_check(manager, "ledger_entries", "kind", &ENTRY_KINDS).await?;
+        widen_check(manager, "proposals", "kind", &PROPOSAL_KINDS, 1).await?;
+        widen_check(manager, "ledger_entries", "kind", &ENTRY_KINDS, 1).await?;
         manager
             .create_table(
                 Table::create()

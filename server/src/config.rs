@@ -59,6 +59,11 @@ pub struct Config {
     pub clock_offset_file: Option<PathBuf>,
     /// Threads that serve pages (default: one per core).
     pub web_threads: usize,
+    /// How orders are paid when the customer names no method (`cash`,
+    /// `bank`, `card`; default: card with Stripe, else bank).
+    pub default_payment: Option<app::domain::order::Method>,
+    /// Days a bank transfer has to arrive.
+    pub bank_transfer_days: i64,
 }
 
 impl Default for Config {
@@ -85,6 +90,8 @@ impl Default for Config {
             job_interval_secs: 15,
             clock_offset_file: None,
             web_threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            default_payment: None,
+            bank_transfer_days: app::domain::order::BANK_TRANSFER_DAYS,
         }
     }
 }
@@ -165,6 +172,18 @@ impl Config {
         }
         if let Some(v) = var("MUTUA_CLOCK_OFFSET_FILE") {
             self.clock_offset_file = Some(v.into());
+        }
+        if let Some(v) = var("MUTUA_DEFAULT_PAYMENT") {
+            self.default_payment =
+                Some(app::domain::order::Method::parse(&v).ok_or_else(|| {
+                    anyhow::anyhow!("MUTUA_DEFAULT_PAYMENT must be cash, bank or card")
+                })?);
+        }
+        if let Some(v) = var("MUTUA_BANK_TRANSFER_DAYS") {
+            self.bank_transfer_days = num("MUTUA_BANK_TRANSFER_DAYS", v)?;
+            if !(1..=60).contains(&self.bank_transfer_days) {
+                anyhow::bail!("MUTUA_BANK_TRANSFER_DAYS must be between 1 and 60");
+            }
         }
         if let Some(v) = var("MUTUA_LOGIN_LIMIT_PER_ACCOUNT") {
             self.login_limit_per_account = num("MUTUA_LOGIN_LIMIT_PER_ACCOUNT", v)?;

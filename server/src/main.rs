@@ -301,6 +301,15 @@ async fn serve(
             }
             _ => None,
         },
+        payments: app::server::payments::Settings::default(),
+    };
+    let state = AppState {
+        payments: app::server::payments::Settings::new(
+            config.default_payment,
+            Some(config.bank_transfer_days),
+            state.stripe.is_some(),
+        ),
+        ..state
     };
     let clock = state.clock.clone();
     let stripe = state.stripe.clone();

@@ -35,6 +35,8 @@ pub struct OrderForm {
     /// Hours an hourly service may be booked for.
     pub hours: Option<(u8, u8)>,
     pub couriers: Vec<CourierChoice>,
+    /// The payment methods offered, the default first.
+    pub payment_methods: Vec<crate::domain::order::Method>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -108,6 +110,7 @@ pub struct OrderView {
     pub fee: Option<Money>,
     pub fee_rule_version: i32,
     pub payment_provider: String,
+    pub payment: PaymentView,
     pub note: Option<String>,
     pub resolution: Option<String>,
     pub lines: Vec<LineView>,
@@ -117,6 +120,22 @@ pub struct OrderView {
     pub money: Vec<crate::api::money::EntryRow>,
     /// Order-level actions the viewer may take now.
     pub actions: Vec<String>,
+}
+
+/// How the order is paid, as its customer (and the board) needs to know.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PaymentView {
+    pub method: crate::domain::order::Method,
+    pub paid: bool,
+    /// Cash: the member the customer pays.
+    pub collector_name: Option<String>,
+    /// Bank: the cooperative's name and IBAN (grouped), and the reference
+    /// (ISO 11649, grouped); shown to the customer and the board only.
+    pub beneficiary: Option<String>,
+    pub iban: Option<String>,
+    pub reference: Option<String>,
+    /// When an unpaid order expires.
+    pub pay_by: Option<DateTime<Utc>>,
 }
 
 /// One row of a list of orders.
@@ -170,7 +189,7 @@ pub async fn load_order_form(listing: Uuid) -> Result<OrderForm, AppError> {
     use crate::server::{auth, orders, respond};
     let viewer = auth::require(crate::viewer::Role::Customer).await?;
     let state = respond::state()?;
-    orders::form(&state.db, &state.clock, viewer.id, listing)
+    orders::form(&state.db, &state.clock, viewer.id, listing, &state.payments)
         .await
         .map_err(|e| imp::order_error(e, &[]))
 }
@@ -199,6 +218,7 @@ pub async fn place_order(
     #[server(default)] window_date: String,
     #[server(default)] window_from: String,
     #[server(default)] window_to: String,
+    #[server(default)] payment: String,
 ) -> Result<Uuid, AppError> {
     use crate::server::{auth, orders, respond};
     let viewer = auth::require(crate::viewer::Role::Customer).await?;
@@ -224,9 +244,9 @@ pub async fn place_order(
         window_date,
         window_from,
         window_to,
+        payment,
     };
-    let provider = crate::server::payments::for_new_orders(state.stripe.is_some());
-    let id = orders::place(&state.db, &state.clock, &viewer, &input, provider)
+    let id = orders::place(&state.db, &state.clock, &viewer, &input, &state.payments)
         .await
         .map_err(|e| imp::order_error(e, &input.echo()))?;
     leptos_axum::redirect(&format!("/orders/{id}"));

@@ -7,10 +7,17 @@
 //!
 //! ```text
 //! payment received   Dr platform_cash          / Cr order_clearing (per line)
+//!   in cash          Dr member_cash_held:collector (the member took it)
 //! order completed    Dr order_clearing (line)  / Cr member_payable:provider (net)
 //!                                              / Cr coop_fee_revenue (fee)
 //! refund (owed)      Dr order_clearing (line)  / Cr refunds_payable
+//! cash order done    Dr member_payable:collector (their own net, kept)
+//!   (collection)     Dr member_receivable:collector (the rest, owed to the coop)
+//!                                              / Cr member_cash_held:collector
 //! refund paid back   Dr refunds_payable        / Cr platform_cash
+//!                                                (cash orders: member_cash_held)
+//! netting (payouts)  Dr member_payable:member  / Cr member_receivable:member
+//! receivable paid    Dr platform_cash          / Cr member_receivable:member
 //! processor fee      Dr processor_fees         / Cr platform_cash
 //! payout             Dr member_payable:member  / Cr platform_cash
 //! patronage (year)   Dr coop_fee_revenue       / Cr patronage_reserve
@@ -47,6 +54,11 @@ pub enum Account {
     PatronageReserve,
     /// A member's share capital grown by retained patronage refunds.
     MemberCapital(Uuid),
+    /// Customers' cash in a member's hands for orders not yet done.
+    MemberCashHeld(Uuid),
+    /// What a member owes the cooperative: the fee and the other members'
+    /// shares of cash they collected. Netted from their next payouts.
+    MemberReceivable(Uuid),
 }
 
 /// Which way an account's balance normally lies.
@@ -68,6 +80,8 @@ impl Account {
             Account::RefundsPayable => "refunds_payable",
             Account::PatronageReserve => "patronage_reserve",
             Account::MemberCapital(_) => "member_capital",
+            Account::MemberCashHeld(_) => "member_cash_held",
+            Account::MemberReceivable(_) => "member_receivable",
         }
     }
 
@@ -76,6 +90,8 @@ impl Account {
         match self {
             Account::MemberPayable(m) => format!("member_payable:{m}"),
             Account::MemberCapital(m) => format!("member_capital:{m}"),
+            Account::MemberCashHeld(m) => format!("member_cash_held:{m}"),
+            Account::MemberReceivable(m) => format!("member_receivable:{m}"),
             other => other.kind().to_owned(),
         }
     }
@@ -86,6 +102,12 @@ impl Account {
         }
         if let Some(id) = code.strip_prefix("member_capital:") {
             return Uuid::parse_str(id).ok().map(Account::MemberCapital);
+        }
+        if let Some(id) = code.strip_prefix("member_cash_held:") {
+            return Uuid::parse_str(id).ok().map(Account::MemberCashHeld);
+        }
+        if let Some(id) = code.strip_prefix("member_receivable:") {
+            return Uuid::parse_str(id).ok().map(Account::MemberReceivable);
         }
         Some(match code {
             "platform_cash" => Account::PlatformCash,
@@ -100,14 +122,20 @@ impl Account {
 
     pub fn member(self) -> Option<Uuid> {
         match self {
-            Account::MemberPayable(m) | Account::MemberCapital(m) => Some(m),
+            Account::MemberPayable(m)
+            | Account::MemberCapital(m)
+            | Account::MemberCashHeld(m)
+            | Account::MemberReceivable(m) => Some(m),
             _ => None,
         }
     }
 
     pub fn normal_side(self) -> Side {
         match self {
-            Account::PlatformCash | Account::ProcessorFees => Side::Debit,
+            Account::PlatformCash
+            | Account::ProcessorFees
+            | Account::MemberCashHeld(_)
+            | Account::MemberReceivable(_) => Side::Debit,
             _ => Side::Credit,
         }
     }
@@ -131,10 +159,13 @@ pub enum EntryKind {
     ProcessorFee,
     Payout,
     Patronage,
+    Collection,
+    Netting,
+    ReceivablePaid,
 }
 
 impl EntryKind {
-    pub const ALL: [EntryKind; 7] = [
+    pub const ALL: [EntryKind; 10] = [
         EntryKind::Payment,
         EntryKind::Completion,
         EntryKind::Refund,
@@ -142,6 +173,9 @@ impl EntryKind {
         EntryKind::ProcessorFee,
         EntryKind::Payout,
         EntryKind::Patronage,
+        EntryKind::Collection,
+        EntryKind::Netting,
+        EntryKind::ReceivablePaid,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -152,6 +186,9 @@ impl EntryKind {
             EntryKind::ProcessorFee => "processor_fee",
             EntryKind::Payout => "payout",
             EntryKind::Patronage => "patronage",
+            EntryKind::Collection => "collection",
+            EntryKind::Netting => "netting",
+            EntryKind::ReceivablePaid => "receivable_paid",
         }
     }
     pub fn parse(s: &str) -> Option<EntryKind> {
@@ -251,15 +288,21 @@ fn total(lines: &[LineMoney]) -> i64 {
     lines.iter().map(|l| l.price).sum()
 }
 
-/// The customer's money arrived.
-pub fn payment(order: Uuid, currency: Currency, lines: &[LineMoney]) -> Entry {
+/// Where a customer's money is: the cooperative's bank or processor
+/// balance, or, for cash, the pocket of the member who took it.
+pub fn holder(cash_collector: Option<Uuid>) -> Account {
+    cash_collector.map_or(Account::PlatformCash, Account::MemberCashHeld)
+}
+
+/// The customer's money arrived, and is now held by `holder`.
+pub fn payment(order: Uuid, currency: Currency, lines: &[LineMoney], holder: Account) -> Entry {
     let mut e = Entry::new(
         order_key(order, EntryKind::Payment),
         EntryKind::Payment,
         currency,
     );
     e.order = Some(order);
-    e.post(Account::PlatformCash, total(lines), None);
+    e.post(holder, total(lines), None);
     for l in lines {
         e.post(Account::OrderClearing, -l.price, Some(l.id));
     }
@@ -372,9 +415,42 @@ pub fn settlement(
     Ok(out)
 }
 
-/// An owed refund was handed back to the customer (by hand, or by the
-/// processor).
-pub fn refund_paid(order: Uuid, currency: Currency, amount: i64) -> Entry {
+/// A cash order was released to its providers (`completion` is the entry
+/// that did it): the collector keeps their own net out of the cash in
+/// hand, and owes the cooperative the rest (its fee, the other providers'
+/// shares). `None` when nothing was released.
+pub fn collection(order: Uuid, collector: Uuid, completion: &Entry) -> Option<Entry> {
+    let kept: i64 = completion
+        .postings
+        .iter()
+        .filter(|p| p.account == Account::OrderClearing)
+        .map(|p| p.amount)
+        .sum();
+    let own: i64 = -completion
+        .postings
+        .iter()
+        .filter(|p| p.account == Account::MemberPayable(collector))
+        .map(|p| p.amount)
+        .sum::<i64>();
+    if kept <= 0 {
+        return None;
+    }
+    let mut e = Entry::new(
+        order_key(order, EntryKind::Collection),
+        EntryKind::Collection,
+        completion.currency,
+    );
+    e.order = Some(order);
+    e.post(Account::MemberPayable(collector), own, None);
+    e.post(Account::MemberReceivable(collector), kept - own, None);
+    e.post(Account::MemberCashHeld(collector), -kept, None);
+    Some(e)
+}
+
+/// An owed refund was handed back to the customer out of `from`: the
+/// cooperative's money (by hand, or by the processor), or the cash the
+/// collecting member still holds for a cash order.
+pub fn refund_paid(order: Uuid, currency: Currency, amount: i64, from: Account) -> Entry {
     let mut e = Entry::new(
         order_key(order, EntryKind::RefundPaid),
         EntryKind::RefundPaid,
@@ -382,7 +458,24 @@ pub fn refund_paid(order: Uuid, currency: Currency, amount: i64) -> Entry {
     );
     e.order = Some(order);
     e.post(Account::RefundsPayable, amount, None);
-    e.post(Account::PlatformCash, -amount, None);
+    e.post(from, -amount, None);
+    e
+}
+
+/// What a member owes the cooperative is taken from what it owes them
+/// (in a payout batch), so that no one is paid money they already hold.
+pub fn netting(key: String, member: Uuid, amount: Money) -> Entry {
+    let mut e = Entry::new(key, EntryKind::Netting, amount.currency());
+    e.post(Account::MemberPayable(member), amount.minor(), None);
+    e.post(Account::MemberReceivable(member), -amount.minor(), None);
+    e
+}
+
+/// A member paid what they owed the cooperative into its bank account.
+pub fn receivable_paid(key: String, member: Uuid, amount: Money) -> Entry {
+    let mut e = Entry::new(key, EntryKind::ReceivablePaid, amount.currency());
+    e.post(Account::PlatformCash, amount.minor(), None);
+    e.post(Account::MemberReceivable(member), -amount.minor(), None);
     e
 }
 
@@ -516,17 +609,40 @@ impl OrderMoney {
     }
 }
 
+/// An order as `check_order` reads it.
+#[derive(Clone, Copy, Debug)]
+pub struct OrderFacts<'a> {
+    /// The stored status name.
+    pub status: &'a str,
+    /// The order's price.
+    pub total: i64,
+    /// Paid in cash to a member (else to the cooperative).
+    pub cash: bool,
+    /// When the money was confirmed (cash orders are paid at the end).
+    pub paid: bool,
+}
+
 /// How an order's money stands, given its status: answers what is wrong,
-/// or nothing. `total` is the order's price; `status` its stored name.
-pub fn check_order(status: &str, total: i64, m: &OrderMoney) -> Vec<String> {
+/// or nothing.
+pub fn check_order(o: OrderFacts<'_>, m: &OrderMoney) -> Vec<String> {
+    let OrderFacts { status, total, .. } = o;
     let mut out = Vec::new();
     let paid = m.has(EntryKind::Payment);
-    let received = m.of(EntryKind::Payment, "platform_cash");
+    let (held_by, not_held_by) = if o.cash {
+        ("member_cash_held", "platform_cash")
+    } else {
+        ("platform_cash", "member_cash_held")
+    };
+    let received = m.of(EntryKind::Payment, held_by);
     let released = -(m.of(EntryKind::Completion, "member_payable")
         + m.of(EntryKind::Completion, "coop_fee_revenue"));
     let refunded = -m.of(EntryKind::Refund, "refunds_payable");
     let clearing = m.clearing();
-    let expect_paid = !matches!(status, "pending_payment" | "cancelled");
+    let expect_paid = if o.cash {
+        o.paid
+    } else {
+        !matches!(status, "pending_payment" | "cancelled")
+    };
     if paid != expect_paid {
         out.push(if paid {
             format!("is {status} but has a payment entry")
@@ -543,6 +659,36 @@ pub fn check_order(status: &str, total: i64, m: &OrderMoney) -> Vec<String> {
     }
     if received != total {
         out.push(format!("received {received}, total is {total}"));
+    }
+    if m.of(EntryKind::Payment, not_held_by) != 0 {
+        out.push(format!("its payment is booked to {not_held_by}"));
+    }
+    let collected = -m.of(EntryKind::Collection, "member_cash_held");
+    if o.cash {
+        // The collector's cash for this order is what is still to be
+        // handed back to the customer; what was released was settled.
+        let still_held: i64 = [
+            EntryKind::Payment,
+            EntryKind::Collection,
+            EntryKind::RefundPaid,
+        ]
+        .into_iter()
+        .map(|k| m.of(k, "member_cash_held"))
+        .sum();
+        let refund_owed = -(m.of(EntryKind::Refund, "refunds_payable")
+            + m.of(EntryKind::RefundPaid, "refunds_payable"));
+        if collected != released {
+            out.push(format!(
+                "released {released} but its collector settled {collected}"
+            ));
+        }
+        if matches!(status, "completed" | "refunded" | "resolved") && still_held != refund_owed {
+            out.push(format!(
+                "its collector still holds {still_held}, {refund_owed} is owed back"
+            ));
+        }
+    } else if collected != 0 {
+        out.push("is not a cash order but has a collection".to_owned());
     }
     match status {
         "completed" | "refunded" | "resolved" => {
@@ -632,6 +778,16 @@ mod tests {
         Uuid::from_u128(n)
     }
 
+    /// An order paid to the cooperative (bank or card).
+    fn facts(status: &str, total: i64) -> OrderFacts<'_> {
+        OrderFacts {
+            status,
+            total,
+            cash: false,
+            paid: false,
+        }
+    }
+
     fn line(n: u128, provider: u128, price: i64, fee: i64) -> LineMoney {
         LineMoney {
             id: id(1000 + n),
@@ -647,7 +803,10 @@ mod tests {
         let order = id(9);
         let lines = [line(1, 1, 5000, 750)];
         let mut book = Book::default();
-        assert_eq!(book.post(payment(order, Currency::Eur, &lines)), Ok(true));
+        assert_eq!(
+            book.post(payment(order, Currency::Eur, &lines, Account::PlatformCash)),
+            Ok(true)
+        );
         assert_eq!(book.balance(Account::PlatformCash), 5000);
         assert_eq!(book.balance(Account::OrderClearing), -5000);
         assert_eq!(
@@ -664,7 +823,7 @@ mod tests {
         // The same entry again is a no-op.
         assert_eq!(book.post(p), Ok(false));
         assert_eq!(book.balance(Account::PlatformCash), 750);
-        assert!(check_order("completed", 5000, &book.order_money(order)).is_empty());
+        assert!(check_order(facts("completed", 5000), &book.order_money(order)).is_empty());
     }
 
     #[test]
@@ -709,21 +868,24 @@ mod tests {
         let order = id(3);
         let lines = [line(1, 1, 1000, 80)];
         let mut book = Book::default();
-        assert!(check_order("pending_payment", 1000, &book.order_money(order)).is_empty());
+        assert!(check_order(facts("pending_payment", 1000), &book.order_money(order)).is_empty());
         assert_eq!(
-            check_order("paid", 1000, &book.order_money(order)),
+            check_order(facts("paid", 1000), &book.order_money(order)),
             vec!["is paid but has no payment entry".to_owned()]
         );
-        assert_eq!(book.post(payment(order, Currency::Eur, &lines)), Ok(true));
-        assert!(check_order("accepted", 1000, &book.order_money(order)).is_empty());
-        assert!(!check_order("accepted", 1200, &book.order_money(order)).is_empty());
-        assert!(!check_order("completed", 1000, &book.order_money(order)).is_empty());
+        assert_eq!(
+            book.post(payment(order, Currency::Eur, &lines, Account::PlatformCash)),
+            Ok(true)
+        );
+        assert!(check_order(facts("accepted", 1000), &book.order_money(order)).is_empty());
+        assert!(!check_order(facts("accepted", 1200), &book.order_money(order)).is_empty());
+        assert!(!check_order(facts("completed", 1000), &book.order_money(order)).is_empty());
         assert_eq!(
             book.post(full_refund(order, Currency::Eur, &lines)),
             Ok(true)
         );
-        assert!(check_order("refunded", 1000, &book.order_money(order)).is_empty());
-        assert!(!check_order("completed", 1000, &book.order_money(order)).is_empty());
+        assert!(check_order(facts("refunded", 1000), &book.order_money(order)).is_empty());
+        assert!(!check_order(facts("completed", 1000), &book.order_money(order)).is_empty());
     }
 
     #[test]
@@ -736,6 +898,8 @@ mod tests {
             Account::ProcessorFees,
             Account::RefundsPayable,
             Account::PatronageReserve,
+            Account::MemberCashHeld(id(7)),
+            Account::MemberReceivable(id(8)),
         ] {
             assert_eq!(Account::parse(&a.code()), Some(a));
         }
@@ -761,8 +925,9 @@ mod tests {
 
     #[derive(Clone, Debug)]
     enum Op {
-        /// Lines (provider, price, fee in basis points); paid by card?
-        Order(Vec<(u8, i64, u16)>, bool),
+        /// Lines (provider, price, fee in basis points); how it is paid
+        /// (0 cash to the last line's provider, 1 bank, 2 card).
+        Order(Vec<(u8, i64, u16)>, u8),
         Pay(usize),
         Complete(usize),
         Refund(usize),
@@ -770,6 +935,8 @@ mod tests {
         ReturnRefund(usize),
         ProcessorFee(usize, i64),
         Payout(u8),
+        /// A member pays what they owe the cooperative into its bank.
+        SettleReceivable(u8),
         /// One owed Stripe transfer of a card-paid line is sent.
         Transfer(usize),
         /// A retry: the last entry written once more.
@@ -778,8 +945,8 @@ mod tests {
 
     fn op() -> impl Strategy<Value = Op> {
         prop_oneof![
-            2 => (proptest::collection::vec((0u8..4, 0i64..200_000, 0u16..=2_000), 1..4), any::<bool>())
-                .prop_map(|(ls, card)| Op::Order(ls, card)),
+            2 => (proptest::collection::vec((0u8..4, 0i64..200_000, 0u16..=2_000), 1..4), 0u8..3)
+                .prop_map(|(ls, method)| Op::Order(ls, method)),
             3 => (0usize..64).prop_map(Op::Pay),
             2 => (0usize..64).prop_map(Op::Complete),
             1 => (0usize..64).prop_map(Op::Refund),
@@ -787,6 +954,7 @@ mod tests {
             1 => (0usize..64).prop_map(Op::ReturnRefund),
             1 => ((0usize..64), 0i64..500).prop_map(|(o, f)| Op::ProcessorFee(o, f)),
             2 => (0u8..4).prop_map(Op::Payout),
+            1 => (0u8..4).prop_map(Op::SettleReceivable),
             2 => (0usize..64).prop_map(Op::Transfer),
             1 => Just(Op::Retry),
         ]
@@ -818,13 +986,22 @@ mod tests {
 
         /// Whatever happens, in whatever order, with retries: every entry
         /// balances, the ledger sums to zero, no balance falls below its
-        /// floor, and every order's postings equal its total.
+        /// floor, every order's postings equal its total, and the ledger
+        /// says where the money is: each member's cash in hand, the
+        /// cooperative's bank, what members owe.
         #[test]
         fn random_histories_keep_every_invariant(ops in proptest::collection::vec(op(), 1..40)) {
             let cur = Currency::Eur;
             let mut book = Book::default();
             let mut orders: Vec<(Uuid, Vec<LineMoney>, St)> = Vec::new();
             let mut card = Vec::new();
+            // The cash collector of each order paid in cash.
+            let mut cash: Vec<Option<Uuid>> = Vec::new();
+            // The world, counted apart from the ledger: cash in each
+            // member's pocket that is not theirs, and the cooperative's bank.
+            let mut pocket: BTreeMap<Uuid, i64> = BTreeMap::new();
+            let mut bank = 0i64;
+            let mut paid_out: BTreeMap<Uuid, i64> = BTreeMap::new();
             // Card-paid lines released to their provider and not yet
             // transferred: (order, line, member, amount). A SEPA payout
             // leaves them alone, as `payable_until` does.
@@ -840,20 +1017,26 @@ mod tests {
                 };
                 let pick = |n: usize| if orders.is_empty() { None } else { Some(n % orders.len()) };
                 match op {
-                    Op::Order(ls, by_card) => {
-                        card.push(by_card);
+                    Op::Order(ls, method) => {
+                        card.push(method == 2);
                         let n = orders.len() as u128;
-                        let lines = ls.iter().enumerate().map(|(i, &(p, price, bps))| LineMoney {
+                        let lines: Vec<LineMoney> = ls.iter().enumerate().map(|(i, &(p, price, bps))| LineMoney {
                             id: id(10_000 + n * 10 + i as u128),
                             provider: id(u128::from(p) + 1),
                             price,
                             fee: price * i64::from(bps) / 10_000,
                         }).collect();
+                        cash.push((method == 0).then(|| lines[lines.len() - 1].provider));
                         orders.push((id(500 + n), lines, St::Pending));
                     }
                     Op::Pay(o) => if let Some(o) = pick(o) {
                         if orders[o].2 == St::Pending {
-                            write(&mut book, payment(orders[o].0, cur, &orders[o].1))?;
+                            write(&mut book, payment(orders[o].0, cur, &orders[o].1, holder(cash[o])))?;
+                            let whole: i64 = orders[o].1.iter().map(|l| l.price).sum();
+                            match cash[o] {
+                                Some(c) => *pocket.entry(c).or_default() += whole,
+                                None => bank += whole,
+                            }
                             orders[o].2 = St::Paid;
                         }
                     },
@@ -863,7 +1046,11 @@ mod tests {
                             if card[o] {
                                 owed.extend(released(&e));
                             }
+                            let collect = cash[o].and_then(|c| collection(orders[o].0, c, &e));
                             write(&mut book, e)?;
+                            if let Some(c) = collect {
+                                write(&mut book, c)?;
+                            }
                             orders[o].2 = St::Completed;
                         }
                     },
@@ -882,7 +1069,14 @@ mod tests {
                                 if card[o] {
                                     owed.extend(released(&e));
                                 }
+                                let collect = match (cash[o], e.kind) {
+                                    (Some(c), EntryKind::Completion) => collection(orders[o].0, c, &e),
+                                    _ => None,
+                                };
                                 write(&mut book, e)?;
+                                if let Some(c) = collect {
+                                    write(&mut book, c)?;
+                                }
                             }
                             orders[o].2 = St::Resolved;
                         }
@@ -890,7 +1084,11 @@ mod tests {
                     Op::ReturnRefund(o) => if let Some(o) = pick(o) {
                         let owed = -book.order_money(orders[o].0).of(EntryKind::Refund, "refunds_payable");
                         if owed > 0 {
-                            write(&mut book, refund_paid(orders[o].0, cur, owed))?;
+                            write(&mut book, refund_paid(orders[o].0, cur, owed, holder(cash[o])))?;
+                            match cash[o] {
+                                Some(c) => *pocket.entry(c).or_default() -= owed,
+                                None => bank -= owed,
+                            }
                         }
                     },
                     Op::ProcessorFee(o, fee) => if let Some(o) = pick(o) {
@@ -900,22 +1098,42 @@ mod tests {
                         // by `ledger verify`, which is the point of it).
                         let earned = Account::CoopFeeRevenue.natural(book.balance(Account::CoopFeeRevenue))
                             - Account::ProcessorFees.natural(book.balance(Account::ProcessorFees));
-                        if orders[o].2 != St::Pending && fee <= earned {
+                        if orders[o].2 != St::Pending && card[o] && fee <= earned {
                             write(&mut book, processor_fee(orders[o].0, cur, fee))?;
+                            bank -= fee;
                         }
                     },
                     Op::Payout(m) => {
                         let member = id(u128::from(m) + 1);
                         let by_transfer: i64 = owed.iter().filter(|t| t.2 == member).map(|t| t.3).sum();
                         let due = -book.balance(Account::MemberPayable(member)) - by_transfer;
-                        if due > 0 {
+                        let receivable = book.balance(Account::MemberReceivable(member));
+                        let netted = due.min(receivable);
+                        payouts += 1;
+                        if netted > 0 {
+                            write(&mut book, netting(format!("netting/{payouts}"), member, Money::eur(netted)))?;
+                        }
+                        if due > netted {
+                            write(&mut book, payout(id(90_000 + payouts), member, Money::eur(due - netted)))?;
+                            bank -= due - netted;
+                            *paid_out.entry(member).or_default() += due - netted;
+                        }
+                    }
+                    Op::SettleReceivable(m) => {
+                        let member = id(u128::from(m) + 1);
+                        let receivable = book.balance(Account::MemberReceivable(member));
+                        if receivable > 0 {
                             payouts += 1;
-                            write(&mut book, payout(id(90_000 + payouts), member, Money::eur(due)))?;
+                            write(&mut book, receivable_paid(format!("receivable/{payouts}"), member, Money::eur(receivable)))?;
+                            bank += receivable;
+                            *pocket.entry(member).or_default() -= receivable;
                         }
                     }
                     Op::Transfer(n) => if !owed.is_empty() {
                         let (order, line, member, amount) = owed.remove(n % owed.len());
                         write(&mut book, transfer(order, line, member, Money::eur(amount)))?;
+                        bank -= amount;
+                        *paid_out.entry(member).or_default() += amount;
                     },
                     Op::Retry => if let Some(e) = last.clone() {
                         let before = book.entries.len();
@@ -929,10 +1147,45 @@ mod tests {
             for (a, b) in book.balances() {
                 prop_assert!(a.natural(b) >= floor(a), "{a:?} at {b}");
             }
-            for (order, lines, st) in &orders {
+            for (n, (order, lines, st)) in orders.iter().enumerate() {
                 let whole: i64 = lines.iter().map(|l| l.price).sum();
-                let problems = check_order(st.name(), whole, &book.order_money(*order));
+                let facts = OrderFacts {
+                    status: if cash[n].is_some() && *st == St::Pending { "placed" } else { st.name() },
+                    total: whole,
+                    cash: cash[n].is_some(),
+                    paid: *st != St::Pending,
+                };
+                let problems = check_order(facts, &book.order_money(*order));
                 prop_assert!(problems.is_empty(), "{order}: {problems:?}");
+            }
+            // The ledger equals the world. The bank holds platform_cash.
+            prop_assert_eq!(book.balance(Account::PlatformCash), bank);
+            for m in (1..=4).map(id) {
+                // What a member has in hand that is not theirs: the cash of
+                // orders not done yet, plus what they owe the cooperative,
+                // less what was netted from what it owed them.
+                let in_hand = book.balance(Account::MemberCashHeld(m))
+                    + book.balance(Account::MemberReceivable(m));
+                // The pocket counts all the cash taken, less what was
+                // handed back or paid in; their own nets were kept from it.
+                let own_kept: i64 = book.entries.iter()
+                    .filter(|e| matches!(e.kind, EntryKind::Collection | EntryKind::Netting))
+                    .flat_map(|e| e.postings.iter())
+                    .filter(|p| p.account == Account::MemberPayable(m))
+                    .map(|p| p.amount)
+                    .sum();
+                prop_assert_eq!(in_hand + own_kept, pocket.get(&m).copied().unwrap_or(0), "member {}", m);
+                // Nobody is paid twice: everything a member received in
+                // money or kept in hand is at most what they earned.
+                let earned: i64 = -book.entries.iter()
+                    .filter(|e| matches!(e.kind, EntryKind::Completion))
+                    .flat_map(|e| e.postings.iter())
+                    .filter(|p| p.account == Account::MemberPayable(m))
+                    .map(|p| p.amount)
+                    .sum::<i64>();
+                let received = paid_out.get(&m).copied().unwrap_or(0) + own_kept;
+                prop_assert!(received <= earned, "member {m} received {received} of {earned}");
+                prop_assert_eq!(earned - received, -book.balance(Account::MemberPayable(m)));
             }
         }
     }

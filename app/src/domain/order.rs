@@ -3,19 +3,34 @@
 //! or why not. The server applies the answer in one transaction.
 //!
 //! ```text
-//! pending_payment → paid → accepted → in_progress → fulfilled → completed
-//!        ↓            ↓        ↓                        ↓
-//!    cancelled    refunded  refunded               disputed → resolved
+//! card, bank:  pending_payment → paid → accepted → in_progress → fulfilled → completed
+//!                     ↓            ↓        ↓                        ↓
+//!                 cancelled    refunded  refunded               disputed → resolved
+//! cash:        placed → accepted → in_progress → fulfilled → completed
+//!                ↓          ↓      (the collector confirms the cash on the way)
+//!            cancelled  cancelled or refunded
 //! ```
 //! A line may also be `declined` by its provider (or after 24 h unanswered):
-//! the whole order is then refunded and its other lines cancelled.
+//! the whole order is then refunded (or, unpaid, cancelled) and its other
+//! lines cancelled.
+//!
+//! Cash is paid at the end, to the member who does the work (the courier on
+//! a composite order): a cash order is worked on before any money exists,
+//! and the collector confirms the cash when it is handed over, which
+//! changes no status but books the money. It completes only once the cash
+//! is confirmed. A bank transfer has days to arrive, a card minutes; only
+//! a board member who is not a party to the order confirms a transfer, and
+//! only the processor a card.
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-/// Unpaid orders expire after this long.
+/// Unpaid card orders expire after this long.
 pub const PAYMENT_WINDOW: Duration = Duration::minutes(30);
+/// Bank transfers have this many days to arrive unless the cooperative
+/// sets another number.
+pub const BANK_TRANSFER_DAYS: i64 = 5;
 /// Lines not accepted this long after payment are declined.
 pub const ACCEPT_WINDOW: Duration = Duration::hours(24);
 /// Fulfilled orders complete by themselves after this long.
@@ -35,10 +50,13 @@ pub enum Status {
     Refunded,
     Disputed,
     Resolved,
+    /// A cash order waiting for its providers: nothing is paid until the
+    /// work is done.
+    Placed,
 }
 
 impl Status {
-    pub const ALL: [Status; 11] = [
+    pub const ALL: [Status; 12] = [
         Status::PendingPayment,
         Status::Paid,
         Status::Accepted,
@@ -50,6 +68,7 @@ impl Status {
         Status::Refunded,
         Status::Disputed,
         Status::Resolved,
+        Status::Placed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -65,6 +84,7 @@ impl Status {
             Status::Refunded => "refunded",
             Status::Disputed => "disputed",
             Status::Resolved => "resolved",
+            Status::Placed => "placed",
         }
     }
 
@@ -82,6 +102,64 @@ impl Status {
                 | Status::Refunded
                 | Status::Resolved
         )
+    }
+}
+
+/// How the customer pays an order, chosen when ordering.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Method {
+    /// Cash to the member who does the work (the courier on a composite
+    /// order), handed over when the work is done.
+    Cash,
+    /// A bank transfer to the cooperative with the order's reference.
+    Bank,
+    /// A card, through the payment processor.
+    Card,
+}
+
+impl Method {
+    pub const ALL: [Method; 3] = [Method::Cash, Method::Bank, Method::Card];
+
+    /// The name in forms (`order-place`'s `payment`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Cash => "cash",
+            Method::Bank => "bank",
+            Method::Card => "card",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Method> {
+        Method::ALL.into_iter().find(|m| m.as_str() == s)
+    }
+
+    /// The name stored in `orders.payment_provider` and `payments.provider`.
+    pub fn provider(self) -> &'static str {
+        match self {
+            Method::Cash => "cash",
+            Method::Bank => "bank",
+            Method::Card => "stripe",
+        }
+    }
+
+    /// The method of a stored provider name (`manual`, from before the
+    /// methods were told apart, was money held by the cooperative).
+    pub fn of_provider(s: &str) -> Option<Method> {
+        match s {
+            "cash" => Some(Method::Cash),
+            "bank" | "manual" => Some(Method::Bank),
+            "stripe" => Some(Method::Card),
+            _ => None,
+        }
+    }
+
+    /// The status a new order starts in.
+    pub fn first_status(self) -> Status {
+        match self {
+            Method::Cash => Status::Placed,
+            Method::Bank | Method::Card => Status::PendingPayment,
+        }
     }
 }
 
@@ -172,7 +250,12 @@ pub struct LineState {
 pub struct OrderState {
     pub customer: Uuid,
     pub status: Status,
+    pub method: Method,
+    /// Cash orders: the member the customer pays.
+    pub collector: Option<Uuid>,
     pub created_at: DateTime<Utc>,
+    /// Bank and card orders: when an unpaid order expires.
+    pub pay_by: Option<DateTime<Utc>>,
     pub paid_at: Option<DateTime<Utc>>,
     pub fulfilled_at: Option<DateTime<Utc>>,
     pub lines: Vec<LineState>,
@@ -185,6 +268,8 @@ pub struct Transition {
     pub order_from: Status,
     pub order_to: Status,
     pub lines: Vec<(usize, Status, Status)>,
+    /// The customer's money arrives with this transition.
+    pub paid: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -201,6 +286,13 @@ pub enum TransitionError {
     /// A timed transition asked for before its time.
     #[error("not yet due")]
     NotDue,
+    /// A board member acting as the cooperative on an order they are a
+    /// party to (customer, provider or courier): another must.
+    #[error("a party to the order")]
+    Party,
+    /// A cash order whose cash has not been confirmed yet.
+    #[error("not paid yet")]
+    Unpaid,
     #[error("no such line")]
     NoSuchLine,
 }
@@ -215,12 +307,49 @@ impl OrderState {
     fn is_any_provider(&self, who: Who) -> bool {
         who.id.is_some() && self.lines.iter().any(|l| Some(l.provider) == who.id)
     }
+    /// The customer, a provider or the courier: someone with an interest
+    /// in the order's money.
+    pub fn is_party(&self, who: Who) -> bool {
+        self.is_customer(who) || self.is_any_provider(who)
+    }
+    /// Acting as the cooperative: a board member who is not a party.
+    fn check_board(&self, who: Who) -> Result<(), TransitionError> {
+        if !who.board {
+            Err(TransitionError::NotAllowed)
+        } else if self.is_party(who) {
+            Err(TransitionError::Party)
+        } else {
+            Ok(())
+        }
+    }
 
     fn payment_expired(&self, now: DateTime<Utc>) -> bool {
-        now >= self.created_at + PAYMENT_WINDOW
+        now >= self.pay_by.unwrap_or(self.created_at + PAYMENT_WINDOW)
     }
+    /// Lines wait this long for their providers: from payment, or for cash
+    /// from the order.
     fn acceptance_over(&self, now: DateTime<Utc>) -> bool {
-        self.paid_at.is_some_and(|p| now >= p + ACCEPT_WINDOW)
+        let from = match self.method {
+            Method::Cash => Some(self.created_at),
+            Method::Bank | Method::Card => self.paid_at,
+        };
+        from.is_some_and(|p| now >= p + ACCEPT_WINDOW)
+    }
+    /// Where the order waits for its providers' acceptance.
+    fn awaiting(&self) -> Status {
+        match self.method {
+            Method::Cash => Status::Placed,
+            Method::Bank | Method::Card => Status::Paid,
+        }
+    }
+    /// An order that is over without work gives back what was paid (bank
+    /// and card orders past `pending_payment` always were).
+    fn ended(&self) -> Status {
+        if self.method != Method::Cash || self.paid_at.is_some() {
+            Status::Refunded
+        } else {
+            Status::Cancelled
+        }
     }
 
     /// Every line not yet final moves to `to`.
@@ -247,33 +376,64 @@ impl OrderState {
                 order_from: order,
                 order_to,
                 lines,
+                paid: false,
             })
         };
         let system = who.id.is_none();
+        let unpaid_cash = self.method == Method::Cash && self.paid_at.is_none();
         match action {
-            Action::ConfirmPayment => {
-                // People confirm money received by hand; the system confirms
-                // what a card processor reports (even late: the money was
-                // taken, so the order is paid if it is still open).
-                if !(system || who.board || self.is_any_provider(who)) {
-                    return Err(TransitionError::NotAllowed);
+            Action::ConfirmPayment => match self.method {
+                // The member who took the cash says so, once the work is
+                // under way (never before anyone accepted it).
+                Method::Cash => {
+                    if system || who.id != self.collector {
+                        return Err(TransitionError::NotAllowed);
+                    }
+                    if self.paid_at.is_some() || !matches!(order, Accepted | InProgress | Fulfilled)
+                    {
+                        return Err(TransitionError::WrongState);
+                    }
+                    Ok(Transition {
+                        order_from: order,
+                        order_to: order,
+                        lines: Vec::new(),
+                        paid: true,
+                    })
                 }
-                if order != PendingPayment {
-                    return Err(TransitionError::WrongState);
+                // The processor's word for a card (even late: the money
+                // was taken, so the order is paid if it is still open); a
+                // board member who is not a party for a transfer (or the
+                // system on a matched bank statement).
+                Method::Bank | Method::Card => {
+                    if !system {
+                        if self.method == Method::Card {
+                            return Err(TransitionError::NotAllowed);
+                        }
+                        self.check_board(who)?;
+                    }
+                    if order != PendingPayment {
+                        return Err(TransitionError::WrongState);
+                    }
+                    if !system && self.payment_expired(now) {
+                        return Err(TransitionError::TooLate);
+                    }
+                    Ok(Transition {
+                        order_from: order,
+                        order_to: Paid,
+                        lines: self.all_open_lines(Paid),
+                        paid: true,
+                    })
                 }
-                if !system && self.payment_expired(now) {
-                    return Err(TransitionError::TooLate);
-                }
-                done(Paid, self.all_open_lines(Paid))
-            }
+            },
             Action::Accept(i) | Action::Decline(i) | Action::Start(i) | Action::Fulfil(i) => {
                 let line = self.lines.get(i).ok_or(TransitionError::NoSuchLine)?;
                 if !self.is_provider(who, i) {
                     return Err(TransitionError::NotAllowed);
                 }
                 let step = (action, order, line.status);
+                let waiting = self.awaiting();
                 match step {
-                    (Action::Accept(_), Paid, Paid) => {
+                    (Action::Accept(_), o, l) if o == waiting && l == waiting => {
                         if self.acceptance_over(now) {
                             return Err(TransitionError::TooLate);
                         }
@@ -282,16 +442,19 @@ impl OrderState {
                             .iter()
                             .enumerate()
                             .all(|(j, l)| j == i || l.status == Accepted);
-                        done(if all { Accepted } else { Paid }, vec![(i, Paid, Accepted)])
+                        done(
+                            if all { Accepted } else { waiting },
+                            vec![(i, waiting, Accepted)],
+                        )
                     }
-                    (Action::Decline(_), Paid, Paid) => {
-                        let mut lines = vec![(i, Paid, Declined)];
+                    (Action::Decline(_), o, l) if o == waiting && l == waiting => {
+                        let mut lines = vec![(i, waiting, Declined)];
                         lines.extend(
                             self.all_open_lines(Cancelled)
                                 .into_iter()
                                 .filter(|(j, _, _)| *j != i),
                         );
-                        done(Refunded, lines)
+                        done(self.ended(), lines)
                     }
                     (Action::Start(_), Accepted | InProgress, Accepted) => {
                         done(InProgress, vec![(i, Accepted, InProgress)])
@@ -315,25 +478,28 @@ impl OrderState {
                     return Err(TransitionError::NotAllowed);
                 }
                 match (action, order) {
+                    (Action::Complete | Action::Dispute, Accepted | InProgress | Fulfilled)
+                        if unpaid_cash =>
+                    {
+                        Err(TransitionError::Unpaid)
+                    }
                     (Action::Complete, Fulfilled) => {
                         done(Completed, self.all_open_lines(Completed))
                     }
                     (Action::Dispute, Accepted | InProgress | Fulfilled) => {
                         done(Disputed, self.all_open_lines(Disputed))
                     }
-                    (Action::Cancel, PendingPayment) => {
+                    (Action::Cancel, PendingPayment | Placed) => {
                         done(Cancelled, self.all_open_lines(Cancelled))
                     }
                     (Action::Cancel, Paid | Accepted) => {
-                        done(Refunded, self.all_open_lines(Cancelled))
+                        done(self.ended(), self.all_open_lines(Cancelled))
                     }
                     _ => Err(TransitionError::WrongState),
                 }
             }
             Action::Resolve(resolution) => {
-                if !who.board {
-                    return Err(TransitionError::NotAllowed);
-                }
+                self.check_board(who)?;
                 if order != Disputed {
                     return Err(TransitionError::WrongState);
                 }
@@ -354,7 +520,7 @@ impl OrderState {
                         }
                         done(Cancelled, self.all_open_lines(Cancelled))
                     }
-                    (Action::AutoDecline, Paid) => {
+                    (Action::AutoDecline, Paid | Placed) if order == self.awaiting() => {
                         if !self.acceptance_over(now) {
                             return Err(TransitionError::NotDue);
                         }
@@ -364,7 +530,7 @@ impl OrderState {
                             .enumerate()
                             .filter(|(_, l)| !l.status.is_final())
                             .map(|(i, l)| {
-                                let to = if l.status == Paid {
+                                let to = if l.status == order {
                                     Declined
                                 } else {
                                     Cancelled
@@ -372,7 +538,10 @@ impl OrderState {
                                 (i, l.status, to)
                             })
                             .collect();
-                        done(Refunded, lines)
+                        done(self.ended(), lines)
+                    }
+                    (Action::AutoComplete, Fulfilled) if unpaid_cash => {
+                        Err(TransitionError::Unpaid)
                     }
                     (Action::AutoComplete, Fulfilled) => {
                         if self.fulfilled_at.is_none_or(|f| now < f + CONFIRM_WINDOW) {
@@ -395,7 +564,7 @@ impl OrderState {
                 l.status = to;
             }
         }
-        if t.order_to == Status::Paid && t.order_from == Status::PendingPayment {
+        if t.paid {
             self.paid_at = Some(now);
         }
         if t.order_to == Status::Fulfilled {
@@ -428,7 +597,10 @@ mod tests {
         OrderState {
             customer,
             status: Status::PendingPayment,
+            method: Method::Bank,
+            collector: None,
             created_at: at(0),
+            pay_by: Some(at(30)),
             paid_at: None,
             fulfilled_at: None,
             lines: vec![
@@ -463,7 +635,11 @@ mod tests {
             Who::person(b, false),
         );
         let mut o = composite();
-        assert_eq!(step(&mut o, Action::ConfirmPayment, a, at(5)), Status::Paid);
+        let treasurer = Who::person(ids().3, true);
+        assert_eq!(
+            step(&mut o, Action::ConfirmPayment, treasurer, at(5)),
+            Status::Paid
+        );
         assert_eq!(step(&mut o, Action::Accept(0), a, at(6)), Status::Paid);
         assert_eq!(step(&mut o, Action::Accept(1), b, at(7)), Status::Accepted);
         assert_eq!(
@@ -496,7 +672,17 @@ mod tests {
                 Err(TransitionError::NotAllowed)
             );
         }
-        step(&mut o, Action::ConfirmPayment, Who::person(a, false), at(1));
+        // A provider cannot say a transfer arrived; a board member can.
+        assert_eq!(
+            o.plan(Action::ConfirmPayment, Who::person(a, false), at(1)),
+            Err(TransitionError::NotAllowed)
+        );
+        step(
+            &mut o,
+            Action::ConfirmPayment,
+            Who::person(stranger, true),
+            at(1),
+        );
         // B cannot accept A's line.
         assert_eq!(
             o.plan(Action::Accept(0), Who::person(b, false), at(2)),
@@ -518,17 +704,13 @@ mod tests {
         );
         assert!(o.plan(Action::Expire, Who::SYSTEM, at(30)).is_ok());
         // After expiry the payment can no longer be confirmed.
+        let treasurer = Who::person(ids().3, true);
         assert_eq!(
-            o.plan(Action::ConfirmPayment, Who::person(a, false), at(31)),
+            o.plan(Action::ConfirmPayment, treasurer, at(31)),
             Err(TransitionError::TooLate)
         );
         let mut paid = composite();
-        step(
-            &mut paid,
-            Action::ConfirmPayment,
-            Who::person(a, false),
-            at(1),
-        );
+        step(&mut paid, Action::ConfirmPayment, treasurer, at(1));
         step(&mut paid, Action::Accept(0), Who::person(a, false), at(2));
         assert_eq!(
             paid.plan(Action::AutoDecline, Who::SYSTEM, at(1 + 24 * 60 - 1)),
@@ -549,7 +731,12 @@ mod tests {
         let (customer, a, b, _) = ids();
         let c = Who::person(customer, false);
         let mut o = composite();
-        step(&mut o, Action::ConfirmPayment, Who::person(a, false), at(1));
+        step(
+            &mut o,
+            Action::ConfirmPayment,
+            Who::person(ids().3, true),
+            at(1),
+        );
         step(&mut o, Action::Accept(0), Who::person(a, false), at(2));
         step(&mut o, Action::Accept(1), Who::person(b, false), at(2));
         let mut started = o.clone();
@@ -559,6 +746,138 @@ mod tests {
             started.plan(Action::Cancel, c, at(4)),
             Err(TransitionError::WrongState)
         );
+    }
+
+    /// The composite order paid in cash to the courier B.
+    fn cash() -> OrderState {
+        OrderState {
+            status: Status::Placed,
+            method: Method::Cash,
+            collector: Some(ids().2),
+            pay_by: None,
+            lines: composite()
+                .lines
+                .into_iter()
+                .map(|l| LineState {
+                    status: Status::Placed,
+                    ..l
+                })
+                .collect(),
+            ..composite()
+        }
+    }
+
+    #[test]
+    fn cash_is_worked_first_and_confirmed_by_its_collector() {
+        let (customer, a, b, stranger) = ids();
+        let (c, a, b) = (
+            Who::person(customer, false),
+            Who::person(a, false),
+            Who::person(b, false),
+        );
+        let mut o = cash();
+        // Nothing to confirm before the work is accepted; cash never expires.
+        assert_eq!(
+            o.plan(Action::ConfirmPayment, b, at(1)),
+            Err(TransitionError::WrongState)
+        );
+        assert_eq!(
+            o.plan(Action::Expire, Who::SYSTEM, at(10_000)),
+            Err(TransitionError::WrongState)
+        );
+        assert_eq!(step(&mut o, Action::Accept(0), a, at(2)), Status::Placed);
+        assert_eq!(step(&mut o, Action::Accept(1), b, at(3)), Status::Accepted);
+        step(&mut o, Action::Fulfil(0), a, at(4));
+        assert_eq!(step(&mut o, Action::Fulfil(1), b, at(5)), Status::Fulfilled);
+        // Not paid: neither the customer nor the clock completes it.
+        assert_eq!(
+            o.plan(Action::Complete, c, at(6)),
+            Err(TransitionError::Unpaid)
+        );
+        assert_eq!(
+            o.plan(Action::AutoComplete, Who::SYSTEM, at(6 + 72 * 60)),
+            Err(TransitionError::Unpaid)
+        );
+        // Only the courier who took the cash confirms it: not the other
+        // provider, not the board, not the customer.
+        for who in [a, c, Who::person(stranger, true)] {
+            assert_eq!(
+                o.plan(Action::ConfirmPayment, who, at(7)),
+                Err(TransitionError::NotAllowed)
+            );
+        }
+        let t = o.plan(Action::ConfirmPayment, b, at(7));
+        assert_eq!(
+            t,
+            Ok(Transition {
+                order_from: Status::Fulfilled,
+                order_to: Status::Fulfilled,
+                lines: vec![],
+                paid: true
+            })
+        );
+        step(&mut o, Action::ConfirmPayment, b, at(7));
+        assert_eq!(o.paid_at, Some(at(7)));
+        assert_eq!(
+            o.plan(Action::ConfirmPayment, b, at(8)),
+            Err(TransitionError::WrongState)
+        );
+        assert_eq!(step(&mut o, Action::Complete, c, at(8)), Status::Completed);
+    }
+
+    #[test]
+    fn unpaid_cash_orders_end_cancelled_not_refunded() {
+        let (customer, a, _, _) = ids();
+        let mut o = cash();
+        step(&mut o, Action::Accept(0), Who::person(a, false), at(1));
+        assert_eq!(
+            step(&mut o, Action::AutoDecline, Who::SYSTEM, at(24 * 60)),
+            Status::Cancelled
+        );
+        let mut o = cash();
+        assert_eq!(
+            step(&mut o, Action::Cancel, Who::person(customer, false), at(1)),
+            Status::Cancelled
+        );
+    }
+
+    #[test]
+    fn no_board_member_acts_on_an_order_of_their_own() {
+        let (customer, a, b, _) = ids();
+        // The board member is the customer, then a provider.
+        for insider in [customer, a] {
+            let mut o = composite();
+            assert_eq!(
+                o.plan(Action::ConfirmPayment, Who::person(insider, true), at(1)),
+                Err(TransitionError::Party)
+            );
+            step(
+                &mut o,
+                Action::ConfirmPayment,
+                Who::person(ids().3, true),
+                at(1),
+            );
+            step(&mut o, Action::Accept(0), Who::person(a, false), at(2));
+            step(&mut o, Action::Accept(1), Who::person(b, false), at(2));
+            step(&mut o, Action::Dispute, Who::person(customer, false), at(3));
+            for r in [
+                Resolution::Release,
+                Resolution::Refund,
+                Resolution::Partial(100),
+            ] {
+                assert_eq!(
+                    o.plan(Action::Resolve(r), Who::person(insider, true), at(4)),
+                    Err(TransitionError::Party)
+                );
+            }
+            assert!(o
+                .plan(
+                    Action::Resolve(Resolution::Release),
+                    Who::person(ids().3, true),
+                    at(4)
+                )
+                .is_ok());
+        }
     }
 
     fn action() -> impl Strategy<Value = Action> {
@@ -583,14 +902,21 @@ mod tests {
     fn consistent(o: &OrderState) -> bool {
         use Status::*;
         let all = |pred: &dyn Fn(Status) -> bool| o.lines.iter().all(|l| pred(l.status));
+        if o.method == Method::Cash
+            && o.paid_at.is_none()
+            && matches!(o.status, Completed | Refunded | Disputed | Resolved)
+        {
+            return false;
+        }
         match o.status {
             PendingPayment => all(&|s| s == PendingPayment),
+            Placed => all(&|s| matches!(s, Placed | Accepted)),
             Paid => all(&|s| matches!(s, Paid | Accepted)),
             Accepted => all(&|s| s == Accepted),
             InProgress => all(&|s| matches!(s, Accepted | InProgress | Fulfilled)),
             Fulfilled => all(&|s| s == Fulfilled),
             Completed => all(&|s| s == Completed),
-            Cancelled => all(&|s| s == Cancelled),
+            Cancelled => all(&|s| matches!(s, Cancelled | Declined)),
             Refunded => all(&|s| matches!(s, Cancelled | Declined | Refunded)),
             Disputed => all(&|s| s == Disputed),
             Resolved => all(&|s| matches!(s, Completed | Refunded)),
@@ -607,24 +933,30 @@ mod tests {
         #[test]
         fn random_histories_stay_consistent(
             n_lines in 1usize..4,
-            steps in proptest::collection::vec((action(), 0u8..5, 0i64..4_000), 0..25),
+            method in 0usize..3,
+            steps in proptest::collection::vec((action(), 0u8..6, 0i64..4_000), 0..25),
         ) {
             let people: Vec<Uuid> = (1..=5).map(Uuid::from_u128).collect();
+            let method = Method::ALL[method];
+            let first = method.first_status();
             let mut o = OrderState {
                 customer: people[0],
-                status: Status::PendingPayment,
+                status: first,
+                method,
+                collector: (method == Method::Cash).then(|| people[n_lines]),
                 created_at: at(0),
+                pay_by: (method != Method::Cash).then(|| at(30)),
                 paid_at: None,
                 fulfilled_at: None,
                 lines: (0..n_lines)
-                    .map(|i| LineState { provider: people[1 + i], status: Status::PendingPayment })
+                    .map(|i| LineState { provider: people[1 + i], status: first })
                     .collect(),
             };
             let mut now = at(0);
             for (action, who, advance) in steps {
                 now += Duration::minutes(advance);
                 let who = match who {
-                    0..=3 => Who::person(people[usize::from(who)], false),
+                    0..=4 => Who::person(people[usize::from(who)], false),
                     _ => Who::SYSTEM,
                 };
                 let board = Who { board: true, ..who };

@@ -41,6 +41,8 @@ pub struct OrderInput {
     pub window_date: String,
     pub window_from: String,
     pub window_to: String,
+    /// `cash`, `bank` or `card`; empty for the cooperative's default.
+    pub payment: String,
 }
 
 impl OrderInput {
@@ -65,6 +67,7 @@ impl OrderInput {
             ("window_date", &self.window_date),
             ("window_from", &self.window_from),
             ("window_to", &self.window_to),
+            ("payment", &self.payment),
         ]
     }
 

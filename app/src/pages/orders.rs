@@ -4,13 +4,14 @@
 
 use crate::api::orders::{
     board_orders, courier_day, get_order, load_order_form, my_orders, ActOnOrder, DeliveryView,
-    EventView, LineView, OrderForm, OrderSummary, OrderView, PlaceOrder, PostMessage, WorkItem,
+    EventView, LineView, OrderForm, OrderSummary, OrderView, PaymentView, PlaceOrder, PostMessage,
+    WorkItem,
 };
 use crate::components::form::{Field, FormError, FormMessage, Select, TextArea};
 use crate::components::listing::{kind_name, load_error};
 use crate::domain::availability::format_time;
 use crate::domain::listing::ListingKind;
-use crate::domain::order::Status;
+use crate::domain::order::{Method, Status};
 use crate::domain::order_form::PackageSize;
 use crate::error::AppError;
 use crate::i18n::{format_date, use_i18n, use_locale, Locale, Strings};
@@ -34,6 +35,15 @@ pub fn status_name(t: &Strings, s: Status) -> &'static str {
         Status::Refunded => t.order_status_refunded,
         Status::Disputed => t.order_status_disputed,
         Status::Resolved => t.order_status_resolved,
+        Status::Placed => t.order_status_placed,
+    }
+}
+
+pub fn method_name(t: &Strings, m: Method) -> &'static str {
+    match m {
+        Method::Cash => t.pay_method_cash,
+        Method::Bank => t.pay_method_bank,
+        Method::Card => t.pay_method_card,
     }
 }
 
@@ -194,7 +204,22 @@ fn OrderFormView(form: OrderForm) -> impl IntoView {
                         <Field error name="dropoff_lon" label=t.order_dropoff_lon required=false/>
                     </details>
                 </fieldset>
-                <p class="muted small">{t.order_pay_manual}</p>
+                <fieldset class="payment-choice" aria-describedby="field-payment-error">
+                    <legend>{t.pay_method}</legend>
+                    {form.payment_methods.iter().enumerate().map(|(i, m)| {
+                        let id = format!("payment-{}", m.as_str());
+                        let value = m.as_str();
+                        let checked = move || echoed("payment").map_or(i == 0, |e| e == value);
+                        view! {
+                            <div class="radio">
+                                <input type="radio" id=id.clone() name="payment" value=value checked=checked/>
+                                <label for=id>{method_name(t, *m)}</label>
+                            </div>
+                        }
+                    }).collect_view()}
+                    <p class="field-error" id="field-payment-error" role="alert">{move || error.get().and_then(|e| e.field_message(t, "payment"))}</p>
+                    <p class="muted small">{t.order_pay_manual}</p>
+                </fieldset>
                 <button type="submit" class="button" disabled=no_openings data-testid="place-order">{t.order_place}</button>
             </ActionForm>
         </section>
@@ -281,7 +306,8 @@ fn OrderDetails(
             </header>
             <FormMessage error=act_error/>
             <Breakdown order=order.clone()/>
-            {(order.is_customer && order.status == Status::PendingPayment && order.payment_provider == "stripe")
+            {(order.is_customer || order.is_board).then(|| view! { <PaymentInfo payment=order.payment.clone() total=order.total/> })}
+            {(order.is_customer && order.status == Status::PendingPayment && order.payment.method == Method::Card)
                 .then(|| view! { <CardPay order=id total=order.total/> })}
             {order.note.clone().map(|n| view! { <section class="card"><h2>{t.order_note}</h2><p>{n}</p></section> })}
             <section class="order-lines">
@@ -311,6 +337,33 @@ fn OrderDetails(
         </article>
     }
     .into_any()
+}
+
+/// How to pay and whether the money arrived: for cash, whom to pay; for a
+/// transfer, the cooperative's account, the reference and the deadline.
+#[component]
+fn PaymentInfo(payment: PaymentView, total: Option<crate::domain::money::Money>) -> impl IntoView {
+    let t = use_i18n();
+    let locale = use_locale();
+    let bank = payment.method == Method::Bank;
+    let amount = total.map(|m| m.format(locale)).unwrap_or_default();
+    view! {
+        <section class="card payment-info" data-testid="payment" data-method=payment.method.as_str() data-paid=payment.paid.to_string()>
+            <h2>{t.pay_how}</h2>
+            <dl class="facts">
+                <dt>{t.pay_method}</dt><dd>{method_name(t, payment.method)}</dd>
+                <dt>{t.pay_amount}</dt><dd>{amount}</dd>
+                {payment.collector_name.clone().map(|n| view! { <dt>{t.pay_cash_to}</dt><dd>{n}</dd> })}
+                {payment.beneficiary.clone().map(|n| view! { <dt>{t.pay_beneficiary}</dt><dd>{n}</dd> })}
+                {payment.iban.clone().map(|i| view! { <dt>{t.pay_iban}</dt><dd class="mono" data-testid="pay-iban">{i}</dd> })}
+                {payment.reference.clone().map(|r| view! { <dt>{t.pay_reference}</dt><dd class="mono" data-testid="pay-reference">{r}</dd> })}
+                {payment.pay_by.map(|at| view! { <dt>{t.pay_by}</dt><dd>{moment(locale, at)}</dd> })}
+                <dt>{t.pay_status}</dt><dd>{if payment.paid { t.pay_received } else { t.pay_not_yet }}</dd>
+            </dl>
+            {(bank && payment.reference.is_some() && !payment.paid).then(|| view! { <p class="muted small">{t.pay_reference_hint}</p> })}
+            {(bank && payment.iban.is_none() && !payment.paid).then(|| view! { <p class="alert">{t.pay_bank_missing}</p> })}
+        </section>
+    }
 }
 
 /// The customer's card payment: Stripe's card field is mounted by the

@@ -3,7 +3,9 @@
 //! invariant of `domain::ledger` over what is stored.
 
 use super::entities::{ledger_accounts, ledger_entries, ledger_postings};
-use crate::domain::ledger::{check_order, floor, Account, Entry, EntryKind, OrderMoney};
+use crate::domain::ledger::{
+    check_order, floor, Account, Entry, EntryKind, OrderFacts, OrderMoney,
+};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Set, Statement};
@@ -210,6 +212,8 @@ pub async fn verify(db: &impl ConnectionTrait) -> Result<Report, DbErr> {
         id: Uuid,
         status: String,
         total_minor: i64,
+        payment_provider: String,
+        paid_at: Option<DateTime<Utc>>,
     }
     #[derive(FromQueryResult)]
     struct OrderSum {
@@ -218,9 +222,11 @@ pub async fn verify(db: &impl ConnectionTrait) -> Result<Report, DbErr> {
         account_kind: String,
         total: i64,
     }
-    let orders = OrderRow::find_by_statement(q("SELECT id, status, total_minor FROM orders"))
-        .all(db)
-        .await?;
+    let orders = OrderRow::find_by_statement(q(
+        "SELECT id, status, total_minor, payment_provider, paid_at FROM orders",
+    ))
+    .all(db)
+    .await?;
     let sums = OrderSum::find_by_statement(q(
         "SELECT e.order_id, e.kind AS entry_kind, a.kind AS account_kind, \
                 CAST(SUM(p.amount_minor) AS BIGINT) AS total \
@@ -243,7 +249,13 @@ pub async fn verify(db: &impl ConnectionTrait) -> Result<Report, DbErr> {
     let empty = OrderMoney::default();
     for o in orders {
         let m = money.get(&o.id).unwrap_or(&empty);
-        for p in check_order(&o.status, o.total_minor, m) {
+        let facts = OrderFacts {
+            status: &o.status,
+            total: o.total_minor,
+            cash: o.payment_provider == crate::domain::order::Method::Cash.provider(),
+            paid: o.paid_at.is_some(),
+        };
+        for p in check_order(facts, m) {
             r.problems.push(format!("order {}: {p}", o.id));
         }
     }

@@ -415,7 +415,34 @@ async fn payable_until(
     Ok(out)
 }
 
-async fn coop_bank(db: &impl ConnectionTrait) -> Result<Option<CoopBank>, DbErr> {
+/// What each member owes the cooperative (cash they collected beyond
+/// their own share), by member.
+async fn receivables(db: &impl ConnectionTrait) -> Result<HashMap<Uuid, i64>, DbErr> {
+    Ok(ledger::balances(db)
+        .await?
+        .into_iter()
+        .filter_map(|(a, b)| match a {
+            Account::MemberReceivable(m) if b > 0 => Some((m, b)),
+            _ => None,
+        })
+        .collect())
+}
+
+/// What the cooperative owes each member up to `until`, less what they
+/// owe it: (member, owed, netted), where `owed - netted` is paid in money.
+async fn due_until(
+    db: &impl ConnectionTrait,
+    until: NaiveDate,
+) -> Result<Vec<(Uuid, i64, i64)>, DbErr> {
+    let owing = receivables(db).await?;
+    Ok(payable_until(db, until)
+        .await?
+        .into_iter()
+        .map(|(m, owed)| (m, owed, owed.min(owing.get(&m).copied().unwrap_or(0))))
+        .collect())
+}
+
+pub(crate) async fn coop_bank(db: &impl ConnectionTrait) -> Result<Option<CoopBank>, DbErr> {
     let rows: HashMap<String, String> = coop_settings::Entity::find()
         .filter(coop_settings::Column::Key.is_in(["coop_name", "coop_iban", "coop_bic"]))
         .all(db)
@@ -588,7 +615,12 @@ pub async fn board(
         .filter(|d| *d <= today)
         .unwrap_or(today);
     let balances = ledger::balances(db).await?;
-    let payable = payable_until(db, until).await?;
+    let payable: Vec<(Uuid, i64)> = due_until(db, until)
+        .await?
+        .into_iter()
+        .map(|(m, owed, netted)| (m, owed - netted))
+        .filter(|(_, pay)| *pay > 0)
+        .collect();
     let owed = refunds_owed(db).await?;
     let owed_orders: Vec<Uuid> = owed.iter().map(|(o, _)| *o).collect();
     let customers: HashMap<Uuid, Uuid> = if owed_orders.is_empty() {
@@ -757,15 +789,31 @@ pub async fn create_batch(
             ))
         })
         .collect();
-    let payees: Vec<(Uuid, i64, &(String, Iban))> = payable_until(&txn, until)
-        .await?
-        .into_iter()
-        .filter_map(|(m, owed)| accounts.get(&m).map(|a| (m, owed, a)))
+    let due = due_until(&txn, until).await?;
+    let payees: Vec<(Uuid, i64, &(String, Iban))> = due
+        .iter()
+        .filter(|(_, owed, netted)| owed > netted)
+        .filter_map(|&(m, owed, netted)| accounts.get(&m).map(|a| (m, owed - netted, a)))
         .collect();
-    if payees.is_empty() {
+    let netted: Vec<(Uuid, i64)> = due
+        .iter()
+        .filter(|(_, _, n)| *n > 0)
+        .map(|&(m, _, n)| (m, n))
+        .collect();
+    if payees.is_empty() && netted.is_empty() {
         return Err(ServiceError::field("until", FieldProblem::Required));
     }
     let batch = Uuid::now_v7();
+    // What members owe the cooperative comes off what it owes them first:
+    // no one is sent money while they hold the cooperative's.
+    for (member, amount) in &netted {
+        let ctx = Context {
+            actor: Some(board_member),
+            memo: None,
+        };
+        let key = format!("netting/{batch}/{member}");
+        ledger::post(&txn, &book::netting(key, *member, eur(*amount)), ctx, now).await?;
+    }
     payout_batches::Entity::insert(payout_batches::ActiveModel {
         id: Set(batch),
         period_end: Set(until),
@@ -870,14 +918,35 @@ pub async fn sepa_file(
     ))
 }
 
-/// The board hands an owed refund back (manual payments): the ledger moves
-/// it from refunds owed to cash out. Twice is refused (the entry's key).
+/// A board member records an owed refund as handed back: out of the
+/// cooperative's bank for a transfer, out of the collector's hands for
+/// cash. Never for a card (the processor refunds it), never by a party to
+/// the order, never twice (the entry's key).
 pub async fn refund_returned(
     db: &DatabaseConnection,
     now: DateTime<Utc>,
     board_member: Uuid,
     order: Uuid,
 ) -> Result<(), ServiceError> {
+    use crate::domain::order::Method;
+    let loaded = super::orders::load(db, order)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    if loaded.order.customer_id == board_member
+        || loaded.lines.iter().any(|l| l.provider_id == board_member)
+    {
+        return Err(ServiceError::Refused(crate::error::Refusal::Party));
+    }
+    let from = match loaded.method()? {
+        Method::Card => return Err(ServiceError::Refused(crate::error::Refusal::CardRefund)),
+        Method::Bank => Account::PlatformCash,
+        Method::Cash => Account::MemberCashHeld(
+            loaded
+                .order
+                .collector_id
+                .ok_or_else(|| DbErr::Custom(format!("cash order {order} has no collector")))?,
+        ),
+    };
     let txn = crate::server::txn::begin_write(db).await?;
     let owed = refunds_owed(&txn)
         .await?
@@ -885,7 +954,7 @@ pub async fn refund_returned(
         .find(|(o, _)| *o == order)
         .map(|(_, owed)| owed)
         .ok_or(ServiceError::Conflict)?;
-    let entry = book::refund_paid(order, CURRENCY, owed);
+    let entry = book::refund_paid(order, CURRENCY, owed, from);
     let ctx = Context {
         actor: Some(board_member),
         memo: None,

@@ -18,16 +18,17 @@ use super::notify::{self, Notice};
 use super::payments;
 use crate::api::orders::{
     CourierChoice, DeliveryView, EventView, LineView, MessageView, MyWork, OrderForm, OrderSummary,
-    OrderView, WorkItem,
+    OrderView, PaymentView, WorkItem,
 };
 use crate::domain::account::FieldProblem;
 use crate::domain::availability::{next_openings, Opening, WeeklySlot};
 use crate::domain::fee::FeeRule;
+use crate::domain::iban::{CreditorReference, Iban};
 use crate::domain::ledger::{self as money_book, Entry, EntryKind, LineMoney};
 use crate::domain::listing::{ListingKind, ListingStatus, PriceModel};
 use crate::domain::money::{Currency, Money};
 use crate::domain::order::{
-    Action, LineState, OrderState, Resolution, Status, Transition, TransitionError, Who,
+    Action, LineState, Method, OrderState, Resolution, Status, Transition, TransitionError, Who,
 };
 use crate::domain::order_form::{
     format_slot, parse_delivery, parse_slot, parse_text, valid_key, DeliveryRequest, OrderInput,
@@ -37,7 +38,7 @@ use crate::domain::pricing::{
     billable_km, delivery_price, price_line, service_price, totals, Point, PriceError, PricedLine,
     ServiceRequest,
 };
-use crate::error::AppError;
+use crate::error::{AppError, Refusal};
 use crate::viewer::Viewer;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use sea_orm::sea_query::Expr;
@@ -76,6 +77,8 @@ impl From<TransitionError> for OrderError {
     fn from(e: TransitionError) -> Self {
         match e {
             TransitionError::NotAllowed => OrderError::Forbidden,
+            TransitionError::Party => OrderError::Refused(Refusal::Party),
+            TransitionError::Unpaid => OrderError::Refused(Refusal::Unpaid),
             TransitionError::WrongState
             | TransitionError::TooLate
             | TransitionError::NotDue
@@ -452,6 +455,7 @@ pub async fn form(
     clock: &Clock,
     customer: Uuid,
     listing: Uuid,
+    settings: &payments::Settings,
 ) -> Result<OrderForm, OrderError> {
     let o = orderable(db, listing, customer).await?;
     let now = clock.now().naive_utc();
@@ -478,7 +482,10 @@ pub async fn form(
         Vec::new()
     };
     let names = names(db, courier_rows.iter().map(|c| c.owner_id)).await?;
+    let mut payment_methods = settings.offered();
+    payment_methods.sort_by_key(|m| *m != settings.default);
     Ok(OrderForm {
+        payment_methods,
         listing_id: listing,
         kind: o.kind,
         key: Uuid::now_v7().simple().to_string(),
@@ -692,7 +699,7 @@ pub async fn place(
     clock: &Clock,
     customer: &Viewer,
     input: &OrderInput,
-    provider: &'static dyn payments::PaymentProvider,
+    settings: &payments::Settings,
 ) -> Result<Uuid, OrderError> {
     let key = input.key.trim();
     if !valid_key(key) {
@@ -700,7 +707,7 @@ pub async fn place(
     }
     // No lookup of the key first: a repeat is rare, and it is caught by the
     // unique key when written, or below when its checks fail.
-    match place_new(db, clock, customer, input, key, provider.name()).await {
+    match place_new(db, clock, customer, input, key, settings).await {
         Ok(id) => Ok(id),
         Err(e) => match existing_order(db, customer.id, key).await? {
             // The same form, already accepted (its opening now booked by
@@ -717,13 +724,17 @@ async fn place_new(
     customer: &Viewer,
     input: &OrderInput,
     key: &str,
-    provider: &'static str,
+    settings: &payments::Settings,
 ) -> Result<Uuid, OrderError> {
     let listing = Uuid::parse_str(input.listing.trim()).map_err(|_| OrderError::NotFound)?;
     let o = orderable(db, listing, customer.id).await?;
     let now = clock.now();
     let naive = now.naive_utc();
     let mut problems = Problems::new();
+    let method = settings
+        .choose(&input.payment)
+        .map_err(|p| problems.push(("payment", p)))
+        .unwrap_or(settings.default);
     let note = parse_text(&input.note, NOTE_MAX, false)
         .map_err(|p| problems.push(("note", p)))
         .unwrap_or_default();
@@ -766,6 +777,16 @@ async fn place_new(
         let t = totals(&priced).map_err(|e| DbErr::Custom(format!("pricing: {e}")))?;
 
         let order_id = Uuid::now_v7();
+        // Cash goes to the courier of a composite order, else the provider.
+        let collector = (method == Method::Cash)
+            .then(|| {
+                lines
+                    .iter()
+                    .find(|l| l.kind == ListingKind::Delivery)
+                    .or(lines.first())
+                    .map(|l| l.listing.owner_id)
+            })
+            .flatten();
         let txn = crate::server::txn::begin_write(db).await?;
         // The first statement writes: on SQLite the transaction takes the write
         // lock at once instead of failing to upgrade later.
@@ -780,7 +801,9 @@ async fn place_new(
                 key,
                 note: (!note.is_empty()).then(|| note.clone()),
                 now,
-                provider,
+                method,
+                collector,
+                pay_by: settings.pay_by(method, now),
             },
         )
         .await;
@@ -818,7 +841,7 @@ async fn place_new(
                 provider_id: Set(line.listing.owner_id),
                 title: Set(line.listing.title.clone()),
                 category_slug: Set(line.category.clone()),
-                status: Set(Status::PendingPayment.as_str().to_owned()),
+                status: Set(method.first_status().as_str().to_owned()),
                 price_minor: Set(p.price.minor()),
                 fee_minor: Set(p.fee.minor()),
                 net_minor: Set(p.net.minor()),
@@ -885,7 +908,7 @@ async fn place_new(
             Some(customer.id),
             "place",
             None,
-            Status::PendingPayment,
+            method.first_status(),
             None,
             now,
         )
@@ -932,8 +955,9 @@ struct NewOrder<'a> {
     key: &'a str,
     note: Option<String>,
     now: DateTime<Utc>,
-    /// How it will be paid (`orders.payment_provider`).
-    provider: &'static str,
+    method: Method,
+    collector: Option<Uuid>,
+    pay_by: Option<DateTime<Utc>>,
 }
 
 /// Inserts the order only if `fee_rule_version` is still the version in
@@ -955,12 +979,12 @@ async fn insert_order(db: &impl ConnectionTrait, o: NewOrder<'_>) -> Result<u64,
     let values: Vec<SimpleExpr> = vec![
         Expr::val(o.id).into(),
         Expr::val(o.customer).into(),
-        Expr::val(Status::PendingPayment.as_str()).into(),
+        Expr::val(o.method.first_status().as_str()).into(),
         Expr::val(o.fee_rule_version).into(),
         Expr::val(o.total.currency().code()).into(),
         Expr::val(o.total.minor()).into(),
         Expr::val(o.fee.minor()).into(),
-        Expr::val(o.provider).into(),
+        Expr::val(o.method.provider()).into(),
         Expr::val(o.key).into(),
         Expr::val(o.note).into(),
         Expr::val(none_text).into(),
@@ -970,6 +994,13 @@ async fn insert_order(db: &impl ConnectionTrait, o: NewOrder<'_>) -> Result<u64,
         Expr::val(none_at).into(),
         Expr::val(none_at).into(),
         Expr::val(0i32).into(),
+        Expr::val(o.collector).into(),
+        Expr::val(o.pay_by).into(),
+        Expr::val(
+            (o.method == Method::Bank)
+                .then(|| CreditorReference::of_order(o.id).as_str().to_owned()),
+        )
+        .into(),
     ];
     let row = Query::select()
         .exprs(values)
@@ -1001,6 +1032,9 @@ async fn insert_order(db: &impl ConnectionTrait, o: NewOrder<'_>) -> Result<u64,
             C::FulfilledAt,
             C::ClosedAt,
             C::Revision,
+            C::CollectorId,
+            C::PayBy,
+            C::PaymentReference,
         ])
         .select_from(row)
         .map_err(|e| DbErr::Custom(format!("order insert: {e}")))?
@@ -1054,7 +1088,10 @@ impl Loaded {
         Ok(OrderState {
             customer: self.order.customer_id,
             status: status(&self.order.status)?,
+            method: self.method()?,
+            collector: self.order.collector_id,
             created_at: self.order.created_at,
+            pay_by: self.order.pay_by,
             paid_at: self.order.paid_at,
             fulfilled_at: self.order.fulfilled_at,
             lines: self
@@ -1067,6 +1104,15 @@ impl Loaded {
                     })
                 })
                 .collect::<Result<_, DbErr>>()?,
+        })
+    }
+
+    pub fn method(&self) -> Result<Method, DbErr> {
+        Method::of_provider(&self.order.payment_provider).ok_or_else(|| {
+            DbErr::Custom(format!(
+                "order {} has unknown payment provider {}",
+                self.order.id, self.order.payment_provider
+            ))
         })
     }
 
@@ -1162,12 +1208,6 @@ pub async fn act_as(
             None
         };
         let action = parse_action(action, index, refund).ok_or(OrderError::Conflict)?;
-        if action == Action::ConfirmPayment
-            && !payments::by_name(&loaded.order.payment_provider)
-                .is_some_and(|p| p.confirmed_by_people())
-        {
-            return Err(OrderError::Forbidden);
-        }
         let who = Who::person(viewer.id, viewer.board);
         match apply(db, clock.now(), &loaded, action, who, Some(reason.as_str())).await {
             Err(OrderError::Conflict) if attempt < ACT_ATTEMPTS => {
@@ -1220,7 +1260,7 @@ pub async fn apply_in(
         .col_expr(orders::Column::Status, Expr::value(t.order_to.as_str()))
         .col_expr(orders::Column::UpdatedAt, Expr::value(now))
         .col_expr(orders::Column::Revision, Expr::value(order.revision + 1));
-    if t.order_from == Status::PendingPayment && t.order_to == Status::Paid {
+    if t.paid {
         update = update.col_expr(orders::Column::PaidAt, Expr::value(now));
     }
     if t.order_to == Status::Fulfilled && t.order_from != Status::Fulfilled {
@@ -1248,7 +1288,8 @@ pub async fn apply_in(
     }
     let actor = who.id;
     let name = action.name();
-    if t.order_from != t.order_to {
+    // Cash confirmed changes no status, but belongs in the timeline.
+    if t.order_from != t.order_to || t.paid {
         record(
             txn,
             order.id,
@@ -1393,13 +1434,25 @@ fn money_of(loaded: &Loaded, action: Action, t: &Transition) -> Result<Vec<Entry
     let currency = Currency::parse(&o.currency)
         .ok_or_else(|| DbErr::Custom(format!("order {} has unknown currency", o.id)))?;
     let lines = line_money(&loaded.lines);
+    let cash = match loaded.method()? {
+        Method::Cash => Some(
+            o.collector_id
+                .ok_or_else(|| DbErr::Custom(format!("cash order {} has no collector", o.id)))?,
+        ),
+        Method::Bank | Method::Card => None,
+    };
+    if t.paid {
+        return Ok(vec![money_book::payment(
+            o.id,
+            currency,
+            &lines,
+            money_book::holder(cash),
+        )]);
+    }
     if t.order_from == t.order_to {
         return Ok(Vec::new());
     }
-    Ok(match (action, t.order_to) {
-        (_, Status::Paid) if t.order_from == Status::PendingPayment => {
-            vec![money_book::payment(o.id, currency, &lines)]
-        }
+    let mut entries = match (action, t.order_to) {
         (Action::Resolve(Resolution::Partial(refund)), _) => {
             money_book::settlement(o.id, currency, &lines, refund)
                 .map_err(|_| one("refund", FieldProblem::OutOfRange))?
@@ -1411,7 +1464,18 @@ fn money_of(loaded: &Loaded, action: Action, t: &Transition) -> Result<Vec<Entry
             vec![money_book::completion(o.id, currency, &lines)]
         }
         _ => Vec::new(),
-    })
+    };
+    // Cash released to the providers is in the collector's hands: they
+    // keep their own part and owe the cooperative the rest.
+    if let Some(collector) = cash {
+        let collected: Vec<Entry> = entries
+            .iter()
+            .filter(|e| e.kind == EntryKind::Completion)
+            .filter_map(|e| money_book::collection(o.id, collector, e))
+            .collect();
+        entries.extend(collected);
+    }
+    Ok(entries)
 }
 
 /// Keeps the order's payment row in step with its ledger entries.
@@ -1551,8 +1615,6 @@ pub async fn view(
     let order = &loaded.order;
     let is_customer = order.customer_id == viewer.id;
     let sees_money = is_customer || viewer.board;
-    let people_confirm =
-        payments::by_name(&order.payment_provider).is_some_and(|p| p.confirmed_by_people());
     let actions: Vec<String> = [
         Action::ConfirmPayment,
         Action::Complete,
@@ -1564,7 +1626,6 @@ pub async fn view(
         Action::Resolve(Resolution::Partial(1)),
     ]
     .into_iter()
-    .filter(|a| *a != Action::ConfirmPayment || people_confirm)
     .filter(|a| can(*a))
     .map(|a| a.name().to_owned())
     .collect();
@@ -1585,6 +1646,7 @@ pub async fn view(
         db,
         std::iter::once(order.customer_id)
             .chain(loaded.lines.iter().map(|l| l.provider_id))
+            .chain(order.collector_id)
             .chain(events.iter().filter_map(|e| e.actor_id))
             .chain(messages.iter().map(|m| m.author_id)),
     )
@@ -1629,7 +1691,30 @@ pub async fn view(
             }
         })
         .collect();
+    let bank = if state.method == Method::Bank && sees_money {
+        super::money::coop_bank(db).await?
+    } else {
+        None
+    };
+    let payment = PaymentView {
+        method: state.method,
+        paid: order.paid_at.is_some(),
+        collector_name: order.collector_id.map(|c| name(&c)),
+        beneficiary: bank.as_ref().map(|b| b.name.clone()),
+        iban: bank
+            .as_ref()
+            .and_then(|b| Iban::parse(&b.iban).ok())
+            .map(|i| i.pretty()),
+        reference: order
+            .payment_reference
+            .as_deref()
+            .filter(|_| sees_money)
+            .and_then(CreditorReference::parse)
+            .map(|r| r.pretty()),
+        pay_by: order.pay_by.filter(|_| order.paid_at.is_none()),
+    };
     Ok(OrderView {
+        payment,
         id: order.id,
         status: state.status,
         created_at: order.created_at,
@@ -1666,7 +1751,13 @@ pub async fn view(
                 mine: m.author_id == viewer.id,
             })
             .collect(),
-        money: super::money::order_entries(db, id).await?,
+        // A co-provider sees their own line's money above, not the
+        // order's entries (which name every line's split).
+        money: if sees_money {
+            super::money::order_entries(db, id).await?
+        } else {
+            Vec::new()
+        },
         actions,
     })
 }

@@ -1,57 +1,98 @@
-//! How customers pay. Every provider sits behind `PaymentProvider`:
-//! `manual` (cash on delivery or bank transfer, confirmed in the app by a
-//! provider of the order or the board) and `stripe` (cards; the processor's
-//! verified webhook confirms, see `server::stripe`).
+//! How customers pay: the methods a cooperative offers and what each means
+//! for a new order. `cash` goes to the member who does the work (the
+//! courier on a composite order) and is confirmed by them when handed
+//! over; `bank` is a transfer to the cooperative with the order's
+//! reference, confirmed by a board member who is not a party to the order
+//! (or by a matched bank statement); `card` goes through Stripe, whose
+//! verified webhook confirms it (`server::stripe`).
 
-/// A way of paying for orders.
-pub trait PaymentProvider: Send + Sync {
-    /// Stored on each order (`orders.payment_provider`).
-    fn name(&self) -> &'static str;
-    /// Whether a person confirms that the money arrived (manual payments),
-    /// rather than the processor telling us.
-    fn confirmed_by_people(&self) -> bool;
+use crate::domain::account::FieldProblem;
+use crate::domain::order::{Method, BANK_TRANSFER_DAYS, PAYMENT_WINDOW};
+use chrono::{DateTime, Duration, Utc};
+
+/// The cooperative's payment settings.
+#[derive(Clone, Copy, Debug)]
+pub struct Settings {
+    /// Used when an order names no method.
+    pub default: Method,
+    /// Days a bank transfer has to arrive before the order expires.
+    pub bank_days: i64,
+    /// Whether cards can be taken (Stripe is configured).
+    pub card: bool,
 }
 
-/// Cash on delivery or bank transfer.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Manual;
-
-impl PaymentProvider for Manual {
-    fn name(&self) -> &'static str {
-        "manual"
-    }
-    fn confirmed_by_people(&self) -> bool {
-        true
-    }
-}
-
-/// Card payments through Stripe.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Card;
-
-impl PaymentProvider for Card {
-    fn name(&self) -> &'static str {
-        super::stripe::PROVIDER
-    }
-    fn confirmed_by_people(&self) -> bool {
-        false
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            default: Method::Bank,
+            bank_days: BANK_TRANSFER_DAYS,
+            card: false,
+        }
     }
 }
 
-/// The provider for an order's stored name.
-pub fn by_name(name: &str) -> Option<&'static dyn PaymentProvider> {
-    match name {
-        "manual" => Some(&Manual),
-        "stripe" => Some(&Card),
-        _ => None,
+impl Settings {
+    /// The settings for a server: cards by default when Stripe is
+    /// configured, else bank transfers, unless `default` says otherwise.
+    pub fn new(default: Option<Method>, bank_days: Option<i64>, card: bool) -> Settings {
+        let fallback = if card { Method::Card } else { Method::Bank };
+        Settings {
+            default: default
+                .filter(|m| card || *m != Method::Card)
+                .unwrap_or(fallback),
+            bank_days: bank_days
+                .filter(|d| (1..=60).contains(d))
+                .unwrap_or(BANK_TRANSFER_DAYS),
+            card,
+        }
+    }
+
+    /// The methods a customer may choose.
+    pub fn offered(&self) -> Vec<Method> {
+        Method::ALL
+            .into_iter()
+            .filter(|m| self.card || *m != Method::Card)
+            .collect()
+    }
+
+    /// The method asked for on the form (`cash`, `bank`, `card`, or
+    /// nothing for the default).
+    pub fn choose(&self, asked: &str) -> Result<Method, FieldProblem> {
+        let asked = asked.trim();
+        if asked.is_empty() {
+            return Ok(self.default);
+        }
+        Method::parse(asked)
+            .filter(|m| self.offered().contains(m))
+            .ok_or(FieldProblem::ChoiceInvalid)
+    }
+
+    /// When an unpaid order of `method` placed at `now` expires: minutes
+    /// for a card, days for a transfer; cash is paid at the end.
+    pub fn pay_by(&self, method: Method, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        match method {
+            Method::Cash => None,
+            Method::Bank => Some(now + Duration::days(self.bank_days)),
+            Method::Card => Some(now + PAYMENT_WINDOW),
+        }
     }
 }
 
-/// The provider new orders use: cards when Stripe is configured.
-pub fn for_new_orders(stripe: bool) -> &'static dyn PaymentProvider {
-    if stripe {
-        &Card
-    } else {
-        &Manual
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cards_only_with_stripe() {
+        let s = Settings::new(Some(Method::Card), None, false);
+        assert_eq!(s.default, Method::Bank);
+        assert_eq!(s.choose("card"), Err(FieldProblem::ChoiceInvalid));
+        assert_eq!(s.choose(" cash "), Ok(Method::Cash));
+        assert_eq!(s.choose("cheque"), Err(FieldProblem::ChoiceInvalid));
+        let s = Settings::new(None, Some(3), true);
+        assert_eq!(s.choose(""), Ok(Method::Card));
+        let now = DateTime::<Utc>::UNIX_EPOCH;
+        assert_eq!(s.pay_by(Method::Bank, now), Some(now + Duration::days(3)));
+        assert_eq!(s.pay_by(Method::Cash, now), None);
     }
 }

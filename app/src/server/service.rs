@@ -3,7 +3,7 @@
 //! shape; they can move here as they are touched.)
 
 use crate::domain::account::FieldProblem;
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, FieldError, Refusal};
 use sea_orm::DbErr;
 
 #[derive(Debug, thiserror::Error)]
@@ -19,6 +19,9 @@ pub enum ServiceError {
     /// Not possible in the current state (or changed meanwhile).
     #[error("not allowed in this state")]
     Conflict,
+    /// Refused for a reason the person is told.
+    #[error("refused: {0:?}")]
+    Refused(Refusal),
     #[error("database: {0}")]
     Db(#[from] DbErr),
 }
@@ -38,6 +41,7 @@ impl ServiceError {
             ServiceError::NotFound => fail(AppError::NotFound),
             ServiceError::Forbidden => fail(AppError::Forbidden),
             ServiceError::Conflict => fail(AppError::Conflict),
+            ServiceError::Refused(r) => fail(AppError::Refused(r)),
             ServiceError::Db(e) => internal(e),
         }
     }

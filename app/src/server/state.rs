@@ -23,4 +23,6 @@ pub struct AppState {
     pub clock: Clock,
     /// Card payments, when Stripe is configured.
     pub stripe: Option<super::stripe::Stripe>,
+    /// The payment methods offered and their deadlines.
+    pub payments: super::payments::Settings,
 }

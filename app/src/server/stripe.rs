@@ -462,6 +462,7 @@ impl Stripe {
                 order,
                 crate::domain::money::Currency::Eur,
                 owed,
+                crate::domain::ledger::Account::PlatformCash,
             );
             if super::ledger::post(&txn, &entry, super::ledger::Context::default(), now).await? {
                 sent += 1;

@@ -111,7 +111,11 @@ async fn one_order(db: &DatabaseConnection, plan: &Plan, i: usize) -> anyhow::Re
         window_to: "15:00".into(),
         ..OrderInput::default()
     };
-    let order = service::place(db, &clock, customer, &input, &app::server::payments::Manual)
+    let input = OrderInput {
+        payment: "cash".into(),
+        ..input
+    };
+    let order = service::place(db, &clock, customer, &input, &Default::default())
         .await
         .map_err(|e| anyhow::anyhow!("bench order {i}: {e:?}"))?;
     if !i.is_multiple_of(5) {
@@ -121,9 +125,9 @@ async fn one_order(db: &DatabaseConnection, plan: &Plan, i: usize) -> anyhow::Re
         .await?
         .and_then(|l| l.lines.first().map(|l| l.id))
         .ok_or_else(|| anyhow::anyhow!("bench order {i} has no line"))?;
-    act(db, &clock, provider, order, "confirm_payment", None).await?;
     act(db, &clock, provider, order, "accept", Some(line)).await?;
     act(db, &clock, provider, order, "fulfil", Some(line)).await?;
+    act(db, &clock, provider, order, "confirm_payment", None).await?;
     act(db, &clock, customer, order, "complete", None).await
 }
 

@@ -138,8 +138,9 @@ async fn tell(
     clock: &Clock,
     order: Uuid,
     customer: &Viewer,
-    board: &Viewer,
+    boards: &[Viewer],
     story: Story,
+    cash: bool,
 ) -> anyhow::Result<()> {
     let loaded = service::load(db, order)
         .await?
@@ -152,9 +153,18 @@ async fn tell(
             .ok_or_else(|| anyhow::anyhow!("demo provider missing"))?;
         providers.push((l.id, user));
     }
-    let Some((_, first)) = providers.first() else {
-        return Ok(());
-    };
+    // The cooperative is a board member who is not a party to the order.
+    let party = |v: &Viewer| v.id == customer.id || providers.iter().any(|(_, p)| p.id == v.id);
+    let board = boards
+        .iter()
+        .find(|b| !party(b))
+        .ok_or_else(|| anyhow::anyhow!("every demo board member is a party to an order"))?;
+    // Cash is taken by the courier of a composite order, else the provider.
+    let collector = loaded
+        .order
+        .collector_id
+        .and_then(|c| providers.iter().find(|(_, p)| p.id == c))
+        .map(|(_, p)| p);
     use Story::*;
     if matches!(story, Pending) {
         return Ok(());
@@ -162,7 +172,9 @@ async fn tell(
     if matches!(story, Cancelled) {
         return act(db, clock, customer, order, "cancel", None).await;
     }
-    act(db, clock, first, order, "confirm_payment", None).await?;
+    if !cash {
+        act(db, clock, board, order, "confirm_payment", None).await?;
+    }
     if matches!(story, Paid) {
         return Ok(());
     }
@@ -185,6 +197,9 @@ async fn tell(
     for (line, p) in &providers {
         act(db, clock, p, order, "fulfil", Some(*line)).await?;
     }
+    if let Some(c) = collector {
+        act(db, clock, c, order, "confirm_payment", None).await?;
+    }
     match story {
         Completed => act(db, clock, customer, order, "complete", None).await,
         Disputed | Resolved => {
@@ -205,6 +220,7 @@ pub async fn seed_orders(db: &DatabaseConnection) -> anyhow::Result<usize> {
     }
     let clock = Clock::system();
     let board = viewer(db, "luca.ferrari@mutua.example").await?;
+    let boards = [board.clone(), viewer(db, "anna.rossi@mutua.example").await?];
     let customers = [
         viewer(db, "paolo.conti@mutua.example").await?,
         viewer(db, "chiara.colombo@mutua.example").await?,
@@ -262,10 +278,13 @@ pub async fn seed_orders(db: &DatabaseConnection) -> anyhow::Result<usize> {
                 delivery_fields(&mut input, &pickup, &dropoff, n);
             }
         }
-        let order = service::place(db, &clock, customer, &input, &app::server::payments::Manual)
+        // Two orders are paid in cash to their courier, the rest by transfer.
+        let cash = matches!(story, Accepted | Completed);
+        input.payment = if cash { "cash" } else { "bank" }.into();
+        let order = service::place(db, &clock, customer, &input, &Default::default())
             .await
             .map_err(|e| anyhow::anyhow!("demo order {n}: {e:?}"))?;
-        tell(db, &clock, order, customer, &board, story).await?;
+        tell(db, &clock, order, customer, &boards, story, cash).await?;
         created += 1;
     }
     Ok(created)

@@ -14,7 +14,7 @@ pub struct Model {
     pub currency: String,
     pub total_minor: i64,
     pub fee_minor: i64,
-    /// `manual` (more providers come with the money work).
+    /// How it is paid: `cash`, `bank` or `stripe` (`domain::order::Method`).
     pub payment_provider: String,
     pub idempotency_key: String,
     pub note: Option<String>,
@@ -28,6 +28,16 @@ pub struct Model {
     pub closed_at: Option<DateTimeUtc>,
     /// Bumped by every transition (optimistic concurrency).
     pub revision: i32,
+    /// Cash orders: the member the customer pays (the courier on a
+    /// composite order, else the provider).
+    pub collector_id: Option<Uuid>,
+    /// Bank and card orders: when an unpaid order expires.
+    pub pay_by: Option<DateTimeUtc>,
+    /// Bank orders: the structured creditor reference (ISO 11649) the
+    /// customer writes on the transfer.
+    pub payment_reference: Option<String>,
+    /// When the customer was reminded to pay.
+    pub reminded_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
