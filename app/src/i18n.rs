@@ -688,6 +688,15 @@ pub struct Strings {
     pub pat_decided: &'static str,
     pub pat_on: &'static str,
     pub account_member_capital: &'static str,
+    pub entry_collection: &'static str,
+    pub entry_netting: &'static str,
+    pub entry_receivable_paid: &'static str,
+    pub account_member_cash_held: &'static str,
+    pub account_member_receivable: &'static str,
+    pub receivable_title: &'static str,
+    pub receivable_member: &'static str,
+    pub receivable_amount: &'static str,
+    pub receivable_record: &'static str,
     pub entry_patronage: &'static str,
 }
 
@@ -1285,6 +1294,15 @@ pub static IT: Strings = Strings {
     pat_decided: "Deciso da",
     pat_on: "il",
     account_member_capital: "Capitale sociale del socio",
+    entry_collection: "Contanti incassati dal socio",
+    entry_netting: "Compensazione con quanto dovuto",
+    entry_receivable_paid: "Versamento del socio alla cooperativa",
+    account_member_cash_held: "Contanti in mano al socio",
+    account_member_receivable: "Dovuto dal socio alla cooperativa",
+    receivable_title: "Versamenti dei soci",
+    receivable_member: "Socio",
+    receivable_amount: "Importo ricevuto in banca",
+    receivable_record: "Registra il versamento",
     entry_patronage: "Ristorno",
 };
 
@@ -1882,6 +1900,15 @@ pub static EN: Strings = Strings {
     pat_decided: "Decided by",
     pat_on: "on",
     account_member_capital: "Member's share capital",
+    entry_collection: "Cash collected by the member",
+    entry_netting: "Set off against what is owed",
+    entry_receivable_paid: "Member's payment to the cooperative",
+    account_member_cash_held: "Cash in the member's hands",
+    account_member_receivable: "Owed by the member to the cooperative",
+    receivable_title: "Payments from members",
+    receivable_member: "Member",
+    receivable_amount: "Amount received in the bank",
+    receivable_record: "Record the payment",
     entry_patronage: "Patronage refund",
 };
 
@@ -2479,6 +2506,15 @@ pub static ES: Strings = Strings {
     pat_decided: "Decidido por",
     pat_on: "el",
     account_member_capital: "Capital social del socio",
+    entry_collection: "Efectivo cobrado por el socio",
+    entry_netting: "Compensación con lo debido",
+    entry_receivable_paid: "Ingreso del socio a la cooperativa",
+    account_member_cash_held: "Efectivo en manos del socio",
+    account_member_receivable: "Debido por el socio a la cooperativa",
+    receivable_title: "Ingresos de los socios",
+    receivable_member: "Socio",
+    receivable_amount: "Importe recibido en el banco",
+    receivable_record: "Registrar el ingreso",
     entry_patronage: "Retorno cooperativo",
 };
 

@@ -48,7 +48,7 @@ on_both_databases!(
         let m = market(&server).await;
         let before = service_order(&m, 0).await;
         assert_eq!(fee_of(&view(&m.customer, before).await.expect("view")), 360);
-        act(&m.anna, before, "confirm_payment", None)
+        act(&m.board, before, "confirm_payment", None)
             .await
             .expect("paid");
         fulfil_all(&m, before).await;

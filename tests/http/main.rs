@@ -9,6 +9,7 @@ mod money;
 mod orders;
 mod pages;
 mod patronage;
+mod payments;
 mod protection;
 mod search;
 mod stripe;

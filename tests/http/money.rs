@@ -20,7 +20,7 @@ fn minor(v: &Value) -> i64 {
 /// 41,40).
 /// Pays, accepts, starts and fulfils every line, then the customer confirms.
 async fn complete(m: &Market, order: Uuid) {
-    act(&m.anna, order, "confirm_payment", None)
+    act(&m.board, order, "confirm_payment", None)
         .await
         .expect("paid");
     fulfil_all(m, order).await;
@@ -39,7 +39,7 @@ on_both_databases!(money_follows_the_order, |backend| async move {
         .as_array()
         .is_some_and(Vec::is_empty));
 
-    act(&m.anna, order, "confirm_payment", None)
+    act(&m.board, order, "confirm_payment", None)
         .await
         .expect("paid");
     let v = view(&m.customer, order).await.expect("view");
@@ -159,7 +159,7 @@ on_both_databases!(disputes_settle_in_part, |backend| async move {
     let m = market(&server).await;
     // Service 45,00 (fee 3,60) and delivery 7,60 (fee 0,50).
     let order = composite(&m).await;
-    act(&m.anna, order, "confirm_payment", None)
+    act(&m.board, order, "confirm_payment", None)
         .await
         .expect("paid");
     let v = view(&m.anna, order).await.expect("view");
@@ -287,7 +287,7 @@ on_both_databases!(ledger_is_append_only_and_verified, |backend| async move {
     let server = TestServer::start(&db);
     let m = market(&server).await;
     let order = service_order(&m, 0).await;
-    act(&m.anna, order, "confirm_payment", None)
+    act(&m.board, order, "confirm_payment", None)
         .await
         .expect("paid");
     db.assert_append_only(&[
@@ -560,7 +560,7 @@ async fn try_act(c: &mutua_tests::Client, order: Uuid, action: &str, line: Optio
 
 /// `complete`, stopping at the first failure (the server dies half-way).
 async fn complete_quietly(m: &Market, order: Uuid) {
-    if !try_act(&m.anna, order, "confirm_payment", None).await {
+    if !try_act(&m.board, order, "confirm_payment", None).await {
         return;
     }
     // The line's id, read from the database's view of the order.

@@ -48,7 +48,7 @@ on_both_databases!(patronage_follows_net_earnings, |backend| async move {
     let m = market(&server).await;
     // Anna earns 41,40 € net, Carlo 7,10 €; the cooperative 4,10 €.
     let order = composite(&m).await;
-    act(&m.anna, order, "confirm_payment", None)
+    act(&m.board, order, "confirm_payment", None)
         .await
         .expect("paid");
     fulfil_all(&m, order).await;

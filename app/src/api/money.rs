@@ -141,6 +141,14 @@ pub struct CoopBank {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReceivableView {
+    pub member_id: Uuid,
+    pub name: String,
+    /// Cash the member collected that belongs to the cooperative.
+    pub owed: Money,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BoardMoney {
     pub balances: Vec<BalanceView>,
     pub until: NaiveDate,
@@ -149,6 +157,8 @@ pub struct BoardMoney {
     pub batches: Vec<BatchView>,
     pub refunds_owed: Vec<RefundOwed>,
     pub disputes: Vec<DisputeOutcome>,
+    /// Members holding cash that is the cooperative's, most first.
+    pub receivables: Vec<ReceivableView>,
     pub reconciliation: Reconciliation,
     pub bank: Option<CoopBank>,
 }
@@ -290,6 +300,20 @@ pub async fn mark_refund_returned(order: Uuid) -> Result<(), AppError> {
         .await
         .map_err(|e| e.into_app(&[]))?;
     leptos_axum::redirect("/board/money#refunds");
+    Ok(())
+}
+
+/// A member paid what they owed the cooperative (cash they collected) into
+/// its bank: a board member other than that member records it.
+#[server(prefix = "/fn", endpoint = "receivable-paid")]
+pub async fn record_receivable_paid(member: Uuid, amount: String) -> Result<(), AppError> {
+    use crate::server::{auth, money, respond};
+    let viewer = auth::require(crate::viewer::Role::Board).await?;
+    let state = respond::state()?;
+    money::receivable_paid(&state.db, state.clock.now(), viewer.id, member, &amount)
+        .await
+        .map_err(|e| e.into_app(&[("amount", &amount)]))?;
+    leptos_axum::redirect("/board/money#receivables");
     Ok(())
 }
 

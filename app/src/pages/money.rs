@@ -4,7 +4,7 @@
 
 use crate::api::money::{
     load_board_money, load_earnings, load_ledger_entry, BoardMoney, CreatePayoutBatch, Earnings,
-    EntryRow, EntryView, MarkRefundReturned, SaveCoopBank, SavePayoutAccount,
+    EntryRow, EntryView, MarkRefundReturned, RecordReceivablePaid, SaveCoopBank, SavePayoutAccount,
 };
 use crate::components::form::{Field, FormError, FormMessage};
 use crate::components::listing::load_error;
@@ -25,6 +25,9 @@ pub fn entry_kind_name(t: &Strings, kind: &str) -> &'static str {
         "refund_paid" => t.entry_refund_paid,
         "processor_fee" => t.entry_processor_fee,
         "patronage" => t.entry_patronage,
+        "collection" => t.entry_collection,
+        "netting" => t.entry_netting,
+        "receivable_paid" => t.entry_receivable_paid,
         _ => t.entry_payout,
     }
 }
@@ -38,6 +41,8 @@ pub fn account_kind_name(t: &Strings, kind: &str) -> &'static str {
         "processor_fees" => t.account_processor_fees,
         "refunds_payable" => t.account_refunds_payable,
         "member_capital" => t.account_member_capital,
+        "member_cash_held" => t.account_member_cash_held,
+        "member_receivable" => t.account_member_receivable,
         _ => t.account_patronage_reserve,
     }
 }
@@ -290,6 +295,7 @@ pub fn BoardMoneyPage() -> impl IntoView {
     let batch = ServerAction::<CreatePayoutBatch>::new();
     let bank = ServerAction::<SaveCoopBank>::new();
     let returned = ServerAction::<MarkRefundReturned>::new();
+    let settled = ServerAction::<RecordReceivablePaid>::new();
     let money = Resource::new(
         move || {
             (
@@ -297,9 +303,10 @@ pub fn BoardMoneyPage() -> impl IntoView {
                 batch.version().get(),
                 bank.version().get(),
                 returned.version().get(),
+                settled.version().get(),
             )
         },
-        |(until, _, _, _)| load_board_money(until),
+        |(until, _, _, _, _)| load_board_money(until),
     );
     view! {
         <Title text=t.money_title/>
@@ -307,7 +314,7 @@ pub fn BoardMoneyPage() -> impl IntoView {
         <p><a href="/board/patronage">{t.pat_title}</a></p>
         <Suspense fallback=|| ()>
             {move || money.get().map(|r| match r {
-                Ok(m) => view! { <BoardMoneyView m batch bank returned/> }.into_any(),
+                Ok(m) => view! { <BoardMoneyView m batch bank returned settled/> }.into_any(),
                 Err(e) => load_error(e),
             })}
         </Suspense>
@@ -320,9 +327,14 @@ fn BoardMoneyView(
     batch: ServerAction<CreatePayoutBatch>,
     bank: ServerAction<SaveCoopBank>,
     returned: ServerAction<MarkRefundReturned>,
+    settled: ServerAction<RecordReceivablePaid>,
 ) -> impl IntoView {
     let t = use_i18n();
     let locale = use_locale();
+    let returned_error: FormError =
+        Signal::derive(move || returned.value().get().and_then(Result::err));
+    let settled_error: FormError =
+        Signal::derive(move || settled.value().get().and_then(Result::err));
     let batch_error: FormError = Signal::derive(move || batch.value().get().and_then(Result::err));
     let bank_error: FormError = Signal::derive(move || bank.value().get().and_then(Result::err));
     let until = m.until.format("%Y-%m-%d").to_string();
@@ -420,8 +432,27 @@ fn BoardMoneyView(
             </ActionForm>
         </section>
 
+        <section class="card" id="receivables">
+            <h2>{t.receivable_title}</h2>
+            <FormMessage error=settled_error/>
+            <ul class="plain" data-testid="receivables">
+                {m.receivables.into_iter().map(|r| view! {
+                    <li>
+                        {r.name.clone()}" · "{t.account_member_receivable}": "{r.owed.format(locale)}
+                        <ActionForm action=settled attr:class="inline-form">
+                            <input type="hidden" name="member" value=r.member_id.to_string()/>
+                            <label for=format!("receivable-{}", r.member_id)>{t.receivable_amount}</label>
+                            <input type="text" name="amount" id=format!("receivable-{}", r.member_id) autocomplete="off" inputmode="decimal"/>
+                            <button type="submit" class="button button-secondary">{t.receivable_record}</button>
+                        </ActionForm>
+                    </li>
+                }).collect_view()}
+            </ul>
+        </section>
+
         <section class="card" id="refunds">
             <h2>{t.money_refunds_owed}</h2>
+            <FormMessage error=returned_error/>
             <ul class="plain" data-testid="refunds-owed">
                 {m.refunds_owed.into_iter().map(|r| view! {
                     <li>

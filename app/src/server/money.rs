@@ -13,7 +13,8 @@ use super::ledger::{self, Context};
 use super::service::ServiceError;
 use crate::api::money::{
     BalanceView, BatchView, BoardMoney, CoopBank, DisputeOutcome, Earnings, EntryRow, EntryView,
-    PayeeView, PayoutAccountView, PendingLine, PostingView, Reconciliation, RefundOwed,
+    PayeeView, PayoutAccountView, PendingLine, PostingView, ReceivableView, Reconciliation,
+    RefundOwed,
 };
 use crate::domain::account::FieldProblem;
 use crate::domain::iban::{pain001, valid_bic, Debtor, Iban, Transfer};
@@ -429,16 +430,43 @@ async fn receivables(db: &impl ConnectionTrait) -> Result<HashMap<Uuid, i64>, Db
 }
 
 /// What the cooperative owes each member up to `until`, less what they
-/// owe it: (member, owed, netted), where `owed - netted` is paid in money.
+/// owe it: (member, netted, paid), where `netted` comes off what they hold
+/// and `paid` is sent in money. Money sent never exceeds what the
+/// cooperative holds beyond what is not its to spend (customers' money
+/// for open orders, refunds owed, card transfers owed): while a member
+/// still holds cash that pays another's share, that share waits for it.
 async fn due_until(
     db: &impl ConnectionTrait,
     until: NaiveDate,
 ) -> Result<Vec<(Uuid, i64, i64)>, DbErr> {
     let owing = receivables(db).await?;
+    let cash = Account::PlatformCash.natural(ledger::balance(db, Account::PlatformCash).await?);
+    let refunds =
+        Account::RefundsPayable.natural(ledger::balance(db, Account::RefundsPayable).await?);
+    // Card-paid lines owed by Stripe transfer are paid from that money.
+    let transfers = sum(
+        db,
+        "SELECT CAST(SUM(amount_minor) AS BIGINT) AS total FROM transfers WHERE status = 'owed'",
+    )
+    .await?;
+    // Customers' money for bank and card orders still open is theirs.
+    let open = -sum(
+        db,
+        "SELECT CAST(SUM(p.amount_minor) AS BIGINT) AS total FROM ledger_postings p \
+         JOIN ledger_entries e ON e.id = p.entry_id JOIN orders o ON o.id = e.order_id \
+         WHERE p.account_code = 'order_clearing' AND o.payment_provider <> 'cash'",
+    )
+    .await?;
+    let mut available = (cash - refunds - transfers - open).max(0);
     Ok(payable_until(db, until)
         .await?
         .into_iter()
-        .map(|(m, owed)| (m, owed, owed.min(owing.get(&m).copied().unwrap_or(0))))
+        .map(|(m, owed)| {
+            let netted = owed.min(owing.get(&m).copied().unwrap_or(0));
+            let paid = (owed - netted).min(available);
+            available -= paid;
+            (m, netted, paid)
+        })
         .collect())
 }
 
@@ -618,7 +646,7 @@ pub async fn board(
     let payable: Vec<(Uuid, i64)> = due_until(db, until)
         .await?
         .into_iter()
-        .map(|(m, owed, netted)| (m, owed - netted))
+        .map(|(m, _, paid)| (m, paid))
         .filter(|(_, pay)| *pay > 0)
         .collect();
     let owed = refunds_owed(db).await?;
@@ -634,6 +662,8 @@ pub async fn board(
             .map(|o| (o.id, o.customer_id))
             .collect()
     };
+    let mut owing: Vec<(Uuid, i64)> = receivables(db).await?.into_iter().collect();
+    owing.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let member_ids = balances
         .iter()
         .filter_map(|(a, _)| a.member())
@@ -698,6 +728,14 @@ pub async fn board(
             })
             .collect(),
         disputes,
+        receivables: owing
+            .into_iter()
+            .map(|(m, owed)| ReceivableView {
+                member_id: m,
+                name: names.get(&m).cloned().unwrap_or_default(),
+                owed: eur(owed),
+            })
+            .collect(),
         reconciliation: reconciliation(db).await?,
         bank: coop_bank(db).await?,
     })
@@ -792,13 +830,13 @@ pub async fn create_batch(
     let due = due_until(&txn, until).await?;
     let payees: Vec<(Uuid, i64, &(String, Iban))> = due
         .iter()
-        .filter(|(_, owed, netted)| owed > netted)
-        .filter_map(|&(m, owed, netted)| accounts.get(&m).map(|a| (m, owed - netted, a)))
+        .filter(|(_, _, paid)| *paid > 0)
+        .filter_map(|&(m, _, paid)| accounts.get(&m).map(|a| (m, paid, a)))
         .collect();
     let netted: Vec<(Uuid, i64)> = due
         .iter()
-        .filter(|(_, _, n)| *n > 0)
-        .map(|&(m, _, n)| (m, n))
+        .filter(|(_, n, _)| *n > 0)
+        .map(|&(m, n, _)| (m, n))
         .collect();
     if payees.is_empty() && netted.is_empty() {
         return Err(ServiceError::field("until", FieldProblem::Required));
@@ -962,6 +1000,50 @@ pub async fn refund_returned(
     if !ledger::post(&txn, &entry, ctx, now).await? {
         return Err(ServiceError::Conflict);
     }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// A board member records that `member` paid `amount` of what they owe
+/// the cooperative into its bank account. Not for one's own debt; never
+/// more than is owed.
+pub async fn receivable_paid(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    board_member: Uuid,
+    member: Uuid,
+    amount: &str,
+) -> Result<(), ServiceError> {
+    if member == board_member {
+        return Err(ServiceError::Refused(crate::error::Refusal::Party));
+    }
+    let amount = crate::domain::listing::amount(amount, CURRENCY)
+        .map_err(|p| ServiceError::field("amount", p))?;
+    if amount.minor() <= 0 {
+        return Err(ServiceError::field("amount", FieldProblem::AmountInvalid));
+    }
+    let txn = crate::server::txn::begin_write(db).await?;
+    let owed = ledger::balance(&txn, Account::MemberReceivable(member)).await?;
+    if amount.minor() > owed {
+        return Err(ServiceError::field("amount", FieldProblem::OutOfRange));
+    }
+    // The same form sent twice records one payment: the key names what
+    // was owed before it.
+    let key = format!("receivable/{member}/{owed}/{}", amount.minor());
+    let ctx = Context {
+        actor: Some(board_member),
+        memo: None,
+    };
+    ledger::post(&txn, &book::receivable_paid(key, member, amount), ctx, now).await?;
+    super::audit::record(
+        &txn,
+        now,
+        Some(board_member),
+        "receivable_paid",
+        &format!("member:{member}"),
+        &format!("{} minor units", amount.minor()),
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }

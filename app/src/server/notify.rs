@@ -22,7 +22,7 @@ pub enum Notice {
     Delivered,
     /// To the providers: the order is completed.
     Completed,
-    /// To the customer: unpaid for 30 minutes, the order expired.
+    /// To the customer: the payment did not arrive in time, the order expired.
     Expired,
     /// To the customer: declined or cancelled after payment; money goes back.
     Refunded,
@@ -31,23 +31,23 @@ pub enum Notice {
 fn texts(notice: Notice, locale: Locale) -> (&'static str, &'static str) {
     use Notice::*;
     match (locale, notice) {
-        (Locale::It, NewOrder) => ("Nuovo ordine su Mutua", "Hai un nuovo ordine: «{title}».\nConferma il pagamento quando lo ricevi e accetta il lavoro qui:"),
+        (Locale::It, NewOrder) => ("Nuovo ordine su Mutua", "Hai un nuovo ordine: «{title}».\nAccetta il lavoro (o rifiutalo) qui:"),
         (Locale::It, Accepted) => ("Il tuo ordine è stato accettato", "I soci hanno accettato il tuo ordine «{title}».\nSeguilo qui:"),
         (Locale::It, Delivered) => ("Consegna effettuata", "La consegna del tuo ordine «{title}» è stata effettuata.\nConferma che è tutto a posto, o apri una contestazione:"),
         (Locale::It, Completed) => ("Ordine completato", "L'ordine «{title}» è completato. Grazie per il tuo lavoro!"),
-        (Locale::It, Expired) => ("Ordine scaduto", "Il tuo ordine «{title}» è scaduto: il pagamento non è stato confermato entro 30 minuti."),
+        (Locale::It, Expired) => ("Ordine scaduto", "Il tuo ordine «{title}» è scaduto: il pagamento non è arrivato in tempo."),
         (Locale::It, Refunded) => ("Ordine annullato: ti rimborsiamo", "Il tuo ordine «{title}» è stato annullato; quanto hai pagato ti sarà restituito."),
-        (Locale::En, NewOrder) => ("New order on Mutua", "You have a new order: “{title}”.\nConfirm the payment when you receive it and accept the work here:"),
+        (Locale::En, NewOrder) => ("New order on Mutua", "You have a new order: “{title}”.\nAccept the work (or decline it) here:"),
         (Locale::En, Accepted) => ("Your order was accepted", "The members accepted your order “{title}”.\nFollow it here:"),
         (Locale::En, Delivered) => ("Delivered", "Your order “{title}” was delivered.\nConfirm all is well, or open a dispute:"),
         (Locale::En, Completed) => ("Order completed", "The order “{title}” is completed. Thank you for your work!"),
-        (Locale::En, Expired) => ("Order expired", "Your order “{title}” expired: the payment was not confirmed within 30 minutes."),
+        (Locale::En, Expired) => ("Order expired", "Your order “{title}” expired: the payment did not arrive in time."),
         (Locale::En, Refunded) => ("Order cancelled: you will be refunded", "Your order “{title}” was cancelled; what you paid will be returned."),
-        (Locale::Es, NewOrder) => ("Nuevo pedido en Mutua", "Tienes un nuevo pedido: «{title}».\nConfirma el pago cuando lo recibas y acepta el trabajo aquí:"),
+        (Locale::Es, NewOrder) => ("Nuevo pedido en Mutua", "Tienes un nuevo pedido: «{title}».\nAcepta el trabajo (o recházalo) aquí:"),
         (Locale::Es, Accepted) => ("Tu pedido ha sido aceptado", "Los socios aceptaron tu pedido «{title}».\nSíguelo aquí:"),
         (Locale::Es, Delivered) => ("Entrega realizada", "Tu pedido «{title}» ha sido entregado.\nConfirma que todo está bien, o abre una reclamación:"),
         (Locale::Es, Completed) => ("Pedido completado", "El pedido «{title}» está completado. ¡Gracias por tu trabajo!"),
-        (Locale::Es, Expired) => ("Pedido caducado", "Tu pedido «{title}» caducó: el pago no se confirmó en 30 minutos."),
+        (Locale::Es, Expired) => ("Pedido caducado", "Tu pedido «{title}» caducó: el pago no llegó a tiempo."),
         (Locale::Es, Refunded) => ("Pedido cancelado: te devolvemos el dinero", "Tu pedido «{title}» fue cancelado; se te devolverá lo pagado."),
     }
 }
