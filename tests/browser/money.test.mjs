@@ -44,18 +44,34 @@ for (const js of [true, false]) {
     await customer.page.click('main form button[type=submit]');
     await customer.page.waitForURL('**/account');
     await goto(customer.page, js, `${server.url}/listings/${repair.id}/order`);
+    await hydrated(customer.page, js);
+    await customer.page.check('#payment-bank');
     await customer.page.click('[data-testid=place-order]');
     await customer.page.waitForURL(/\/orders\/[0-9a-f-]+$/);
     await hydrated(customer.page, js);
     const orderUrl = customer.page.url();
     const orderId = orderUrl.split('/').pop();
 
-    // 2. Elena confirms the cash; the order's money section shows the payment.
+    // The customer is told where to send the money: the cooperative's
+    // IBAN, a reference to copy, the day it must arrive by.
+    const payment = await customer.page.textContent('[data-testid=payment][data-method=bank][data-paid=false]');
+    assert.match(payment, /Bonifico bancario alla cooperativa/);
+    assert.match(await customer.page.textContent('[data-testid=pay-reference]'), /^RF\d\d( [0-9A-F]{1,4})+$/);
+    assert.match(await customer.page.textContent('[data-testid=pay-iban]'), /^IT\d\d /);
+    assert.match(payment, /Da pagare entro/);
+
+    // 2. Elena cannot say the transfer arrived; a board member who is not
+    //    a party does, and the order's money section shows the payment.
     const elena = await openPage(browser, js);
     await login(server, elena, js, 'elena.greco@mutua.example', demoPassword);
     await goto(elena.page, js, orderUrl);
     const net = (await elena.page.textContent('[data-testid=line-0] [data-testid=net]')).match(/\d+,\d\d\s€/)[0];
-    await act(elena, js, 'confirm_payment', 'paid');
+    assert.equal(await elena.page.locator('[data-testid=act-confirm_payment]').count(), 0);
+    const board = await openPage(browser, js);
+    await login(server, board, js, 'anna.rossi@mutua.example', demoPassword);
+    await goto(board.page, js, orderUrl);
+    await act(board, js, 'confirm_payment', 'paid');
+    await goto(elena.page, js, orderUrl);
     assert.match(await elena.page.textContent('[data-testid=order-money]'), /Pagamento ricevuto/);
     for (const [step, status] of [['accept', 'accepted'], ['start', 'in_progress'], ['fulfil', 'fulfilled']]) {
       await act(elena, js, step, status, '[data-testid=line-0]');
@@ -92,9 +108,18 @@ for (const js of [true, false]) {
     await elena.page.screenshot({ path: join(shots, `${mode}-earnings.png`), fullPage: true });
 
     // 4. The board pays what is owed and downloads the bank file.
-    const board = await openPage(browser, js);
-    await login(server, board, js, 'anna.rossi@mutua.example', demoPassword);
     await goto(board.page, js, `${server.url}/board/money`);
+    // First the cash a courier collected for others comes into the bank:
+    // a payout never sends money the cooperative does not hold.
+    const owing = board.page.locator('[data-testid=receivables] li');
+    for (let n = await owing.count(); n > 0; n--) {
+      const row = owing.first();
+      const owed = (await row.textContent()).match(/(\d+,\d\d)\s€/)[1];
+      await row.locator('input[name=amount]').fill(owed);
+      await row.locator('button[type=submit]').click();
+      await board.page.waitForFunction((left) => document.querySelectorAll('[data-testid=receivables] li').length === left, n - 1);
+      await hydrated(board.page, js);
+    }
     assert.match(await board.page.textContent('[data-testid=payees]'), new RegExp(`Elena Greco`));
     assert.equal(await board.page.getAttribute('[data-testid=reconciliation]', 'data-ok'), 'true');
     const before = await board.page.locator('[data-testid=batches] tbody tr').count();

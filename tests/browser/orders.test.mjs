@@ -82,26 +82,29 @@ for (const js of [true, false]) {
     assert.equal(await customer.page.inputValue('#field-dropoff_address'), 'Via di Corticella 30', 'address kept');
     assert.ok(await customer.page.isChecked('#field-with_delivery'), 'delivery still ticked');
     await customer.page.fill('#field-pickup_address', pickup);
+    // Cash, to the courier, once the work is done.
+    await customer.page.check('#payment-cash');
     await customer.page.click('[data-testid=place-order]');
     await customer.page.waitForURL(/\/orders\/[0-9a-f-]+$/);
     await hydrated(customer.page, js);
     const orderUrl = customer.page.url();
-    await customer.page.waitForSelector('[data-testid=order][data-status=pending_payment]');
-    assert.match(await customer.page.textContent('[data-testid=order] .order-head'), /In attesa di pagamento/);
+    await customer.page.waitForSelector('[data-testid=order][data-status=placed]');
+    assert.match(await customer.page.textContent('[data-testid=order] .order-head'), /Ordinato, in attesa dei soci/);
+    assert.match(await customer.page.textContent('[data-testid=payment][data-method=cash][data-paid=false]'), /Da pagare in contanti a/);
     const breakdown = await customer.page.textContent('[data-testid=breakdown]');
     assert.match(breakdown, /Totale/);
     assert.match(breakdown, /di cui alla cooperativa/);
     assert.match(await customer.page.textContent('[data-testid=total]'), /^\d+,\d\d\s€$/);
     await customer.page.screenshot({ path: join(shots, `${mode}-order-placed.png`), fullPage: true });
 
-    // 2. Elena confirms the cash and accepts her line; she sees her net.
+    // 2. Elena accepts her line; she sees her net, and no cash to confirm.
     const provider = await open(js);
     await login(server, provider, js, 'elena.greco@mutua.example', demoPassword);
     await goto(provider.page, js, orderUrl);
     assert.equal(await provider.page.locator('[data-testid=breakdown]').count(), 0, 'no order total for a provider');
     assert.match(await provider.page.textContent('[data-testid=line-0] [data-testid=net]'), /A te: \d+,\d\d\s€/);
-    await act(provider, js, 'confirm_payment', 'paid');
-    await act(provider, js, 'accept', 'paid', '[data-testid=line-0]');
+    assert.equal(await provider.page.locator('[data-testid=act-confirm_payment]').count(), 0, 'the courier collects the cash');
+    await act(provider, js, 'accept', 'placed', '[data-testid=line-0]');
     await provider.page.waitForSelector('[data-testid=line-0][data-status=accepted]');
 
     // 3. The courier (assigned automatically) accepts, picks up, delivers.
@@ -125,6 +128,11 @@ for (const js of [true, false]) {
     await goto(courier.page, js, orderUrl);
     assert.match(await courier.page.textContent('[data-testid=line-1] [data-testid=act-fulfil]'), /Consegnato/);
     await act(courier, js, 'fulfil', 'fulfilled', '[data-testid=line-1]');
+    // The courier took the cash: he says so, and the order can complete.
+    assert.match(await courier.page.textContent('[data-testid=payment]'), /\d+,\d\d\s€/);
+    await courier.page.locator('[data-testid=order] [data-testid=act-confirm_payment]').first().click();
+    await courier.page.waitForSelector('[data-testid=payment][data-paid=true]');
+    await hydrated(courier.page, js);
 
     // 4. The customer confirms; the timeline tells the whole story.
     await goto(customer.page, js, orderUrl);

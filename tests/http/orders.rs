@@ -491,6 +491,19 @@ on_both_databases!(timed_transitions_follow_the_clock, |backend| async move {
     clock.advance(50 * 3600);
     wait_for(&m.customer, done, "Completed").await;
 
+    // A day before its deadline, the customer is reminded of the transfer, once.
+    clock.advance(4 * 24 * 3600 + 3600);
+    let reminders =
+        "SELECT COUNT(*) FROM email_outbox WHERE subject = 'Promemoria: pagamento dell''ordine'";
+    for _ in 0..100 {
+        if db.query_i64(reminders).await > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(db.query_i64(reminders).await, 1);
+
     // Five days and a minute: the unpaid order expired and its opening is free.
     clock.advance(5 * 24 * 3600 + 60);
     let v = wait_for(&m.customer, unpaid, "Cancelled").await;

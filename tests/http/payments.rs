@@ -163,18 +163,18 @@ on_both_databases!(
         let batch = [("until", today.as_str()), ("execution", tomorrow.as_str())];
         call(&m.board, "payout-batch", &batch).await.expect("batch");
         // What a member was sent, read from the payouts' ledger entries.
-    let paid = |member: Uuid| {
-        let db = &db;
-        async move {
-            db.query_i64(&format!(
+        let paid = |member: Uuid| {
+            let db = &db;
+            async move {
+                db.query_i64(&format!(
                 "SELECT CAST(COALESCE(SUM(p.amount_minor), 0) AS BIGINT) FROM ledger_postings p \
                  JOIN ledger_entries e ON e.id = p.entry_id \
                  WHERE e.kind = 'payout' AND p.account_code = 'member_payable:{member}'"
             ))
-            .await
-        }
-    };
-    assert_eq!(paid(carlo).await, 0, "nobody is sent money they hold");
+                .await
+            }
+        };
+        assert_eq!(paid(carlo).await, 0, "nobody is sent money they hold");
         assert_eq!(paid(anna).await, 760);
         assert_eq!(balance(&db, "platform_cash").await, 0);
         assert_eq!(

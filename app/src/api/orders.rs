@@ -127,6 +127,11 @@ pub struct OrderView {
 pub struct PaymentView {
     pub method: crate::domain::order::Method,
     pub paid: bool,
+    /// What is paid: shown to the customer, the board and the member who
+    /// collects the cash.
+    pub amount: Option<Money>,
+    /// The viewer is the member who collects the cash.
+    pub mine: bool,
     /// Cash: the member the customer pays.
     pub collector_name: Option<String>,
     /// Bank: the cooperative's name and IBAN (grouped), and the reference

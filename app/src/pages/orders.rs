@@ -306,7 +306,7 @@ fn OrderDetails(
             </header>
             <FormMessage error=act_error/>
             <Breakdown order=order.clone()/>
-            {(order.is_customer || order.is_board).then(|| view! { <PaymentInfo payment=order.payment.clone() total=order.total/> })}
+            {(order.is_customer || order.is_board || order.payment.mine).then(|| view! { <PaymentInfo payment=order.payment.clone()/> })}
             {(order.is_customer && order.status == Status::PendingPayment && order.payment.method == Method::Card)
                 .then(|| view! { <CardPay order=id total=order.total/> })}
             {order.note.clone().map(|n| view! { <section class="card"><h2>{t.order_note}</h2><p>{n}</p></section> })}
@@ -342,11 +342,11 @@ fn OrderDetails(
 /// How to pay and whether the money arrived: for cash, whom to pay; for a
 /// transfer, the cooperative's account, the reference and the deadline.
 #[component]
-fn PaymentInfo(payment: PaymentView, total: Option<crate::domain::money::Money>) -> impl IntoView {
+fn PaymentInfo(payment: PaymentView) -> impl IntoView {
     let t = use_i18n();
     let locale = use_locale();
     let bank = payment.method == Method::Bank;
-    let amount = total.map(|m| m.format(locale)).unwrap_or_default();
+    let amount = payment.amount.map(|m| m.format(locale)).unwrap_or_default();
     view! {
         <section class="card payment-info" data-testid="payment" data-method=payment.method.as_str() data-paid=payment.paid.to_string()>
             <h2>{t.pay_how}</h2>

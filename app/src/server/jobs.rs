@@ -1,4 +1,5 @@
-//! The job runner's work: timed order transitions. Each sweep runs under a
+//! The job runner's work: timed order transitions and payment reminders.
+//! Each sweep runs under a
 //! lease in `job_leases`, so with several server processes on one database
 //! only one runs it at a time; each transition is also guarded by the
 //! order's revision, so even two sweeps racing would apply it once.
@@ -60,12 +61,13 @@ struct Sweep {
     action: Action,
 }
 
-const SWEEPS: [Sweep; 3] = [
+const SWEEPS: [Sweep; 4] = [
+    // Bank and card orders expire at their own deadline (`pay_by`).
     Sweep {
         name: "orders.expire_unpaid",
         status: Status::PendingPayment,
-        since: orders::Column::CreatedAt,
-        window: PAYMENT_WINDOW,
+        since: orders::Column::PayBy,
+        window: Duration::zero(),
         action: Action::Expire,
     },
     Sweep {
@@ -75,6 +77,16 @@ const SWEEPS: [Sweep; 3] = [
         window: ACCEPT_WINDOW,
         action: Action::AutoDecline,
     },
+    // Cash orders wait for their members from the moment they are placed.
+    Sweep {
+        name: "orders.decline_unaccepted_cash",
+        status: Status::Placed,
+        since: orders::Column::CreatedAt,
+        window: ACCEPT_WINDOW,
+        action: Action::AutoDecline,
+    },
+    // Only paid orders complete by themselves: cash not yet confirmed
+    // waits for its collector.
     Sweep {
         name: "orders.complete_fulfilled",
         status: Status::Fulfilled,
@@ -84,12 +96,28 @@ const SWEEPS: [Sweep; 3] = [
     },
 ];
 
+/// Besides its own column, what makes an order due for a sweep.
+fn also_due(s: &Sweep, now: DateTime<Utc>) -> Condition {
+    match s.action {
+        // Orders from before deadlines were stored had 30 minutes.
+        Action::Expire => Condition::any().add(s.since.lte(now)).add(
+            Condition::all()
+                .add(orders::Column::PayBy.is_null())
+                .add(orders::Column::CreatedAt.lte(now - PAYMENT_WINDOW)),
+        ),
+        Action::AutoComplete => Condition::all()
+            .add(s.since.lte(now - s.window))
+            .add(orders::Column::PaidAt.is_not_null()),
+        _ => Condition::all().add(s.since.lte(now - s.window)),
+    }
+}
+
 async fn sweep(db: &DatabaseConnection, s: &Sweep, now: DateTime<Utc>) -> Result<usize, DbErr> {
     let due: Vec<uuid::Uuid> = orders::Entity::find()
         .select_only()
         .column(orders::Column::Id)
         .filter(orders::Column::Status.eq(s.status.as_str()))
-        .filter(s.since.lte(now - s.window))
+        .filter(also_due(s, now))
         .order_by_asc(s.since)
         .limit(BATCH)
         .into_tuple()
@@ -120,5 +148,57 @@ pub async fn run_due(db: &DatabaseConnection, clock: &Clock, holder: &str) -> Re
             changed += sweep(db, s, clock.now()).await?;
         }
     }
+    if take_lease(db, "orders.remind_unpaid", holder).await? {
+        remind_unpaid(db, clock.now()).await?;
+    }
     Ok(changed)
 }
+
+/// A bank transfer not yet arrived a day before its deadline: the
+/// customer is reminded once, in their language, with the order's link
+/// (which shows the account and the reference).
+async fn remind_unpaid(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), DbErr> {
+    use super::entities::order_lines;
+    use super::notify::{enqueue, Notice};
+    let due = orders::Entity::find()
+        .filter(orders::Column::Status.eq(Status::PendingPayment.as_str()))
+        .filter(orders::Column::PaymentProvider.eq(crate::domain::order::Method::Bank.provider()))
+        .filter(orders::Column::RemindedAt.is_null())
+        .filter(orders::Column::PayBy.lte(now + REMIND_BEFORE))
+        .filter(orders::Column::PayBy.gt(now))
+        .limit(BATCH)
+        .all(db)
+        .await?;
+    for o in due {
+        let txn = super::txn::begin_write(db).await?;
+        let claimed = orders::Entity::update_many()
+            .col_expr(orders::Column::RemindedAt, Expr::value(now))
+            .filter(orders::Column::Id.eq(o.id))
+            .filter(orders::Column::RemindedAt.is_null())
+            .exec(&txn)
+            .await?;
+        if claimed.rows_affected == 1 {
+            let title = order_lines::Entity::find()
+                .filter(order_lines::Column::OrderId.eq(o.id))
+                .order_by_asc(order_lines::Column::Position)
+                .one(&txn)
+                .await?
+                .map(|l| l.title)
+                .unwrap_or_default();
+            enqueue(
+                &txn,
+                Notice::PaymentReminder,
+                o.customer_id,
+                o.id,
+                &title,
+                now,
+            )
+            .await?;
+        }
+        txn.commit().await?;
+    }
+    Ok(())
+}
+
+/// How long before a transfer's deadline its customer is reminded.
+const REMIND_BEFORE: Duration = Duration::hours(24);

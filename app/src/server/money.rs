@@ -578,7 +578,7 @@ async fn reconciliation(db: &DatabaseConnection) -> Result<Reconciliation, DbErr
         db,
         "SELECT CAST(SUM(p.amount_minor) AS BIGINT) AS total FROM ledger_postings p \
          JOIN ledger_entries e ON e.id = p.entry_id \
-         WHERE e.kind = 'payment' AND p.account_code = 'platform_cash'",
+         WHERE e.kind = 'payment' AND p.amount_minor > 0",
     )
     .await?;
     let payouts_recorded = sum(

@@ -26,6 +26,8 @@ pub enum Notice {
     Expired,
     /// To the customer: declined or cancelled after payment; money goes back.
     Refunded,
+    /// To the customer: a bank transfer is due within a day.
+    PaymentReminder,
 }
 
 fn texts(notice: Notice, locale: Locale) -> (&'static str, &'static str) {
@@ -37,6 +39,9 @@ fn texts(notice: Notice, locale: Locale) -> (&'static str, &'static str) {
         (Locale::It, Completed) => ("Ordine completato", "L'ordine «{title}» è completato. Grazie per il tuo lavoro!"),
         (Locale::It, Expired) => ("Ordine scaduto", "Il tuo ordine «{title}» è scaduto: il pagamento non è arrivato in tempo."),
         (Locale::It, Refunded) => ("Ordine annullato: ti rimborsiamo", "Il tuo ordine «{title}» è stato annullato; quanto hai pagato ti sarà restituito."),
+        (Locale::It, PaymentReminder) => ("Promemoria: pagamento dell'ordine", "Il bonifico per il tuo ordine «{title}» non è ancora arrivato: scade tra meno di un giorno. Conto e riferimento sono qui:"),
+        (Locale::En, PaymentReminder) => ("Reminder: your order's payment", "The transfer for your order “{title}” has not arrived yet; it is due within a day. The account and the reference are here:"),
+        (Locale::Es, PaymentReminder) => ("Recordatorio: pago del pedido", "La transferencia de tu pedido «{title}» aún no ha llegado; vence en menos de un día. La cuenta y la referencia están aquí:"),
         (Locale::En, NewOrder) => ("New order on Mutua", "You have a new order: “{title}”.\nAccept the work (or decline it) here:"),
         (Locale::En, Accepted) => ("Your order was accepted", "The members accepted your order “{title}”.\nFollow it here:"),
         (Locale::En, Delivered) => ("Delivered", "Your order “{title}” was delivered.\nConfirm all is well, or open a dispute:"),

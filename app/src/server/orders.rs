@@ -1696,9 +1696,12 @@ pub async fn view(
     } else {
         None
     };
+    let collects = order.collector_id == Some(viewer.id);
     let payment = PaymentView {
         method: state.method,
         paid: order.paid_at.is_some(),
+        amount: (sees_money || collects).then(|| money(&order.currency, order.total_minor)),
+        mine: collects,
         collector_name: order.collector_id.map(|c| name(&c)),
         beneficiary: bank.as_ref().map(|b| b.name.clone()),
         iban: bank
@@ -1752,8 +1755,9 @@ pub async fn view(
             })
             .collect(),
         // A co-provider sees their own line's money above, not the
-        // order's entries (which name every line's split).
-        money: if sees_money {
+        // order's entries (which name every line's split); the only
+        // provider of an order sees them all.
+        money: if sees_money || loaded.lines.iter().all(|l| l.provider_id == viewer.id) {
             super::money::order_entries(db, id).await?
         } else {
             Vec::new()
