@@ -39,10 +39,19 @@ pub struct LocaleForm {
     next: Option<String>,
 }
 
-/// Only local paths: never an open redirect.
+/// Only local paths: never an open redirect. Browsers drop tabs and line
+/// breaks from URLs (`/\t/evil` becomes `//evil`), so no control
+/// character is let through either.
 fn safe_next(next: Option<&str>) -> &str {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n,
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && !n.chars().any(char::is_control) =>
+        {
+            n
+        }
         _ => "/",
     }
 }
@@ -82,6 +91,8 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example")), "/");
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(Some("/\\evil")), "/");
+        assert_eq!(safe_next(Some("/\t/evil.example")), "/");
+        assert_eq!(safe_next(Some("/\n/evil.example")), "/");
         assert_eq!(safe_next(None), "/");
     }
 }

@@ -28,6 +28,11 @@ pub async fn stripe(State(state): State<AppState>, headers: HeaderMap, body: Byt
         Ok(e) => e,
         Err(_) => return (StatusCode::BAD_REQUEST, "not an event").into_response(),
     };
+    // Events are told apart by their whole id: one that cannot be stored
+    // whole is refused rather than cut (two ids cut alike would collide).
+    if event.id.trim().is_empty() || event.id.len() > app::server::stripe::EVENT_ID_MAX {
+        return (StatusCode::BAD_REQUEST, "bad event id").into_response();
+    }
     match handle_event(&state.db, &state.clock, &event).await {
         Ok(outcome) => (StatusCode::OK, format!("{outcome:?}")).into_response(),
         Err(e) => {

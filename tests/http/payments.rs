@@ -130,6 +130,9 @@ on_both_databases!(
         );
         assert_eq!(balance(&db, &format!("member_payable:{carlo}")).await, 0);
         assert_eq!(balance(&db, &format!("member_payable:{anna}")).await, -4140);
+        // Carlo's earnings page says what he holds for the cooperative.
+        let e = call(&m.carlo, "earnings", &[]).await.expect("earnings");
+        assert_eq!(minor(&e["owed_to_coop"]), 4550);
 
         // A second order, paid by transfer, earns Carlo 7,10 more.
         let bank = place(&m.customer, m.courier, "leg-by-bank", &{

@@ -171,6 +171,17 @@ on_both_databases!(
             400
         );
         assert_eq!(deliver(&server, &payload, "").await, 400);
+        // A signed event with no id, or one too long to store whole, could
+        // not be told apart from another: refused, never truncated.
+        for id in [String::new(), format!("evt_{}", "x".repeat(300))] {
+            let odd = event(&id, "payment_intent.succeeded", &pi);
+            assert_eq!(
+                deliver(&server, &odd, &signature(WEBHOOK_SECRET, now(), &odd)).await,
+                400,
+                "event id of {} characters",
+                id.len()
+            );
+        }
         assert_eq!(rows().await, 0);
 
         // The same signed event 1,000 times, 50 at a time: every delivery is

@@ -43,6 +43,9 @@ pub struct PayoutAccountView {
 pub struct Earnings {
     pub pending: Money,
     pub available: Money,
+    /// Cash the member collected that is the cooperative's (its fee, other
+    /// members' shares): netted from their next payouts.
+    pub owed_to_coop: Money,
     pub paid_out: Money,
     /// `YYYY-MM` of the statement shown.
     pub month: String,

@@ -151,6 +151,9 @@ fn EarningsView(e: Earnings, save: ServerAction<SavePayoutAccount>) -> impl Into
             {figure(t.earnings_available, e.available.format(locale), "available")}
             {figure(t.earnings_paid_out, e.paid_out.format(locale), "paid")}
         </div>
+        {(e.owed_to_coop.minor() > 0).then(|| view! {
+            <p class="alert" data-testid="earnings-owed">{t.earnings_owed}": "{e.owed_to_coop.format(locale)}</p>
+        })}
         {detail}
         <section class="card" id="statement">
             <h2>{t.earnings_statement}</h2>

@@ -184,9 +184,11 @@ pub async fn earnings(
                 iban_masked: iban.masked(),
             })
         });
+    let owed_to_coop = ledger::balance(db, Account::MemberReceivable(member)).await?;
     Ok(Earnings {
         pending: eur(pending.iter().map(|l| l.net.minor()).sum()),
         available: eur(available),
+        owed_to_coop: eur(owed_to_coop),
         paid_out: eur(paid_out),
         month: first.format("%Y-%m").to_string(),
         statement,

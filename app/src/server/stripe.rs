@@ -295,6 +295,9 @@ impl Outcome {
     }
 }
 
+/// The longest event id stored (`webhook_events.event_id`).
+pub const EVENT_ID_MAX: usize = 255;
+
 /// The part of a Stripe event Mutua reads.
 #[derive(Debug, serde::Deserialize)]
 pub struct Event {
@@ -354,7 +357,7 @@ pub async fn handle_event(
     let txn = crate::server::txn::begin_write(db).await?;
     let recorded = webhook_events::Entity::insert(webhook_events::ActiveModel {
         provider: Set(PROVIDER.to_owned()),
-        event_id: Set(event.id.chars().take(255).collect()),
+        event_id: Set(event.id.clone()),
         event_type: Set(event.kind.chars().take(100).collect()),
         order_id: Set(order.as_ref().map(|o| o.order.id)),
         outcome: Set(outcome.as_str().to_owned()),
