@@ -6,7 +6,8 @@
 
 use mutua_tests::coop::{call, operator_account, user_id};
 use mutua_tests::market::{
-    act, composite, leg, line_id, market, opening, order_form, place, status, view, Market,
+    act, composite, composite_paid_by, leg, line_id, market, opening, order_form, place, status,
+    view, Market,
 };
 use mutua_tests::{on_both_databases, TestDb, TestServer};
 use serde_json::Value;
@@ -23,23 +24,6 @@ async fn balance(db: &TestDb, account: &str) -> i64 {
          WHERE account_code = '{account}'"
     ))
     .await
-}
-
-/// The composite order (Anna's repair 45,00 with fee 3,60; Carlo's leg
-/// 7,60 with fee 0,50) paid as `payment` says.
-async fn composite_paid_by(m: &Market, payment: &str) -> Uuid {
-    let form = order_form(&m.customer, m.service).await;
-    let key = form["key"].as_str().expect("key").to_owned();
-    let mut fields = vec![
-        ("slot", opening(&form, 0)),
-        ("with_delivery", "on".to_owned()),
-        ("courier", "auto".to_owned()),
-        ("payment", payment.to_owned()),
-    ];
-    fields.extend(leg());
-    place(&m.customer, m.service, &key, &fields)
-        .await
-        .expect("order placed")
 }
 
 async fn work_through(m: &Market, order: Uuid) {

@@ -161,6 +161,12 @@ pub fn leg() -> Vec<(&'static str, String)> {
 /// opening (45,00, fee 3,60) with a courier leg assigned automatically
 /// (7,60, fee 0,50), and a note.
 pub async fn composite(m: &Market) -> Uuid {
+    composite_paid_by(m, "").await
+}
+
+/// The composite order, paid as `payment` says (`cash`, `bank`, `card`;
+/// empty for the cooperative's default).
+pub async fn composite_paid_by(m: &Market, payment: &str) -> Uuid {
     let form = order_form(&m.customer, m.service).await;
     let key = form["key"].as_str().expect("key").to_owned();
     let mut fields = vec![
@@ -168,6 +174,7 @@ pub async fn composite(m: &Market) -> Uuid {
         ("with_delivery", "on".to_owned()),
         ("courier", "auto".to_owned()),
         ("note", "La ruota posteriore è storta.".to_owned()),
+        ("payment", payment.to_owned()),
     ];
     fields.extend(leg());
     place(&m.customer, m.service, &key, &fields)

@@ -103,12 +103,7 @@ impl Iban {
 
     /// Groups of four, as printed on statements.
     pub fn pretty(&self) -> String {
-        self.0
-            .as_bytes()
-            .chunks(4)
-            .map(|c| String::from_utf8_lossy(c).into_owned())
-            .collect::<Vec<_>>()
-            .join(" ")
+        in_fours(&self.0)
     }
 
     /// The country and the last four characters; the rest hidden.
@@ -162,12 +157,7 @@ impl CreditorReference {
 
     /// Groups of four, as people copy it.
     pub fn pretty(&self) -> String {
-        self.0
-            .as_bytes()
-            .chunks(4)
-            .map(|c| String::from_utf8_lossy(c).into_owned())
-            .collect::<Vec<_>>()
-            .join(" ")
+        in_fours(&self.0)
     }
 
     /// The reference of an order: its id's last 16 hexadecimal digits
@@ -183,6 +173,15 @@ impl fmt::Debug for CreditorReference {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// `s` in groups of four characters (ASCII), as banks print codes.
+fn in_fours(s: &str) -> String {
+    s.as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The remainder by 97 of the number the characters spell (letters are

@@ -616,6 +616,11 @@ mod tests {
         }
     }
 
+    /// Someone without a board seat.
+    fn people(id: Uuid) -> Who {
+        Who::person(id, false)
+    }
+
     fn step(o: &mut OrderState, a: Action, who: Who, now: DateTime<Utc>) -> Status {
         match o.plan(a, who, now) {
             Ok(t) => {
@@ -629,11 +634,7 @@ mod tests {
     #[test]
     fn happy_path_of_a_composite_order() {
         let (customer, a, b, _) = ids();
-        let (c, a, b) = (
-            Who::person(customer, false),
-            Who::person(a, false),
-            Who::person(b, false),
-        );
+        let (c, a, b) = (people(customer), people(a), people(b));
         let mut o = composite();
         let treasurer = Who::person(ids().3, true);
         assert_eq!(
@@ -770,11 +771,7 @@ mod tests {
     #[test]
     fn cash_is_worked_first_and_confirmed_by_its_collector() {
         let (customer, a, b, stranger) = ids();
-        let (c, a, b) = (
-            Who::person(customer, false),
-            Who::person(a, false),
-            Who::person(b, false),
-        );
+        let (c, a, b) = (people(customer), people(a), people(b));
         let mut o = cash();
         // Nothing to confirm before the work is accepted; cash never expires.
         assert_eq!(
