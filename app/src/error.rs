@@ -193,6 +193,10 @@ pub fn problem_message(t: &Strings, p: FieldProblem) -> &'static str {
         FieldProblem::Unchanged => t.err_unchanged,
         FieldProblem::NoEarnings => t.err_no_earnings,
         FieldProblem::SurplusTooLarge => t.err_surplus_too_large,
+        FieldProblem::StatementInvalid => t.err_statement_invalid,
+        FieldProblem::StatementAccount => t.err_statement_account,
+        FieldProblem::FileTooLarge => t.err_file_too_large,
+        FieldProblem::VotingTooShort => t.err_voting_too_short,
     }
 }
 

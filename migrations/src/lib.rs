@@ -11,6 +11,7 @@ mod m20261124_000005_create_transfers;
 mod m20261124_000006_create_governance;
 mod m20261124_000007_create_patronage;
 mod m20261201_000008_add_payment_methods;
+mod m20261202_000009_add_bank_statements;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000006_create_governance::Migration),
             Box::new(m20261124_000007_create_patronage::Migration),
             Box::new(m20261201_000008_add_payment_methods::Migration),
+            Box::new(m20261202_000009_add_bank_statements::Migration),
         ]
     }
 }

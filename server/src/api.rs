@@ -49,23 +49,43 @@ pub struct ListingQuery {
     /// Free text; case- and accent-insensitive, every word must match.
     q: Option<String>,
     /// `service` or `delivery`.
+    #[param(pattern = "^(service|delivery)$")]
     kind: Option<String>,
     /// Category slug, e.g. `pulizie`.
     category: Option<String>,
     /// Zone id.
+    #[param(value_type = Option<uuid::Uuid>)]
     zone: Option<String>,
     /// Lowest price (or rate, or delivery base), in major units, e.g. `10` or `10.50`.
+    #[param(pattern = "^[0-9]{1,7}([.,][0-9]{1,2})?$")]
     min: Option<String>,
-    /// Highest price, in major units.
+    /// Highest price, in major units; not below `min`.
+    #[param(pattern = "^[0-9]{1,7}([.,][0-9]{1,2})?$")]
     max: Option<String>,
     /// Available on this date (`YYYY-MM-DD`).
+    #[param(value_type = Option<chrono::NaiveDate>)]
     date: Option<String>,
     /// `relevance`, `price`, `price_desc` or `newest`.
+    #[param(pattern = "^(relevance|price|price_desc|newest)$")]
     sort: Option<String>,
     /// Page number, from 1.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 10000)]
     page: Option<String>,
     /// Results per page, 1–100 (default 20).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     per_page: Option<String>,
+}
+
+/// `^[0-9]{1,7}([.,][0-9]{1,2})?$`, as the document says.
+fn plain_amount(v: &str) -> bool {
+    let (whole, frac) = match v.split_once(['.', ',']) {
+        Some((w, f)) => (w, Some(f)),
+        None => (v, None),
+    };
+    let digits = |s: &str, lo: usize, hi: usize| {
+        (lo..=hi).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
+    };
+    digits(whole, 1, 7) && frac.is_none_or(|f| digits(f, 1, 2))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -232,6 +252,19 @@ pub async fn list_listings(
     State(state): State<AppState>,
     Query(q): Query<ListingQuery>,
 ) -> Response {
+    // The API takes amounts only as its document types them (the pages'
+    // search is kinder to what people type).
+    let bad_amounts: Vec<FieldProblemBody> = [("min", &q.min), ("max", &q.max)]
+        .into_iter()
+        .filter(|(_, v)| v.as_deref().is_some_and(|v| !plain_amount(v)))
+        .map(|(field, _)| FieldProblemBody {
+            field: field.to_owned(),
+            problem: "AmountInvalid".to_owned(),
+        })
+        .collect();
+    if !bad_amounts.is_empty() {
+        return api_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid", bad_amounts);
+    }
     let params = SearchParams {
         q: q.q,
         kind: q.kind,

@@ -64,6 +64,30 @@ pub struct Config {
     pub default_payment: Option<app::domain::order::Method>,
     /// Days a bank transfer has to arrive.
     pub bank_transfer_days: i64,
+    /// Database connections of the whole process (all web threads and the
+    /// job runner together); default 20 on PostgreSQL, 8 on SQLite.
+    pub db_max_connections: Option<u32>,
+    /// Proxies (addresses or CIDR ranges) whose `X-Forwarded-For` is
+    /// believed; none by default.
+    pub trusted_proxies: app::server::client_ip::TrustedProxies,
+    /// New accounts per client address per hour.
+    pub register_limit_per_ip: u32,
+    /// New accounts for the whole site per hour.
+    pub register_limit_overall: u32,
+    /// How long public reads are kept, in milliseconds.
+    pub public_cache_ms: u64,
+    /// Seconds a connection has to send its request headers (and an idle
+    /// keep-alive connection stays open).
+    pub header_read_secs: u64,
+    /// Open connections of the process (default: what the open-files
+    /// limit leaves after 256 for the database, files and logs).
+    pub max_connections: Option<usize>,
+    /// Open connections from one address (proxies in
+    /// `MUTUA_TRUSTED_PROXIES` excepted).
+    pub max_connections_per_address: usize,
+    /// Requests handled at once in the process; more wait up to 2 s, then
+    /// are answered 503.
+    pub max_in_flight: usize,
 }
 
 impl Default for Config {
@@ -92,6 +116,15 @@ impl Default for Config {
             web_threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             default_payment: None,
             bank_transfer_days: app::domain::order::BANK_TRANSFER_DAYS,
+            db_max_connections: None,
+            trusted_proxies: app::server::client_ip::TrustedProxies::default(),
+            register_limit_per_ip: 20,
+            register_limit_overall: 500,
+            public_cache_ms: 2_000,
+            header_read_secs: 10,
+            max_connections: None,
+            max_connections_per_address: 256,
+            max_in_flight: 64,
         }
     }
 }
@@ -185,10 +218,76 @@ impl Config {
                 anyhow::bail!("MUTUA_BANK_TRANSFER_DAYS must be between 1 and 60");
             }
         }
+        if let Some(v) = var("MUTUA_TRUSTED_PROXIES") {
+            self.trusted_proxies =
+                app::server::client_ip::TrustedProxies::parse(&v).map_err(|bad| {
+                    anyhow::anyhow!("MUTUA_TRUSTED_PROXIES: {bad:?} is not an address or range")
+                })?;
+        }
+        if let Some(v) = var("MUTUA_REGISTER_LIMIT_PER_IP") {
+            self.register_limit_per_ip = num("MUTUA_REGISTER_LIMIT_PER_IP", v)?;
+        }
+        if let Some(v) = var("MUTUA_REGISTER_LIMIT_OVERALL") {
+            self.register_limit_overall = num("MUTUA_REGISTER_LIMIT_OVERALL", v)?;
+        }
+        if let Some(v) = var("MUTUA_HEADER_READ_SECS") {
+            self.header_read_secs = num("MUTUA_HEADER_READ_SECS", v)?;
+        }
+        if let Some(v) = var("MUTUA_MAX_CONNECTIONS") {
+            self.max_connections = Some(num("MUTUA_MAX_CONNECTIONS", v)?);
+        }
+        if let Some(v) = var("MUTUA_MAX_CONNECTIONS_PER_ADDRESS") {
+            self.max_connections_per_address = num("MUTUA_MAX_CONNECTIONS_PER_ADDRESS", v)?;
+        }
+        if let Some(v) = var("MUTUA_MAX_IN_FLIGHT") {
+            self.max_in_flight = num("MUTUA_MAX_IN_FLIGHT", v)?;
+        }
+        if let Some(v) = var("MUTUA_PUBLIC_CACHE_MS") {
+            self.public_cache_ms = num("MUTUA_PUBLIC_CACHE_MS", v)?;
+        }
+        if let Some(v) = var("MUTUA_DB_MAX_CONNECTIONS") {
+            let n: u32 = num("MUTUA_DB_MAX_CONNECTIONS", v)?;
+            if n == 0 {
+                anyhow::bail!("MUTUA_DB_MAX_CONNECTIONS must be at least 1");
+            }
+            self.db_max_connections = Some(n);
+        }
         if let Some(v) = var("MUTUA_LOGIN_LIMIT_PER_ACCOUNT") {
             self.login_limit_per_account = num("MUTUA_LOGIN_LIMIT_PER_ACCOUNT", v)?;
         }
         Ok(())
+    }
+
+    /// The bounds of the server's connections, after the open-files limit
+    /// was raised.
+    pub fn connection_limits(&self) -> crate::listener::Limits {
+        let files = crate::listener::open_files_limit();
+        let fit = usize::try_from(files.saturating_sub(256)).unwrap_or(usize::MAX);
+        crate::listener::Limits {
+            header_read: std::time::Duration::from_secs(self.header_read_secs.max(1)),
+            max_connections: self.max_connections.unwrap_or(fit.clamp(64, 100_000)),
+            per_address: self.max_connections_per_address.max(1),
+        }
+    }
+
+    /// The process's database connections (see `db_max_connections`).
+    pub fn db_connections(&self) -> u32 {
+        self.db_max_connections.unwrap_or_else(|| {
+            if self.database_url().starts_with("postgres") {
+                20
+            } else {
+                8
+            }
+        })
+    }
+
+    /// Web threads and connections per thread's pool: every thread has its
+    /// own pool (the first shares it with the job runner), together within
+    /// `db_connections`; fewer threads when there are fewer connections.
+    pub fn pools(&self) -> (usize, u32) {
+        let total = self.db_connections();
+        let threads = self.web_threads.clamp(1, total as usize);
+        (threads, total / threads as u32)
     }
 
     /// The database URL, defaulting to `<data_dir>/mutua.db`.

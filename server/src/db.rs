@@ -4,7 +4,8 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 use std::time::Duration;
 
-pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
+/// Opens a pool of at most `max_connections` connections.
+pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<DatabaseConnection> {
     if let Some(path) = url.strip_prefix("sqlite://") {
         let file = path.split('?').next().unwrap_or_default();
         if let Some(dir) = std::path::Path::new(file).parent() {
@@ -21,7 +22,7 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
         // One writer at a time on SQLite: a small pool, WAL and a busy
         // timeout, set on every connection of the pool.
         use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-        opts.max_connections(8)
+        opts.max_connections(max_connections.max(1))
             .min_connections(1)
             .map_sqlx_sqlite_opts(|o| {
                 o.journal_mode(SqliteJournalMode::Wal)
@@ -30,7 +31,8 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
                     .synchronous(SqliteSynchronous::Normal)
             });
     } else {
-        opts.max_connections(20).min_connections(1);
+        opts.max_connections(max_connections.max(1))
+            .min_connections(1);
     }
     let db = Database::connect(opts)
         .await

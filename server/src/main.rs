@@ -4,10 +4,12 @@ mod api;
 mod config;
 mod db;
 mod downloads;
+mod listener;
 mod mailer;
 mod middleware;
 mod routes;
 mod seed;
+mod statements;
 mod uploads;
 mod web;
 mod webhooks;
@@ -16,7 +18,6 @@ use app::i18n::Locale;
 use app::server::clock::Clock;
 use app::server::password::Hasher;
 use app::server::session_store::DbSessionStore;
-use app::server::throttle::{LoginThrottle, ThrottleLimits};
 use app::server::{accounts, jobs, AppState};
 use clap::{Parser, Subcommand};
 use config::Config;
@@ -122,7 +123,13 @@ fn main() -> std::process::ExitCode {
 
 async fn run(command: Command) -> anyhow::Result<()> {
     let config = Config::load()?;
-    let db = db::connect(&config.database_url()).await?;
+    // The server splits its connections over its web threads; a command
+    // run once has them all.
+    let pool = match command {
+        Command::Serve => config.pools().1,
+        _ => config.db_connections(),
+    };
+    let db = db::connect(&config.database_url(), pool).await?;
     db::migrate(&db).await?;
     // Password hashing may take at most half the cores (19 MiB each): the
     // rest stay free for pages however many logins arrive (README,
@@ -250,7 +257,14 @@ async fn serve(
     db: sea_orm::DatabaseConnection,
     hasher: Hasher,
 ) -> anyhow::Result<()> {
-    let threads = config.web_threads.max(1);
+    app::server::fresh::keep_for(Duration::from_millis(config.public_cache_ms));
+    let (threads, pool) = config.pools();
+    tracing::info!(
+        threads,
+        connections_per_thread = pool,
+        "database connections: {} at most",
+        threads as u32 * pool
+    );
     let wanted = tokio::net::lookup_host(&config.listen)
         .await
         .ok()
@@ -268,11 +282,12 @@ async fn serve(
     let state = AppState {
         db: db.clone(),
         hasher,
-        throttle: Arc::new(LoginThrottle::new(ThrottleLimits {
+        login_limits: app::server::login_throttle::LoginLimits {
             per_ip: config.login_limit_per_ip,
             per_account: config.login_limit_per_account,
             window: Duration::from_secs(config.login_window_secs),
-        })),
+        },
+        secure_cookies: public.starts_with("https://"),
         session_absolute_secs: config.session_absolute_hours * 3600,
         data_dir: config.data_dir.clone(),
         max_image_bytes: config.max_image_mb.saturating_mul(1024 * 1024),
@@ -302,6 +317,12 @@ async fn serve(
             _ => None,
         },
         payments: app::server::payments::Settings::default(),
+        trusted_proxies: Arc::new(config.trusted_proxies.clone()),
+        registrations: Arc::new(app::server::throttle::RegistrationThrottle::new(
+            config.register_limit_per_ip,
+            config.register_limit_overall,
+            Duration::from_secs(3600),
+        )),
     };
     let state = AppState {
         payments: app::server::payments::Settings::new(
@@ -362,15 +383,27 @@ async fn serve(
             }
             // Votes close, and what passed is enacted, with nobody's help.
             match jobs::take_lease(&jobs_db, "governance.close", &holder).await {
-                Ok(true) => match app::server::governance::close_due(&jobs_db, clock.now()).await {
-                    Ok(n) if n > 0 => {
-                        // An admission may have passed: public lists change.
-                        app::server::fresh::changed();
-                        tracing::info!(proposals = n, "proposals closed");
+                Ok(true) => {
+                    match app::server::governance::close_due(&jobs_db, clock.now()).await {
+                        Ok(n) if n > 0 => {
+                            // An admission may have passed: public lists change.
+                            app::server::fresh::changed();
+                            tracing::info!(proposals = n, "proposals closed");
+                        }
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!("closing proposals: {e}"),
                     }
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!("closing proposals: {e}"),
-                },
+                    match app::server::governance::remind_voters(&jobs_db, clock.now()).await {
+                        Ok(n) if n > 0 => tracing::info!(proposals = n, "voters reminded"),
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!("reminding voters: {e}"),
+                    }
+                    if let Err(e) =
+                        app::server::login_throttle::forget_old(&jobs_db, chrono::Utc::now()).await
+                    {
+                        tracing::warn!("old login counters: {e}");
+                    }
+                }
                 Ok(false) => {}
                 Err(e) => tracing::warn!("job lease: {e}"),
             }
@@ -406,24 +439,23 @@ async fn serve(
     // database pool and socket on the port: a page is rendered from start
     // to end on one thread (decision 32), and every core renders pages
     // (decision 35).
+    listener::raise_open_files_limit();
+    let gate = listener::Gate::new(config.connection_limits(), config.trusted_proxies.clone());
+    middleware::limit_in_flight(config.max_in_flight);
     for n in 1..threads {
         let (config, state, origins) = (config.clone(), state.clone(), origins.clone());
+        let gate = gate.clone();
         std::thread::Builder::new()
             .name(format!("mutua-web-{n}"))
             .spawn(move || {
-                if let Err(e) = serve_more(config, state, origins, addr) {
+                if let Err(e) = serve_more(config, state, origins, addr, gate) {
                     tracing::error!("web thread {n} stopped: {e:#}");
                 }
             })?;
     }
     // Tests and scripts read this line to learn the port.
     println!("Mutua is listening on http://{addr} (open {public})");
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    listener::serve(listener, router, gate, shutdown_signal()).await;
     Ok(())
 }
 
@@ -456,20 +488,17 @@ fn serve_more(
     state: AppState,
     origins: middleware::Origins,
     addr: SocketAddr,
+    gate: std::sync::Arc<listener::Gate>,
 ) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let db = db::connect(&config.database_url()).await?;
+        let db = db::connect(&config.database_url(), config.pools().1).await?;
         let state = AppState { db, ..state };
         let router = web::router(&config, leptos_options(&config, addr), state, origins);
-        let listener = listen(addr, true)?;
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await?;
+        let socket = listen(addr, true)?;
+        listener::serve(socket, router, gate, std::future::pending()).await;
         Ok(())
     })
 }

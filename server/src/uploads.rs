@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Json, Redirect, Response};
 use tower_sessions::Session;
 use uuid::Uuid;
 
-fn wants_json(headers: &HeaderMap) -> bool {
+pub(crate) fn wants_json(headers: &HeaderMap) -> bool {
     headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
@@ -41,7 +41,7 @@ fn refused(json: bool, id: Uuid, problem: FieldProblem) -> Response {
     .into_response()
 }
 
-fn status(json: bool, code: StatusCode, err: AppError) -> Response {
+pub(crate) fn status(json: bool, code: StatusCode, err: AppError) -> Response {
     if json {
         (code, Json(err)).into_response()
     } else {
@@ -69,6 +69,40 @@ pub async fn upload_image(
     };
     if !viewer.is_worker() {
         return status(json, StatusCode::FORBIDDEN, AppError::Forbidden);
+    }
+    use app::server::rate;
+    match rate::allow(
+        &state.db,
+        rate::Action::Picture,
+        &viewer.id.to_string(),
+        chrono::Utc::now(),
+    )
+    .await
+    {
+        Ok(()) => {}
+        Err(app::server::service::ServiceError::Limited(secs)) => {
+            let mut res = status(
+                json,
+                StatusCode::TOO_MANY_REQUESTS,
+                AppError::TooManyRequests {
+                    retry_after_secs: secs,
+                },
+            );
+            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                res.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            return res;
+        }
+        Err(e) => {
+            tracing::error!("rate limit: {e}");
+            return status(
+                json,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                AppError::Internal {
+                    reference: Uuid::now_v7().to_string(),
+                },
+            );
+        }
     }
     let mut bytes = None;
     loop {
@@ -120,6 +154,19 @@ pub async fn upload_image(
         }
         Err(ListingError::NotFound) => status(json, StatusCode::NOT_FOUND, AppError::NotFound),
         Err(ListingError::Conflict) => status(json, StatusCode::CONFLICT, AppError::Conflict),
+        Err(ListingError::Busy) => {
+            tracing::warn!(listing = %id, "picture refused: decoders busy");
+            let mut res = status(
+                json,
+                StatusCode::SERVICE_UNAVAILABLE,
+                AppError::TooManyRequests {
+                    retry_after_secs: 5,
+                },
+            );
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            res
+        }
         Err(e) => {
             let reference = Uuid::now_v7().to_string();
             tracing::error!(%reference, "picture upload failed: {e}");

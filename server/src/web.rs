@@ -3,7 +3,7 @@
 
 use crate::config::Config;
 use crate::middleware::{self, Origins};
-use crate::{api, downloads, routes, uploads, webhooks};
+use crate::{api, downloads, routes, statements, uploads, webhooks};
 use app::server::session_store::DbSessionStore;
 use app::server::AppState;
 use app::{shell, App};
@@ -90,6 +90,11 @@ pub fn router(config: &Config, leptos: LeptosOptions, app: AppState, origins: Or
         .route("/earnings/statement.csv", get(downloads::statement_csv))
         .route("/webhooks/stripe", post(webhooks::stripe))
         .route("/board/payouts/{id}/sepa.xml", get(downloads::sepa_xml))
+        .route(
+            "/board/bank-statements",
+            post(statements::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(statements::BODY_MAX_BYTES)),
+        )
         .leptos_routes_with_context(&state, routes, page_ctx, {
             let leptos = leptos.clone();
             move || shell(leptos.clone())
@@ -124,5 +129,6 @@ pub fn router(config: &Config, leptos: LeptosOptions, app: AppState, origins: Or
             tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
         }))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(axum::middleware::from_fn(middleware::in_flight))
         .with_state(state)
 }

@@ -73,8 +73,8 @@ test('a passed fee vote takes effect by itself', async () => {
   // A mistake first: the title is too short; nothing typed is lost.
   await anna.page.fill('#field-title', 'Sei');
   await anna.page.fill('#field-body', 'Abbassiamo la commissione sui servizi dall\'8 al 6 %.');
-  await anna.page.fill('#field-closes_on', day(1));
-  await anna.page.fill('#field-effective_on', day(2));
+  await anna.page.fill('#field-closes_on', day(7));
+  await anna.page.fill('#field-effective_on', day(9));
   await anna.page.click('[data-testid=propose]');
   await anna.page.waitForSelector('#field-title-error');
   assert.match(await anna.page.inputValue('#field-body'), /dall'8 al 6 %/);
@@ -100,7 +100,7 @@ test('a passed fee vote takes effect by itself', async () => {
   assert.equal(await luca.page.locator('[data-testid=results-hidden]').count(), 1);
 
   // 3. The clock passes the closing and the rule's first day.
-  const firstDay = Date.parse(`${day(2)}T00:00:00Z`);
+  const firstDay = Date.parse(`${day(9)}T00:00:00Z`);
   writeFileSync(clockFile, String(Math.ceil((firstDay - Date.now()) / 1000) + 5));
   await goto(anna.page, false, proposalUrl);
   await reloadUntil(anna.page, false, '[data-testid=proposal][data-status=passed]');

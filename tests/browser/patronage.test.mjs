@@ -58,7 +58,7 @@ for (const js of [true, false]) {
     await goto(giulia.page, js, `${server.url}/governance/vote-rules`);
     await giulia.page.fill('#field-title', `Due terzi (${mode})`);
     await giulia.page.fill('#field-body', 'Le decisioni importanti chiedono due terzi dei voti.');
-    await giulia.page.fill('#field-closes_on', day(ahead + 2));
+    await giulia.page.fill('#field-closes_on', day(ahead + 7));
     await giulia.page.selectOption(byId(`field-rules[${kind}_threshold]`), 'two_thirds');
     // A quorum under 10 % is refused next to its field, what was typed kept.
     await giulia.page.fill(byId(`field-rules[${kind}_quorum]`), '5');
@@ -78,7 +78,7 @@ for (const js of [true, false]) {
     const statuses = [];
     for (const email of members) statuses.push(await voteOverHttp(email, id, 'yes'));
     assert.ok(statuses.filter((s) => s === 200).length >= 7, `ballots: ${statuses}`);
-    ahead += 4;
+    ahead += 9;
     writeFileSync(clockFile, String(ahead * 86_400));
     await reloadUntil(giulia.page, js, '[data-testid=proposal][data-status=passed]');
     await goto(giulia.page, js, `${server.url}/governance`);

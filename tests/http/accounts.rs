@@ -408,3 +408,222 @@ on_both_databases!(cli_creates_users_and_seeds_the_demo, |backend| async move {
     );
     assert!(c.account_page().await.expect("page").contains(">Socio<"));
 });
+
+/// A login attempt that says it comes from `from` (a header anyone can send).
+async fn login_from(c: &Client, email: &str, from: &str) -> u16 {
+    c.post_form_with(
+        "/fn/login",
+        &[("email", email), ("password", "guess")],
+        &[("accept", "application/json"), ("x-forwarded-for", from)],
+    )
+    .await
+    .status()
+    .as_u16()
+}
+
+on_both_databases!(
+    forwarded_addresses_count_only_behind_a_trusted_proxy,
+    |backend| async move {
+        let db = TestDb::new(backend).await;
+        // Nobody trusted: the header is the attacker's own words.
+        let server = TestServer::start_with(&db, &[("MUTUA_LOGIN_LIMIT_PER_IP", "3")]);
+        let c = server.client();
+        let mut statuses = Vec::new();
+        for i in 0..4 {
+            statuses.push(
+                login_from(&c, &format!("p{i}@example.it"), &format!("198.51.100.{i}")).await,
+            );
+        }
+        assert_eq!(statuses, [401, 401, 401, 429]);
+        drop(server);
+
+        // Behind our proxy (loopback here), each client has its own limit;
+        // a hop the client wrote itself (leftmost) changes nothing.
+        let server = TestServer::start_with(
+            &db,
+            &[
+                ("MUTUA_LOGIN_LIMIT_PER_IP", "3"),
+                ("MUTUA_TRUSTED_PROXIES", "127.0.0.1/32, ::1"),
+            ],
+        );
+        let c = server.client();
+        let mut statuses = Vec::new();
+        for i in 0..4 {
+            statuses.push(
+                login_from(&c, &format!("q{i}@example.it"), &format!("198.51.100.{i}")).await,
+            );
+        }
+        assert_eq!(statuses, [401, 401, 401, 401]);
+        let mut statuses = Vec::new();
+        for i in 0..4 {
+            let spoofed = format!("10.9.9.{i}, 203.0.113.5");
+            statuses.push(login_from(&c, &format!("r{i}@example.it"), &spoofed).await);
+        }
+        assert_eq!(statuses, [401, 401, 401, 429]);
+    }
+);
+
+on_both_databases!(
+    a_registration_flood_leaves_logins_alone,
+    |backend| async move {
+        let db = TestDb::new(backend).await;
+        let server = TestServer::start(&db);
+        let real = server.client();
+        assert_eq!(
+            real.register("vera@example.it", "Vera", PASSWORD)
+                .await
+                .status(),
+            200
+        );
+        let real = server.client_from([127, 0, 0, 2].into());
+        let started = std::time::Instant::now();
+        assert_eq!(real.login("vera@example.it", PASSWORD).await.status(), 200);
+        let normal = started.elapsed();
+
+        // Three hundred registrations at once from one address, and Vera
+        // logging in in the middle of them.
+        let flood: Vec<Client> = (0..300).map(|_| server.client()).collect();
+        let vera = server.client_from([127, 0, 0, 2].into());
+        let (answers, (login, took)) = futures_util::join!(
+            futures_util::future::join_all(flood.iter().enumerate().map(|(i, c)| async move {
+                c.http
+                    .post(format!("{}/fn/register", c.base))
+                    .header("origin", &c.base)
+                    .header("accept", "application/json")
+                    .form(&[
+                        ("email", format!("bot{i}@example.it")),
+                        ("display_name", "Bot".to_owned()),
+                        ("password", PASSWORD.to_owned()),
+                    ])
+                    .send()
+                    .await
+                    .map(|r| r.status().as_u16())
+                    .unwrap_or(0)
+            })),
+            async {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                let started = std::time::Instant::now();
+                let status = vera
+                    .login("vera@example.it", PASSWORD)
+                    .await
+                    .status()
+                    .as_u16();
+                (status, started.elapsed())
+            }
+        );
+        let made = answers.iter().filter(|s| **s == 200).count();
+        assert!(made <= 20, "{made} accounts from one address");
+        assert!(
+            answers.iter().all(|s| *s == 200 || *s == 429),
+            "{answers:?}"
+        );
+        assert_eq!(login, 200, "the real user logs in");
+        // Its normal time, with room for a loaded CI machine: no queue of
+        // registrations in front of it.
+        let bound = (normal * 4).max(std::time::Duration::from_secs(2));
+        assert!(took <= bound, "login took {took:?}, normally {normal:?}");
+        let accounts = db.query_i64("SELECT COUNT(*) FROM users").await;
+        assert_eq!(accounts, made as i64 + 1);
+    }
+);
+
+/// A login that says (through our trusted proxy) it comes from `from`.
+async fn login_as(c: &Client, email: &str, password: &str, from: &str) -> u16 {
+    c.post_form_with(
+        "/fn/login",
+        &[("email", email), ("password", password)],
+        &[("accept", "application/json"), ("x-forwarded-for", from)],
+    )
+    .await
+    .status()
+    .as_u16()
+}
+
+on_both_databases!(a_guesser_cannot_lock_the_owner_out, |backend| async move {
+    let db = TestDb::new(backend).await;
+    let env = [
+        ("MUTUA_TRUSTED_PROXIES", "127.0.0.1"),
+        ("MUTUA_LOGIN_LIMIT_PER_ACCOUNT", "2"),
+    ];
+    let a = TestServer::start_with(&db, &env);
+    let b = TestServer::start_with(&db, &env);
+    let owner = a.client();
+    assert_eq!(
+        owner
+            .register("vera@example.it", "Vera", PASSWORD)
+            .await
+            .status(),
+        200
+    );
+    // Her browser logs in once: it is known from now on.
+    assert_eq!(owner.logout().await.status(), 303);
+    assert_eq!(
+        login_as(&owner, "vera@example.it", PASSWORD, "203.0.113.4").await,
+        200
+    );
+    assert_eq!(owner.logout().await.status(), 303);
+
+    // A guesser on server A: two failures, then his address is shut out
+    // for this account, even with the right password, on server B too.
+    let guesser = a.client();
+    for _ in 0..2 {
+        assert_eq!(
+            login_as(&guesser, "vera@example.it", "guess", "198.51.100.9").await,
+            401
+        );
+    }
+    assert_eq!(
+        login_as(&guesser, "vera@example.it", PASSWORD, "198.51.100.9").await,
+        429
+    );
+    let on_b = b.client();
+    assert_eq!(
+        login_as(&on_b, "vera@example.it", PASSWORD, "198.51.100.9").await,
+        429
+    );
+    // More guessers elsewhere slow the account down, never lock it.
+    for from in ["198.51.100.10", "198.51.100.11"] {
+        for _ in 0..2 {
+            assert_eq!(
+                login_as(&guesser, "vera@example.it", "guess", from).await,
+                401
+            );
+        }
+    }
+    let stranger = b.client();
+    let started = std::time::Instant::now();
+    assert_eq!(
+        login_as(&stranger, "vera@example.it", PASSWORD, "192.0.2.77").await,
+        200
+    );
+    assert!(
+        started.elapsed() >= std::time::Duration::from_secs(3),
+        "a new browser waits: {:?}",
+        started.elapsed()
+    );
+    // Her own browser, even from a new address, does not wait.
+    let started = std::time::Instant::now();
+    assert_eq!(
+        login_as(&owner, "vera@example.it", PASSWORD, "192.0.2.78").await,
+        200
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(3),
+        "her browser waited {:?}",
+        started.elapsed()
+    );
+    // A forged device cookie is worth nothing.
+    let forged = b.client();
+    let res = forged
+        .post_form_with(
+            "/fn/login",
+            &[("email", "vera@example.it"), ("password", "guess")],
+            &[
+                ("accept", "application/json"),
+                ("x-forwarded-for", "198.51.100.9"),
+                ("cookie", "mutua_device=0123.abcd"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 429);
+});

@@ -110,3 +110,58 @@ on_both_databases!(
         assert_eq!(item["provider"]["name"], "anna");
     }
 );
+
+/// How many listings the home page shows a visitor (a cached public read).
+async fn listed(c: &Client) -> i64 {
+    let v: Value = c
+        .post_form("/fn/recent", &[])
+        .await
+        .json()
+        .await
+        .expect("json");
+    v.as_array()
+        .map(|a| a.len() as i64)
+        .unwrap_or_else(|| panic!("not a list: {v}"))
+}
+
+on_both_databases!(
+    only_public_writes_drop_the_public_cache,
+    |backend| async move {
+        let db = TestDb::new(backend).await;
+        // Reads are kept a minute here, so only a drop can refresh them.
+        let server = TestServer::start_with(&db, &[("MUTUA_PUBLIC_CACHE_MS", "60000")]);
+        let m = mutua_tests::market::market(&server).await;
+        let visitor = server.client();
+        assert_eq!(listed(&visitor).await, 2);
+        // Changed behind the server's back: the cached read stands…
+        db.execute("UPDATE listings SET status = 'paused' WHERE title = 'Riparazione bicicletta'")
+            .await;
+        assert_eq!(listed(&visitor).await, 2);
+        // …through a change of language and reads by POST…
+        let res = visitor
+            .post_form_with("/locale", &[("lang", "en"), ("next", "/")], &[])
+            .await;
+        assert_eq!(res.status(), 303);
+        for name in ["/fn/viewer", "/fn/categories", "/fn/recent"] {
+            assert!(
+                visitor.post_form(name, &[]).await.status().is_success(),
+                "{name}"
+            );
+        }
+        assert_eq!(listed(&visitor).await, 2);
+        // …until a write that changes public data.
+        call(
+            &m.board,
+            "zone-add",
+            &[
+                ("name", "Porto"),
+                ("postcodes", "40127"),
+                ("latitude", "44.5000"),
+                ("longitude", "11.3300"),
+            ],
+        )
+        .await
+        .expect("zone");
+        assert_eq!(listed(&visitor).await, 1);
+    }
+);

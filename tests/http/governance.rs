@@ -89,7 +89,7 @@ on_both_databases!(
                 .format("%Y-%m-%d")
                 .to_string()
         };
-        let (closes, effective) = (day(2), day(4));
+        let (closes, effective) = (day(7), day(9));
         let form = |percent: &str, effective: &str| -> Vec<(&'static str, String)> {
             vec![
                 ("kind", "fee_rule_change".into()),
@@ -130,6 +130,20 @@ on_both_databases!(
             .await
             .expect_err("too early");
         assert_eq!(field_problems(&refused.1)[0].0, "effective_on");
+        // In force the day after closing, no sooner.
+        let refused = send(&m.anna, form("6", &day(8)))
+            .await
+            .expect_err("the closing day");
+        assert_eq!(field_problems(&refused.1)[0].0, "effective_on");
+        // No fee vote can be rushed: seven days at least.
+        let mut rushed = form("6", &effective);
+        rushed.retain(|(k, _)| *k != "closes_on");
+        rushed.push(("closes_on", day(6)));
+        let refused = send(&m.anna, rushed).await.expect_err("rushed");
+        assert_eq!(
+            field_problems(&refused.1),
+            vec![("closes_on".to_owned(), "VotingTooShort".to_owned())]
+        );
         // Customers do not propose; nothing was written.
         assert_eq!(
             send(&m.customer, form("6", &effective))
@@ -150,6 +164,14 @@ on_both_databases!(
         let p = proposal(&m.anna, &id).await;
         assert_eq!(p["status"], "open");
         assert_eq!(p["eligible"], 3, "Anna, Carlo and Bruno");
+        // Each voter is told, in their language.
+        assert_eq!(
+            db.query_i64(
+                "SELECT COUNT(*) FROM email_outbox WHERE subject = 'Nuova votazione su Mutua'"
+            )
+            .await,
+            3
+        );
         assert_eq!(p["fee_rule"]["service"]["percent_bps"], 600);
 
         // A member admitted after opening does not vote on it.
@@ -376,10 +398,22 @@ on_both_databases!(the_board_admits_by_vote, |backend| async move {
     let lia = member(&server, "lia@coop.example", "worker").await;
     assert_eq!(vote(&lia, &id, "yes").await.err().map(|e| e.0), Some(403));
     vote(&m.anna, &id, "yes").await.expect("anna");
-    vote(&m.carlo, &id, "yes").await.expect("carlo");
 
+    // A day before closing, the one who has not voted is reminded, once.
     let closes_at: chrono::DateTime<chrono::Utc> =
         serde_json::from_value(view["closes_at"].clone()).expect("closes_at");
+    clock.advance((closes_at - chrono::Utc::now()).num_seconds() - 12 * 3600);
+    let reminders = "SELECT COUNT(*) FROM email_outbox \
+                     WHERE subject = 'Promemoria: la votazione chiude domani'";
+    for _ in 0..100 {
+        if db.query_i64(reminders).await > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(db.query_i64(reminders).await, 1, "Carlo only, once");
+    vote(&m.carlo, &id, "yes").await.expect("carlo");
     clock.advance((closes_at - chrono::Utc::now()).num_seconds() + 1);
     let active = "SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id \
                   WHERE u.email = 'nina@example.org' AND m.status = 'active'";

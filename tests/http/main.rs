@@ -12,4 +12,5 @@ mod patronage;
 mod payments;
 mod protection;
 mod search;
+mod statements;
 mod stripe;

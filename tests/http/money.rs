@@ -4,7 +4,7 @@
 //! ledger tables, `ledger verify` catching a breach, and a server killed in
 //! the middle of a burst of payments.
 
-use mutua_tests::coop::{call, customer, field_problems};
+use mutua_tests::coop::{call, customer, field_problems, user_id, PASSWORD};
 use mutua_tests::market::{
     act, composite, fulfil_all, line_id, market, service_order, view, Market,
 };
@@ -360,6 +360,7 @@ on_both_databases!(payout_batches_pay_members_once, |backend| async move {
         &[
             ("holder", "Anna Rossi"),
             ("iban", "IT60 X054 2811 1010 0000 0123 457"),
+            ("password", PASSWORD),
         ],
     )
     .await
@@ -377,6 +378,7 @@ on_both_databases!(payout_batches_pay_members_once, |backend| async move {
         &[
             ("holder", "Anna Rossi"),
             ("iban", "it60 x054 2811 1010 0000 0123 456"),
+            ("password", PASSWORD),
         ],
     )
     .await
@@ -589,3 +591,114 @@ async fn complete_quietly(m: &Market, order: Uuid) {
     }
     try_act(&m.customer, order, "complete", None).await;
 }
+
+on_both_databases!(
+    a_changed_iban_is_confirmed_told_and_held,
+    |backend| async move {
+        let db = TestDb::new(backend).await;
+        let clock = mutua_tests::Clock::new(&db);
+        let server = TestServer::start_with(&db, &clock.env());
+        let m = market(&server).await;
+        let anna = user_id(&m.anna).await;
+        let order = service_order(&m, 0).await;
+        complete(&m, order).await;
+        let save = |iban: &'static str, password: &'static str| {
+            let anna = &m.anna;
+            async move {
+                call(
+                    anna,
+                    "payout-account",
+                    &[
+                        ("holder", "Anna Rossi"),
+                        ("iban", iban),
+                        ("password", password),
+                    ],
+                )
+                .await
+            }
+        };
+        // Without the password, or with a wrong one, nothing changes; what was
+        // typed (but the password) comes back.
+        let refused = save("IT60 X054 2811 1010 0000 0123 456", "")
+            .await
+            .expect_err("no password");
+        assert_eq!(
+            field_problems(&refused.1),
+            vec![("password".to_owned(), "Required".to_owned())]
+        );
+        let refused = save("IT60 X054 2811 1010 0000 0123 456", "indovina")
+            .await
+            .expect_err("wrong");
+        assert_eq!(
+            field_problems(&refused.1),
+            vec![("password".to_owned(), "CurrentPasswordWrong".to_owned())]
+        );
+        assert!(refused.1["Invalid"]["echo"].as_array().is_some_and(|e| e
+            .iter()
+            .any(|p| p[0] == "iban" && p[1] == "IT60 X054 2811 1010 0000 0123 456")));
+        assert_eq!(
+            db.query_i64("SELECT COUNT(*) FROM payout_accounts").await,
+            0
+        );
+
+        // The first account is not held; Anna is told by e-mail.
+        save("IT60 X054 2811 1010 0000 0123 456", PASSWORD)
+            .await
+            .expect("saved");
+        let money = call(&m.board, "board-money", &[]).await.expect("money");
+        assert!(money["payees"][0]["held_until"].is_null());
+        let mails = "SELECT COUNT(*) FROM email_outbox WHERE subject = 'Il conto per i tuoi pagamenti è cambiato'";
+        assert_eq!(db.query_i64(mails).await, 1);
+
+        // A change is audited, told with both accounts masked, and holds payouts
+        // for 72 hours.
+        save("DE89 3704 0044 0532 0130 00", PASSWORD)
+            .await
+            .expect("changed");
+        assert_eq!(db.query_i64(mails).await, 2);
+        let told = db
+            .query_i64(
+                "SELECT COUNT(*) FROM email_outbox WHERE body LIKE '%IT60 •••• 3456%' \
+             AND body LIKE '%DE89 •••• 3000%' AND body NOT LIKE '%DE89370400440532013000%'",
+            )
+            .await;
+        assert_eq!(told, 1);
+        let audited = format!(
+        "SELECT COUNT(*) FROM audit_events WHERE kind = 'payout_iban_changed' AND subject = 'member:{anna}'"
+    );
+        assert_eq!(db.query_i64(&audited).await, 2);
+        let money = call(&m.board, "board-money", &[]).await.expect("money");
+        assert!(money["payees"][0]["held_until"].is_string(), "{money}");
+        let today = chrono::Utc::now().date_naive();
+        let batch = |day: chrono::NaiveDate| {
+            let board = &m.board;
+            async move {
+                let until = day.to_string();
+                let execution = (day + chrono::Duration::days(1)).to_string();
+                call(
+                    board,
+                    "payout-batch",
+                    &[("until", &until), ("execution", &execution)],
+                )
+                .await
+            }
+        };
+        assert_eq!(batch(today).await.err().map(|e| e.0), Some(422));
+        assert_eq!(db.query_i64("SELECT COUNT(*) FROM payouts").await, 0);
+        // Saving the same account again changes nothing and holds no longer.
+        save("DE89 3704 0044 0532 0130 00", PASSWORD)
+            .await
+            .expect("same");
+        assert_eq!(db.query_i64(mails).await, 2);
+
+        clock.advance(72 * 3600 + 60);
+        let later = (chrono::Utc::now() + chrono::Duration::seconds(72 * 3600 + 60)).date_naive();
+        batch(later).await.expect("paid after the hold");
+        let paid_to = db
+        .query_i64("SELECT COUNT(*) FROM payouts WHERE iban = 'DE89370400440532013000' AND amount_minor = 4140")
+        .await;
+        assert_eq!(paid_to, 1);
+        let (ok, out) = server.ledger_verify();
+        assert!(ok, "{out}");
+    }
+);

@@ -337,19 +337,41 @@ on_both_databases!(delivery_errors_are_clear, |backend| async move {
         field_problems(&err.1),
         vec![("dropoff_postcode".to_owned(), "PostcodeUnknown".to_owned())]
     );
-    // Exact coordinates 30 km away: beyond the courier's 10 km.
-    let mut far = leg();
-    far.extend([
-        ("dropoff_lat", "44.75".to_owned()),
-        ("dropoff_lon", "11.34".to_owned()),
+    // Far-apart postcodes with near-identical coordinates: the customer's
+    // points are not believed away from their zones, the full price stands.
+    let mut bent = leg();
+    bent.extend([
+        ("pickup_lat", "44.5050".to_owned()),
+        ("pickup_lon", "11.3435".to_owned()),
+        ("dropoff_lat", "44.5051".to_owned()),
+        ("dropoff_lon", "11.3436".to_owned()),
     ]);
-    let err = place(&m.customer, m.courier, key, &far)
+    let bent = place(&m.customer, m.courier, "bent-key", &bent)
         .await
-        .expect_err("too far");
-    assert_eq!(
-        field_problems(&err.1),
-        vec![("dropoff_postcode".to_owned(), "OutOfRange".to_owned())]
-    );
+        .expect("delivery");
+    let v = view(&m.customer, bent).await.expect("view");
+    assert_eq!(minor(&v["total"]), 760, "4,00 + 3 km × 1,20");
+    assert_eq!(v["lines"][0]["delivery"]["distance_km"], 3);
+    // Points near their zones' centres are believed: Centro's centre to a
+    // door farther north in Navile is 4 km.
+    let mut exact = leg();
+    exact.extend([
+        ("pickup_lat", "44.4938".to_owned()),
+        ("pickup_lon", "11.3430".to_owned()),
+        ("dropoff_lat", "44.5240".to_owned()),
+        ("dropoff_lon", "11.3440".to_owned()),
+    ]);
+    let exact = place(&m.customer, m.courier, "exact-key", &exact)
+        .await
+        .expect("delivery");
+    let v = view(&m.customer, exact).await.expect("view");
+    assert_eq!(v["lines"][0]["delivery"]["distance_km"], 4);
+    act(&m.customer, bent, "cancel", None)
+        .await
+        .expect("cancel");
+    act(&m.customer, exact, "cancel", None)
+        .await
+        .expect("cancel");
     // Bad fields are all named at once, and what was typed comes back.
     let err = place(
         &m.customer,
@@ -377,7 +399,7 @@ on_both_databases!(delivery_errors_are_clear, |backend| async move {
         field_problems(&own.1),
         vec![("listing".to_owned(), "OwnListing".to_owned())]
     );
-    assert_eq!(count(&db, "orders").await, 0);
+    assert_eq!(count(&db, "orders").await, 2);
     // A delivery alone, priced by distance: 4,00 + 3 × 1,20.
     let id = place(&m.customer, m.courier, key, &leg())
         .await

@@ -272,7 +272,7 @@ on_both_databases!(vote_rules_change_by_two_thirds, |backend| async move {
     let m = market(&server).await;
     let bruno = member(&server, "bruno@coop.example", "user").await;
     let today = chrono::Utc::now().date_naive();
-    let closes = (today + chrono::Duration::days(2))
+    let closes = (today + chrono::Duration::days(7))
         .format("%Y-%m-%d")
         .to_string();
     let form = |general_quorum: &str, general_threshold: &str| -> Vec<(String, String)> {
@@ -376,7 +376,7 @@ on_both_databases!(vote_rules_change_by_two_thirds, |backend| async move {
             .await
             .expect("vote");
     }
-    clock.advance(3 * 24 * 3600);
+    clock.advance(8 * 24 * 3600);
     let p = wait_closed(&m.anna, &id).await;
     assert_eq!(p["status"], "passed");
     assert_eq!(p["enacted_version"], 1);
@@ -386,7 +386,7 @@ on_both_databases!(vote_rules_change_by_two_thirds, |backend| async move {
 
     // New motions follow the new rules; the earlier one kept its own.
     let after = {
-        let later = (today + chrono::Duration::days(5))
+        let later = (today + chrono::Duration::days(16))
             .format("%Y-%m-%d")
             .to_string();
         let f = motion("Festa di giugno", &later);

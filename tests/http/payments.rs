@@ -4,7 +4,7 @@
 //! on an order of their own. Each scenario ends with `ledger verify` and
 //! with the ledger's balances equal to who really holds the money.
 
-use mutua_tests::coop::{call, operator_account, user_id};
+use mutua_tests::coop::{call, operator_account, user_id, PASSWORD};
 use mutua_tests::market::{
     act, composite, composite_paid_by, leg, line_id, market, opening, order_form, place, status,
     view, Market,
@@ -39,9 +39,13 @@ async fn work_through(m: &Market, order: Uuid) {
 }
 
 async fn save_iban(c: &mutua_tests::Client, holder: &str, iban: &str) {
-    call(c, "payout-account", &[("holder", holder), ("iban", iban)])
-        .await
-        .expect("payout account");
+    call(
+        c,
+        "payout-account",
+        &[("holder", holder), ("iban", iban), ("password", PASSWORD)],
+    )
+    .await
+    .expect("payout account");
 }
 
 fn refusal(e: &(u16, Value)) -> (u16, String) {
@@ -117,6 +121,39 @@ on_both_databases!(
         // Carlo's earnings page says what he holds for the cooperative.
         let e = call(&m.carlo, "earnings", &[]).await.expect("earnings");
         assert_eq!(minor(&e["owed_to_coop"]), 4550);
+
+        // The completion entry: the customer sees it whole; each co-provider
+        // only the postings of their own line and accounts.
+        let v = view(&m.customer, order).await.expect("view");
+        let completion = v["money"]
+            .as_array()
+            .and_then(|a| a.iter().find(|e| e["kind"] == "completion"))
+            .and_then(|e| e["id"].as_str())
+            .expect("completion entry")
+            .to_owned();
+        let whole = call(&m.customer, "ledger-entry", &[("id", &completion)])
+            .await
+            .expect("customer");
+        assert_eq!(whole["partial"], false);
+        for (who, me, other) in [(&m.anna, anna, carlo), (&m.carlo, carlo, anna)] {
+            let part = call(who, "ledger-entry", &[("id", &completion)])
+                .await
+                .expect("co-provider");
+            assert_eq!(part["partial"], true);
+            let accounts: Vec<&str> = part["postings"]
+                .as_array()
+                .map(|a| a.iter().filter_map(|p| p["account"].as_str()).collect())
+                .unwrap_or_default();
+            assert!(
+                accounts.contains(&format!("member_payable:{me}").as_str()),
+                "{accounts:?}"
+            );
+            assert!(
+                !accounts.iter().any(|a| a.contains(&other.to_string())),
+                "{accounts:?}"
+            );
+            assert!(accounts.len() < whole["postings"].as_array().map_or(0, Vec::len));
+        }
 
         // A second order, paid by transfer, earns Carlo 7,10 more.
         let bank = place(&m.customer, m.courier, "leg-by-bank", &{

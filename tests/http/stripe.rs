@@ -30,14 +30,23 @@ async fn intent(m: &Market, order: Uuid) -> String {
     pay["payment_intent"].as_str().expect("intent").to_owned()
 }
 
-fn event(id: &str, kind: &str, intent: &str) -> String {
+fn event(id: &str, kind: &str, intent: &Value) -> String {
     json!({
         "id": id,
         "object": "event",
         "type": kind,
-        "data": { "object": { "id": intent, "object": "payment_intent" } },
+        "data": { "object": intent },
     })
     .to_string()
+}
+
+/// The PaymentIntent as the fake Stripe has it, as a `succeeded` event
+/// carries it (all of its amount received).
+async fn paid_intent(fake: &FakeStripe, pi: &str) -> Value {
+    let mut intent = fake.get(&format!("/v1/payment_intents/{pi}")).await;
+    intent["amount_received"] = intent["amount"].clone();
+    intent["status"] = json!("succeeded");
+    intent
 }
 
 async fn deliver(server: &TestServer, payload: &str, sig: &str) -> u16 {
@@ -141,7 +150,9 @@ on_both_databases!(
         let m = market(&server).await;
         let order = service_order(&m, 0).await;
         let pi = intent(&m, order).await;
-        let payload = event("evt_paid_1", "payment_intent.succeeded", &pi);
+        fake.pay(&pi).await;
+        let paid = paid_intent(&fake, &pi).await;
+        let payload = event("evt_paid_1", "payment_intent.succeeded", &paid);
         let rows = || async {
             db.query_i64("SELECT COUNT(*) FROM webhook_events").await
             + db.query_i64("SELECT COUNT(*) FROM ledger_entries").await
@@ -174,7 +185,7 @@ on_both_databases!(
         // A signed event with no id, or one too long to store whole, could
         // not be told apart from another: refused, never truncated.
         for id in [String::new(), format!("evt_{}", "x".repeat(300))] {
-            let odd = event(&id, "payment_intent.succeeded", &pi);
+            let odd = event(&id, "payment_intent.succeeded", &paid);
             assert_eq!(
                 deliver(&server, &odd, &signature(WEBHOOK_SECRET, now(), &odd)).await,
                 400,
@@ -209,7 +220,7 @@ on_both_databases!(
         act(&m.customer, order, "cancel", None)
             .await
             .expect("cancelled");
-        let late = event("evt_paid_2", "payment_intent.succeeded", &pi);
+        let late = event("evt_paid_2", "payment_intent.succeeded", &paid);
         assert_eq!(
             deliver(&server, &late, &signature(WEBHOOK_SECRET, now(), &late)).await,
             200
@@ -223,13 +234,19 @@ on_both_databases!(
                 .await,
             1
         );
-        // An unpaid order cancelled before its payment arrives stays cancelled.
+        // An unpaid order cancelled before its payment arrives stays
+        // cancelled; the money is owed back and the job runner refunds it.
         let other = service_order(&m, 0).await;
         let other_pi = intent(&m, other).await;
         act(&m.customer, other, "cancel", None)
             .await
             .expect("cancelled");
-        let paid_late = event("evt_paid_3", "payment_intent.succeeded", &other_pi);
+        fake.pay(&other_pi).await;
+        let paid_late = event(
+            "evt_paid_3",
+            "payment_intent.succeeded",
+            &paid_intent(&fake, &other_pi).await,
+        );
         assert_eq!(
             deliver(
                 &server,
@@ -242,6 +259,84 @@ on_both_databases!(
         assert_eq!(
             view(&m.customer, other).await.expect("view")["status"],
             "Cancelled"
+        );
+        let owed_back = "SELECT COUNT(*) FROM webhook_events WHERE outcome = 'refunded'";
+        assert_eq!(db.query_i64(owed_back).await, 1);
+        // Both orders' money went back to the card: the first one's
+        // refund, and this late payment.
+        wait_for(
+            &db,
+            "SELECT COUNT(*) FROM ledger_entries WHERE kind = 'refund_paid'",
+            2,
+        )
+        .await;
+        let (ok, report) = server.ledger_verify();
+        assert!(ok, "{report}");
+    }
+);
+
+on_both_databases!(
+    card_money_must_match_its_order_and_races_are_quiet,
+    |backend| async move {
+        let db = TestDb::new(backend).await;
+        let fake = FakeStripe::start();
+        let server = stripe_server(&db, &fake).await;
+        let m = market(&server).await;
+        let order = service_order(&m, 0).await;
+        let pi = intent(&m, order).await;
+        let paid = paid_intent(&fake, &pi).await;
+        // Less than the total, another currency, another order's id: each
+        // is recorded for the board, and nothing is paid.
+        let mut short = paid.clone();
+        short["amount_received"] = json!(100);
+        let mut dollars = paid.clone();
+        dollars["currency"] = json!("usd");
+        let mut elsewhere = paid.clone();
+        elsewhere["metadata"]["order_id"] = json!(Uuid::now_v7().to_string());
+        for (n, bad) in [short, dollars, elsewhere].iter().enumerate() {
+            let payload = event(&format!("evt_bad_{n}"), "payment_intent.succeeded", bad);
+            let sig = signature(WEBHOOK_SECRET, now(), &payload);
+            assert_eq!(deliver(&server, &payload, &sig).await, 200);
+        }
+        assert_eq!(
+            view(&m.customer, order).await.expect("view")["status"],
+            "PendingPayment"
+        );
+        assert_eq!(
+            db.query_i64("SELECT COUNT(*) FROM webhook_events WHERE outcome = 'mismatch'")
+                .await,
+            3
+        );
+        let money = call(&m.board, "board-money", &[]).await.expect("money");
+        assert_eq!(money["card_mismatches"].as_array().map(Vec::len), Some(3));
+        assert_eq!(db.query_i64("SELECT COUNT(*) FROM ledger_entries").await, 0);
+
+        // Forty events with different ids for the same payment at once: all
+        // acknowledged, one pays the order, the rest are ignored.
+        let payloads: Vec<String> = (0..40)
+            .map(|n| event(&format!("evt_race_{n}"), "payment_intent.succeeded", &paid))
+            .collect();
+        let statuses = futures_util::future::join_all(payloads.iter().map(|p| {
+            let sig = signature(WEBHOOK_SECRET, now(), p);
+            let server = &server;
+            async move { deliver(server, p, &sig).await }
+        }))
+        .await;
+        assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+        assert_eq!(
+            db.query_i64("SELECT COUNT(*) FROM webhook_events WHERE outcome = 'applied'")
+                .await,
+            1
+        );
+        assert_eq!(
+            db.query_i64("SELECT COUNT(*) FROM webhook_events WHERE outcome = 'ignored'")
+                .await,
+            39
+        );
+        assert_eq!(
+            db.query_i64("SELECT COUNT(*) FROM ledger_entries WHERE kind = 'payment'")
+                .await,
+            1
         );
         let (ok, report) = server.ledger_verify();
         assert!(ok, "{report}");

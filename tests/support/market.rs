@@ -310,3 +310,69 @@ impl Drop for SmtpSink {
         let _ = self.child.wait();
     }
 }
+
+/// A credit on a bank statement: the bank's entry reference, the amount in
+/// cents and what the payer wrote (structured `RF…` reference or free text).
+pub struct Credit<'a> {
+    pub entry: &'a str,
+    pub minor: i64,
+    pub structured: Option<&'a str>,
+    pub text: Option<&'a str>,
+}
+
+/// A camt.053.001.02 statement of `iban` with `credits` and one debit, as
+/// an Italian bank sends it.
+pub fn camt053(iban: &str, credits: &[Credit<'_>]) -> String {
+    let entries: String = credits
+        .iter()
+        .map(|c| {
+            let strd = c
+                .structured
+                .map(|r| format!("<Strd><CdtrRefInf><Ref>{r}</Ref></CdtrRefInf></Strd>"))
+                .unwrap_or_default();
+            let ustrd = c
+                .text
+                .map(|t| format!("<Ustrd>{t}</Ustrd>"))
+                .unwrap_or_default();
+            format!(
+                "<Ntry><Amt Ccy=\"EUR\">{}.{:02}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>\
+                 <BookgDt><Dt>2026-12-01</Dt></BookgDt><ValDt><Dt>2026-12-01</Dt></ValDt>\
+                 <AcctSvcrRef>{}</AcctSvcrRef><BkTxCd/><NtryDtls><TxDtls>\
+                 <RltdPties><Dbtr><Nm>Giulia Bianchi</Nm></Dbtr></RltdPties>\
+                 <RmtInf>{ustrd}{strd}</RmtInf></TxDtls></NtryDtls></Ntry>",
+                c.minor / 100,
+                c.minor % 100,
+                c.entry
+            )
+        })
+        .collect();
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
+         <Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.02\"><BkToCstmrStmt>\
+         <GrpHdr><MsgId>MSG-20261201</MsgId><CreDtTm>2026-12-01T20:00:00</CreDtTm></GrpHdr>\
+         <Stmt><Id>STMT-20261201</Id><CreDtTm>2026-12-01T20:00:00</CreDtTm>\
+         <Acct><Id><IBAN>{iban}</IBAN></Id></Acct>{entries}\
+         <Ntry><Amt Ccy=\"EUR\">12.00</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts>BOOK</Sts>\
+         <BookgDt><Dt>2026-12-01</Dt></BookgDt><AcctSvcrRef>FEE-1</AcctSvcrRef></Ntry>\
+         </Stmt></BkToCstmrStmt></Document>"
+    )
+}
+
+/// Uploads a statement as the board's form does; `json` asks for the report.
+pub async fn upload_statement(c: &Client, xml: &str, json: bool) -> crate::Response {
+    let part = reqwest::multipart::Part::bytes(xml.as_bytes().to_vec())
+        .file_name("estratto.xml")
+        .mime_str("application/xml")
+        .expect("mime");
+    let form = reqwest::multipart::Form::new().part("statement", part);
+    let mut req = c
+        .http
+        .post(format!("{}/board/bank-statements", c.base))
+        .header("origin", &c.base)
+        .header("sec-fetch-site", "same-origin")
+        .multipart(form);
+    if json {
+        req = req.header("accept", "application/json");
+    }
+    req.send().await.expect("upload")
+}

@@ -286,9 +286,29 @@ impl TestServer {
         let _ = self.child.wait();
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// A browser-like client: cookies kept, same-origin `Origin`, no redirects followed.
     pub fn client(&self) -> Client {
         Client::new(&self.url)
+    }
+
+    /// A client connecting from another loopback address (`127.0.0.2`…):
+    /// another person than the test's other clients.
+    pub fn client_from(&self, local: std::net::IpAddr) -> Client {
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .local_address(local)
+            .build()
+            .expect("client");
+        Client {
+            http,
+            base: self.url.clone(),
+        }
     }
 
     /// Runs a `mutua` subcommand against this server's database.
@@ -326,10 +346,28 @@ pub fn run_cli(
     child.wait_with_output().expect("mutua output")
 }
 
+/// `MUTUA_TEST_NOFILE` (read here, not by the server): start the server
+/// with that hard and soft limit of open files.
 fn spawn(db_url: &str, data_dir: &PathBuf, env: &[(String, String)]) -> (Child, String) {
-    let mut cmd = Command::new(binary());
-    cmd.arg("serve")
-        .current_dir(workspace_root())
+    let nofile = env
+        .iter()
+        .find(|(k, _)| k == "MUTUA_TEST_NOFILE")
+        .map(|(_, v)| v.clone());
+    let mut cmd = match nofile {
+        Some(n) => {
+            let mut c = Command::new("sh");
+            c.arg("-c")
+                .arg(format!("ulimit -n {n} && exec \"$0\" serve"))
+                .arg(binary());
+            c
+        }
+        None => {
+            let mut c = Command::new(binary());
+            c.arg("serve");
+            c
+        }
+    };
+    cmd.current_dir(workspace_root())
         .env("DATABASE_URL", db_url)
         .env("MUTUA_LISTEN", "127.0.0.1:0")
         .env("MUTUA_DATA_DIR", data_dir)
@@ -340,7 +378,7 @@ fn spawn(db_url: &str, data_dir: &PathBuf, env: &[(String, String)]) -> (Child, 
         )
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
-    for (k, v) in env {
+    for (k, v) in env.iter().filter(|(k, _)| k != "MUTUA_TEST_NOFILE") {
         cmd.env(k, v);
     }
     let mut child = cmd.spawn().expect("spawn mutua serve");

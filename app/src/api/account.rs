@@ -33,6 +33,20 @@ mod imp {
         }
     }
 
+    /// Marks this browser as one that logged in to the account (a year).
+    pub fn set_device_cookie(value: &str, secure: bool) {
+        let cookie = format!(
+            "{}={value}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax{}",
+            crate::server::login_throttle::DEVICE_COOKIE,
+            if secure { "; Secure" } else { "" }
+        );
+        if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+            if let Ok(v) = http::HeaderValue::from_str(&cookie) {
+                res.append_header(http::header::SET_COOKIE, v);
+            }
+        }
+    }
+
     /// Remembers the language in a cookie for a year.
     pub fn set_locale_cookie(locale: Locale) {
         if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
@@ -58,6 +72,14 @@ pub async fn register(
     use crate::server::{accounts, auth, respond};
     let state = respond::state()?;
     let session = auth::session().await?;
+    let ip = respond::client_ip().await?;
+    if let Err(retry_after_secs) = state.registrations.check(ip) {
+        tracing::warn!(%ip, "registration throttled");
+        tokio::time::sleep(crate::server::throttle::REFUSAL_PAUSE).await;
+        return Err(respond::fail(AppError::TooManyRequests {
+            retry_after_secs,
+        }));
+    }
     let locale = crate::i18n::request_locale();
     let echo = [
         ("email", email.as_str()),
@@ -83,37 +105,71 @@ pub async fn register(
 
 #[server(prefix = "/fn", endpoint = "login")]
 pub async fn login(email: String, password: String) -> Result<(), AppError> {
-    use crate::server::{accounts, auth, respond};
-    use axum::extract::ConnectInfo;
-    use std::net::SocketAddr;
+    use crate::server::{accounts, auth, login_throttle, respond};
     let state = respond::state()?;
     let session = auth::session().await?;
-    let ConnectInfo(peer) = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+    let ip = respond::client_ip().await?;
+    let account = email.trim().to_lowercase();
+    let device = use_context::<http::request::Parts>().and_then(|p| {
+        p.headers
+            .get_all(http::header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .find_map(|c| {
+                c.trim()
+                    .strip_prefix(login_throttle::DEVICE_COOKIE)
+                    .and_then(|rest| rest.strip_prefix('='))
+                    .map(str::to_owned)
+            })
+    });
+    let known = login_throttle::trusted_device(&state.db, &account, device.as_deref())
         .await
         .map_err(respond::internal)?;
-    let account = email.trim().to_lowercase();
-    if let Err(retry_after_secs) = state.throttle.check(peer.ip(), &account) {
-        tracing::warn!(ip = %peer.ip(), "login throttled");
-        // The refusal waits a moment (it costs no work meanwhile): each
-        // connection a password guesser holds then tries about once a
-        // second, and the refusals cannot crowd out everyone else's pages.
-        tokio::time::sleep(crate::server::throttle::REFUSAL_PAUSE).await;
-        return Err(respond::fail(AppError::TooManyRequests {
-            retry_after_secs,
-        }));
+    let now = chrono::Utc::now();
+    let verdict = login_throttle::check(&state.db, state.login_limits, now, ip, &account, known)
+        .await
+        .map_err(respond::internal)?;
+    match verdict {
+        login_throttle::Verdict::Refused(retry_after_secs) => {
+            tracing::warn!(%ip, "login throttled");
+            // The refusal waits a moment (it costs no work meanwhile): each
+            // connection a password guesser holds then tries about once a
+            // second, and the refusals cannot crowd out everyone else's pages.
+            tokio::time::sleep(crate::server::throttle::REFUSAL_PAUSE).await;
+            return Err(respond::fail(AppError::TooManyRequests {
+                retry_after_secs,
+            }));
+        }
+        // A much-guessed account: every attempt from an unknown browser
+        // waits a little longer.
+        login_throttle::Verdict::Try(delay) if !delay.is_zero() => {
+            tokio::time::sleep(delay).await;
+        }
+        login_throttle::Verdict::Try(_) => {}
     }
     let echo = [("email", email.as_str())];
     match accounts::authenticate(&state.db, &state.hasher, &email, &password).await {
         Ok(user) => {
-            state.throttle.record_success(&account);
+            login_throttle::succeeded(&state.db, ip, &account)
+                .await
+                .map_err(respond::internal)?;
             auth::start_session(&session, user.id, &user.password_hash).await?;
             imp::set_locale_cookie(crate::i18n::Locale::parse(&user.locale).unwrap_or_default());
+            if !known {
+                let value = login_throttle::device_cookie(&state.db, &account)
+                    .await
+                    .map_err(respond::internal)?;
+                imp::set_device_cookie(&value, state.secure_cookies);
+            }
             leptos_axum::redirect("/account");
             Ok(())
         }
         Err(e) => {
             if matches!(e, accounts::AccountError::WrongCredentials) {
-                state.throttle.record_failure(&account);
+                login_throttle::failed(&state.db, state.login_limits, now, ip, &account)
+                    .await
+                    .map_err(respond::internal)?;
             }
             Err(imp::account_error(e, &echo))
         }

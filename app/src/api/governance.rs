@@ -199,6 +199,11 @@ pub async fn propose_vote_rules(
     };
     let viewer = auth::require(crate::viewer::Role::Member).await?;
     let state = respond::state()?;
+    crate::server::rate::check(
+        crate::server::rate::Action::Proposal,
+        &viewer.id.to_string(),
+    )
+    .await?;
     let echo = form.echo();
     let echo: Vec<(&str, &str)> = echo.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let id = governance::propose_vote_rules(&state.db, state.clock.now(), &viewer, &form)
@@ -253,6 +258,11 @@ pub async fn propose(
     };
     let viewer = auth::require(crate::viewer::Role::Member).await?;
     let state = respond::state()?;
+    crate::server::rate::check(
+        crate::server::rate::Action::Proposal,
+        &viewer.id.to_string(),
+    )
+    .await?;
     let id = governance::propose(&state.db, state.clock.now(), &viewer, &form)
         .await
         .map_err(|e| e.into_app(&form.echo()))?;
@@ -301,6 +311,11 @@ pub async fn fee_preview(
     use crate::server::{auth, catalog, governance, respond};
     let viewer = auth::require(crate::viewer::Role::Member).await?;
     let state = respond::state()?;
+    crate::server::rate::check(
+        crate::server::rate::Action::FeePreview,
+        &viewer.id.to_string(),
+    )
+    .await?;
     let form = ProposalForm {
         service_percent,
         service_fixed,

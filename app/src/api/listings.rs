@@ -61,6 +61,9 @@ pub(crate) mod imp {
             ListingError::Conflict => fail(AppError::Conflict),
             ListingError::Db(e) => internal(e),
             ListingError::Io(e) => internal(e),
+            ListingError::Busy => fail(AppError::TooManyRequests {
+                retry_after_secs: 5,
+            }),
         }
     }
 }
@@ -106,6 +109,13 @@ pub async fn save_listing(
     use crate::server::{listings, respond};
     let viewer = imp::require_worker().await?;
     let state = respond::state()?;
+    if id.is_none() {
+        crate::server::rate::check(
+            crate::server::rate::Action::NewListing,
+            &viewer.id.to_string(),
+        )
+        .await?;
+    }
     let input = ListingInput {
         kind,
         category,

@@ -82,6 +82,8 @@ pub struct EntryView {
     pub order_id: Option<Uuid>,
     pub memo: Option<String>,
     pub postings: Vec<PostingView>,
+    /// Only the viewer's own part is shown (a co-provider of the order).
+    pub partial: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -99,6 +101,8 @@ pub struct PayeeView {
     pub name: String,
     pub available: Money,
     pub iban_masked: Option<String>,
+    /// The IBAN changed lately: no payout to it before this.
+    pub held_until: Option<DateTime<Utc>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -164,6 +168,36 @@ pub struct BoardMoney {
     pub receivables: Vec<ReceivableView>,
     pub reconciliation: Reconciliation,
     pub bank: Option<CoopBank>,
+    /// Bank statement credits waiting for a person, oldest first.
+    pub bank_lines: Vec<BankLineView>,
+    /// Card payments whose amount, currency or order did not match (none
+    /// was booked), newest first.
+    pub card_mismatches: Vec<CardMismatch>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CardMismatch {
+    pub event_id: String,
+    pub order_id: Option<Uuid>,
+    pub received_at: DateTime<Utc>,
+}
+
+/// A credit on the cooperative's bank statement that Mutua did not
+/// confirm by itself, and why (`outcome`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BankLineView {
+    pub id: Uuid,
+    /// The bank's entry reference.
+    pub entry: String,
+    pub booked_on: Option<NaiveDate>,
+    /// In the cooperative's currency when it is the statement's; the
+    /// `currency` says what the bank booked.
+    pub amount: Money,
+    pub currency: String,
+    pub reference: Option<String>,
+    pub debtor: Option<String>,
+    pub order_id: Option<Uuid>,
+    pub outcome: String,
 }
 
 /// The viewer's earnings: pending, available and paid-out figures, the
@@ -221,15 +255,28 @@ pub async fn connect_stripe() -> Result<(), AppError> {
     Ok(())
 }
 
-/// Where the member is paid: account holder and IBAN (checked, mod 97).
+/// Where the member is paid: account holder and IBAN (checked, mod 97),
+/// with the current password; a changed IBAN holds payouts for 72 hours.
 #[server(prefix = "/fn", endpoint = "payout-account")]
-pub async fn save_payout_account(holder: String, iban: String) -> Result<(), AppError> {
+pub async fn save_payout_account(
+    holder: String,
+    iban: String,
+    #[server(default)] password: String,
+) -> Result<(), AppError> {
     use crate::server::{auth, money, respond};
     let viewer = auth::require(crate::viewer::Role::Member).await?;
     let state = respond::state()?;
-    money::save_payout_account(&state.db, state.clock.now(), viewer.id, &holder, &iban)
-        .await
-        .map_err(|e| e.into_app(&[("holder", &holder), ("iban", &iban)]))?;
+    money::save_payout_account(
+        &state.db,
+        &state.hasher,
+        state.clock.now(),
+        viewer.id,
+        &holder,
+        &iban,
+        &password,
+    )
+    .await
+    .map_err(|e| e.into_app(&[("holder", &holder), ("iban", &iban)]))?;
     leptos_axum::redirect("/earnings?saved=1#payout-details");
     Ok(())
 }
@@ -317,6 +364,19 @@ pub async fn record_receivable_paid(member: Uuid, amount: String) -> Result<(), 
         .await
         .map_err(|e| e.into_app(&[("amount", &amount)]))?;
     leptos_axum::redirect("/board/money#receivables");
+    Ok(())
+}
+
+/// A board member marks a bank statement line as dealt with.
+#[server(prefix = "/fn", endpoint = "bank-line-handled")]
+pub async fn bank_line_handled(line: Uuid) -> Result<(), AppError> {
+    use crate::server::{auth, bank_statements, respond};
+    let viewer = auth::require(crate::viewer::Role::Board).await?;
+    let state = respond::state()?;
+    bank_statements::mark_handled(&state.db, state.clock.now(), &viewer, line)
+        .await
+        .map_err(|e| e.into_app(&[]))?;
+    leptos_axum::redirect("/board/money#bank-statement");
     Ok(())
 }
 

@@ -306,6 +306,8 @@ pub async fn post_message(id: Uuid, body: String) -> Result<(), AppError> {
     use crate::server::{auth, orders, respond};
     let viewer = auth::require(crate::viewer::Role::Customer).await?;
     let state = respond::state()?;
+    crate::server::rate::check(crate::server::rate::Action::Message, &viewer.id.to_string())
+        .await?;
     orders::post_message(&state.db, &state.clock, &viewer, id, &body)
         .await
         .map_err(|e| imp::order_error(e, &[("body", &body)]))?;

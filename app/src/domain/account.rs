@@ -62,6 +62,14 @@ pub enum FieldProblem {
     NoEarnings,
     /// More than the fees the cooperative holds.
     SurplusTooLarge,
+    /// Not a camt.053 bank statement we can read.
+    StatementInvalid,
+    /// A statement of another bank account than the cooperative's.
+    StatementAccount,
+    /// An uploaded file over its size limit.
+    FileTooLarge,
+    /// A vote closing sooner than its kind's minimum voting period.
+    VotingTooShort,
 }
 
 /// A syntactically valid e-mail address, trimmed and lowercased.

@@ -60,11 +60,13 @@ impl ProposalKind {
                 body: Body::Assembly,
                 quorum_bps: 3_000,
                 threshold: Threshold::Majority,
+                min_days: Some(7),
             },
             ProposalKind::AdmitMember | ProposalKind::PlatformRule => VoteRules {
                 body: Body::Board,
                 quorum_bps: 5_000,
                 threshold: Threshold::Majority,
+                min_days: Some(3),
             },
             ProposalKind::VoteRulesChange => ENTRENCHED,
         }
@@ -76,7 +78,11 @@ pub const ENTRENCHED: VoteRules = VoteRules {
     body: Body::Assembly,
     quorum_bps: 5_000,
     threshold: Threshold::TwoThirds,
+    min_days: Some(7),
 };
+
+/// The longest a minimum voting period may be set to (days).
+pub const MIN_DAYS_MAX: u32 = 30;
 
 /// The vote rules in force: body, quorum and threshold per settable kind.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -118,6 +124,17 @@ impl VoteRuleSet {
             ProposalKind::GeneralMotion => self.general_motion = rules,
             ProposalKind::VoteRulesChange => {}
         }
+    }
+
+    /// The same rules with every minimum voting period written out.
+    pub fn resolved(&self) -> VoteRuleSet {
+        let mut out = self.clone();
+        for kind in ProposalKind::SETTABLE {
+            let mut r = self.of(kind);
+            r.min_days = Some(r.min_days_for(kind));
+            out.set(kind, r);
+        }
+        out
     }
 }
 
@@ -193,6 +210,17 @@ pub struct VoteRules {
     /// count), in basis points: 3000 = 30 %.
     pub quorum_bps: u32,
     pub threshold: Threshold,
+    /// The fewest days a vote stays open; rules stored before this existed
+    /// have none and take the statute's for their kind.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_days: Option<u32>,
+}
+
+impl VoteRules {
+    /// The minimum voting period of a `kind` vote under these rules.
+    pub fn min_days_for(self, kind: ProposalKind) -> u32 {
+        self.min_days.or(kind.statute_rules().min_days).unwrap_or(7)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -385,6 +413,7 @@ mod tests {
             body: Body::Assembly,
             quorum_bps,
             threshold,
+            min_days: None,
         }
     }
 

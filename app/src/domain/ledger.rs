@@ -643,6 +643,16 @@ pub fn check_order(o: OrderFacts<'_>, m: &OrderMoney) -> Vec<String> {
     } else {
         !matches!(status, "pending_payment" | "cancelled")
     };
+    // A card payment that arrived after the order was cancelled unpaid is
+    // booked and owed straight back, whole.
+    if !o.cash && status == "cancelled" && paid && total != 0 {
+        if received != total || refunded != total || released != 0 || clearing != 0 {
+            out.push(format!(
+                "is cancelled and was paid {received} late, but {refunded} is owed back"
+            ));
+        }
+        return out;
+    }
     // An order of nothing has no money to book (its entries are empty).
     if paid != expect_paid && total != 0 {
         out.push(if paid {
@@ -887,6 +897,18 @@ mod tests {
         );
         assert!(check_order(facts("refunded", 1000), &book.order_money(order)).is_empty());
         assert!(!check_order(facts("completed", 1000), &book.order_money(order)).is_empty());
+        // Paid by card after it was cancelled: fine once owed back whole.
+        assert!(check_order(facts("cancelled", 1000), &book.order_money(order)).is_empty());
+        let late = id(4);
+        let mut book = Book::default();
+        assert_eq!(
+            book.post(payment(late, Currency::Eur, &lines, Account::PlatformCash)),
+            Ok(true)
+        );
+        assert_eq!(
+            check_order(facts("cancelled", 1000), &book.order_money(late)),
+            vec!["is cancelled and was paid 1000 late, but 0 is owed back".to_owned()]
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod availability;
+pub mod camt;
 pub mod fee;
 pub mod governance;
 pub mod iban;

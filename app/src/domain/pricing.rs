@@ -24,6 +24,24 @@ impl Point {
     }
 }
 
+/// How far from its zone's centre a customer's point may be and still be
+/// believed (metres): less than half the distance between neighbouring
+/// zones' centres (Bologna's are 2–3 km apart), so no point is believed
+/// for two zones at once.
+pub const ZONE_RADIUS_M: f64 = 1_000.0;
+
+/// The point a distance is billed from: the customer's own, only when it
+/// lies within `radius_m` of the centre of the zone its postcode names;
+/// else that centre. Coordinates are the customer's word, postcodes are
+/// checked against the zones: a far-away postcode cannot be billed as a
+/// ride next door.
+pub fn trusted_point(given: Option<Point>, centre: Point, radius_m: f64) -> Point {
+    match given {
+        Some(p) if haversine_m(p, centre) <= radius_m => p,
+        _ => centre,
+    }
+}
+
 /// Great-circle distance in metres (haversine).
 pub fn haversine_m(a: Point, b: Point) -> f64 {
     let (la1, la2) = (a.lat.to_radians(), b.lat.to_radians());
@@ -161,6 +179,32 @@ pub fn split_across_lines(amount: Money, lines: &[PricedLine]) -> Result<Vec<Mon
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_customers_point_counts_only_near_its_zone() {
+        let centro = Point {
+            lat: 44.4949,
+            lon: 11.3426,
+        };
+        let imola = Point {
+            lat: 44.3533,
+            lon: 11.7141,
+        };
+        let near = Point {
+            lat: 44.4980,
+            lon: 11.3450,
+        };
+        assert_eq!(trusted_point(Some(near), centro, ZONE_RADIUS_M), near);
+        assert_eq!(trusted_point(None, centro, ZONE_RADIUS_M), centro);
+        // A point in Bologna given with Imola's postcode: Imola's centre.
+        assert_eq!(trusted_point(Some(near), imola, ZONE_RADIUS_M), imola);
+        assert!(
+            billable_km(
+                trusted_point(Some(near), centro, ZONE_RADIUS_M),
+                trusted_point(Some(near), imola, ZONE_RADIUS_M)
+            ) >= 30
+        );
+    }
     use crate::domain::fee::FeeRule;
     use crate::domain::listing::ListingKind;
     use proptest::prelude::*;

@@ -371,6 +371,7 @@ pub fn VoteRulesTable(rules: VoteRuleSet, #[prop(optional)] testid: &'static str
                 <td>{voters_name(t, r.body)}</td>
                 <td class="num">{percent(locale, r.quorum_bps)}</td>
                 <td>{threshold_name(t, r.threshold)}</td>
+                <td class="num">{r.min_days_for(kind)}</td>
             </tr>
         }
     };
@@ -379,6 +380,7 @@ pub fn VoteRulesTable(rules: VoteRuleSet, #[prop(optional)] testid: &'static str
             <thead><tr>
                 <th scope="col">{t.vr_kind}</th><th scope="col">{t.vr_voters}</th>
                 <th scope="col" class="num">{t.vr_quorum}</th><th scope="col">{t.vr_threshold}</th>
+                <th scope="col" class="num">{t.vr_min_days}</th>
             </tr></thead>
             <tbody>
                 {ProposalKind::ALL.into_iter().map(|k| row(k, rules.of(k))).collect_view()}
@@ -388,30 +390,34 @@ pub fn VoteRulesTable(rules: VoteRuleSet, #[prop(optional)] testid: &'static str
 }
 
 /// The inputs of one kind's rules in the vote rules form.
-const RULE_INPUTS: [(ProposalKind, &str, &str, &str); 4] = [
+const RULE_INPUTS: [(ProposalKind, &str, &str, &str, &str); 4] = [
     (
         ProposalKind::FeeRuleChange,
         "rules[fee_rule_change_voters]",
         "rules[fee_rule_change_quorum]",
         "rules[fee_rule_change_threshold]",
+        "rules[fee_rule_change_min_days]",
     ),
     (
         ProposalKind::AdmitMember,
         "rules[admit_member_voters]",
         "rules[admit_member_quorum]",
         "rules[admit_member_threshold]",
+        "rules[admit_member_min_days]",
     ),
     (
         ProposalKind::PlatformRule,
         "rules[platform_rule_voters]",
         "rules[platform_rule_quorum]",
         "rules[platform_rule_threshold]",
+        "rules[platform_rule_min_days]",
     ),
     (
         ProposalKind::GeneralMotion,
         "rules[general_motion_voters]",
         "rules[general_motion_quorum]",
         "rules[general_motion_threshold]",
+        "rules[general_motion_min_days]",
     ),
 ];
 
@@ -467,15 +473,17 @@ fn VoteRulesForm(
                 <Field error name="title" label=t.gov_field_title autocomplete="off"/>
                 <TextArea error name="body" label=t.gov_field_body rows=4/>
                 <Field error name="closes_on" label=t.gov_closes_on input_type="date"/>
-                {RULE_INPUTS.into_iter().map(|(kind, voters, quorum, threshold)| {
+                {RULE_INPUTS.into_iter().map(|(kind, voters, quorum, threshold, min_days)| {
                     let r = rules.of(kind);
                     let q = percent(locale, r.quorum_bps).trim_end_matches(" %").to_owned();
+                    let days = r.min_days_for(kind).to_string();
                     view! {
                         <fieldset data-kind=kind.as_str()>
                             <legend>{kind_name(t, kind.as_str())}</legend>
                             <Select error name=voters label=t.vr_voters options=bodies.clone() value=r.body.as_str()/>
                             <Field error name=quorum label=t.vr_quorum autocomplete="off" value=q/>
                             <Select error name=threshold label=t.vr_threshold options=thresholds.clone() value=r.threshold.as_str()/>
+                            <Field error name=min_days label=t.vr_min_days input_type="number" autocomplete="off" value=days/>
                         </fieldset>
                     }
                 }).collect_view()}

@@ -3,8 +3,9 @@
 //! section of an order page.
 
 use crate::api::money::{
-    load_board_money, load_earnings, load_ledger_entry, BoardMoney, CreatePayoutBatch, Earnings,
-    EntryRow, EntryView, MarkRefundReturned, RecordReceivablePaid, SaveCoopBank, SavePayoutAccount,
+    load_board_money, load_earnings, load_ledger_entry, BankLineHandled, BankLineView, BoardMoney,
+    CreatePayoutBatch, Earnings, EntryRow, EntryView, MarkRefundReturned, RecordReceivablePaid,
+    SaveCoopBank, SavePayoutAccount,
 };
 use crate::components::form::{Field, FormError, FormMessage};
 use crate::components::listing::load_error;
@@ -225,6 +226,7 @@ fn PayoutDetails(
                 <FormMessage error/>
                 <Field error name="holder" label=t.payout_holder autocomplete="name" value=holder.unwrap_or_default()/>
                 <Field error name="iban" label=t.payout_iban autocomplete="off"/>
+                <Field error name="password" label=t.field_current_password input_type="password" autocomplete="current-password" hint=t.payout_password_hint/>
                 <button type="submit" class="button" data-testid="payout-save">{t.save}</button>
             </ActionForm>
         </section>
@@ -267,6 +269,7 @@ fn EntryDetails(e: EntryView) -> impl IntoView {
             <p class="muted">{moment(locale, e.created_at)}" · "{t.ledger_key}" "<code>{e.key.clone()}</code></p>
             {e.order_id.map(|o| view! { <p><a href=format!("/orders/{o}")>{t.ledger_for_order}" "{o.simple().to_string()[..8].to_owned()}</a></p> })}
             {e.memo.clone().map(|m| view! { <p>{m}</p> })}
+            {e.partial.then(|| view! { <p class="muted" data-testid="postings-partial">{t.ledger_partial}</p> })}
             <table class="entries" data-testid="postings">
                 <thead><tr><th scope="col">{t.ledger_account}</th><th scope="col" class="num">{t.ledger_debit}</th><th scope="col" class="num">{t.ledger_credit}</th></tr></thead>
                 <tbody>
@@ -291,6 +294,122 @@ fn EntryDetails(e: EntryView) -> impl IntoView {
 // ---------------------------------------------------------------------------
 // The board's money page
 
+fn bank_outcome_name(t: &Strings, outcome: &str) -> &'static str {
+    match outcome {
+        "partial" => t.bank_outcome_partial,
+        "excess" => t.bank_outcome_excess,
+        "not_payable" => t.bank_outcome_not_payable,
+        "party" => t.bank_outcome_party,
+        "currency" => t.bank_outcome_currency,
+        _ => t.bank_outcome_unknown,
+    }
+}
+
+/// The statement upload (a plain multipart form: the same with or without
+/// JavaScript), what the last upload did, and the lines left to decide.
+#[component]
+fn BankStatement(
+    lines: Vec<BankLineView>,
+    handled: ServerAction<BankLineHandled>,
+) -> impl IntoView {
+    use crate::domain::account::FieldProblem;
+    use crate::error::problem_message;
+    let t = use_i18n();
+    let locale = use_locale();
+    let query = use_query_map();
+    let count = move |key: &str| {
+        query
+            .with(|q| q.get(key))
+            .and_then(|v| v.parse::<u32>().ok())
+    };
+    let result = move || {
+        count("confirmed").map(|confirmed| {
+            view! {
+                <p class="alert alert-ok" role="status" data-testid="statement-result">
+                    {t.bank_statement_confirmed}": "<strong data-testid="statement-confirmed">{confirmed}</strong>
+                    " · "{t.bank_statement_open}": "<strong data-testid="statement-open">{count("open").unwrap_or(0)}</strong>
+                    " · "{t.bank_statement_earlier}": "<strong data-testid="statement-earlier">{count("earlier").unwrap_or(0)}</strong>
+                </p>
+            }
+        })
+    };
+    let error = move || {
+        query.with(|q| q.get("statement_error")).map(|code| {
+            let problem = match code.as_str() {
+                "account" => FieldProblem::StatementAccount,
+                "required" => FieldProblem::Required,
+                "too_large" => FieldProblem::FileTooLarge,
+                _ => FieldProblem::StatementInvalid,
+            };
+            problem_message(t, problem)
+        })
+    };
+    let handled_error: FormError =
+        Signal::derive(move || handled.value().get().and_then(Result::err));
+    view! {
+        <section class="card" id="bank-statement">
+            <h2>{t.bank_statement_title}</h2>
+            {result}
+            <form method="post" action="/board/bank-statements" enctype="multipart/form-data" class="stack" data-testid="statement-form">
+                <div class="field" class:field-invalid=move || error().is_some()>
+                    <label for="field-statement">{t.bank_statement_file}</label>
+                    <p class="field-hint" id="field-statement-hint">{t.bank_statement_help}</p>
+                    <input id="field-statement" type="file" name="statement" accept=".xml,application/xml,text/xml" required
+                        aria-describedby="field-statement-hint field-statement-error" aria-invalid=move || error().map(|_| "true")/>
+                    <p class="field-error" id="field-statement-error" role="alert">{error}</p>
+                </div>
+                <button type="submit" class="button button-secondary" data-testid="statement-upload">{t.bank_statement_upload}</button>
+            </form>
+            <FormMessage error=handled_error/>
+            {if lines.is_empty() {
+                view! { <p class="muted" data-testid="no-bank-lines">{t.bank_statement_none_open}</p> }.into_any()
+            } else {
+                view! {
+                    <div class="scroll-x">
+                    <table class="entries" data-testid="bank-lines">
+                        <thead><tr>
+                            <th scope="col">{t.bank_line_booked}</th>
+                            <th scope="col">{t.bank_line_payer}</th>
+                            <th scope="col">{t.bank_line_reference}</th>
+                            <th scope="col" class="num">{t.money_total}</th>
+                            <th scope="col">{t.bank_line_why}</th>
+                            <th scope="col"></th>
+                        </tr></thead>
+                        <tbody>
+                            {lines.into_iter().map(|l| {
+                                let amount = if l.currency == l.amount.currency().code() {
+                                    l.amount.format(locale)
+                                } else {
+                                    format!("{} {}", l.amount.minor(), l.currency)
+                                };
+                                view! {
+                                    <tr data-outcome=l.outcome.clone()>
+                                        <td>{l.booked_on.map(|d| format_date(locale, d))}</td>
+                                        <td>{l.debtor.clone()}</td>
+                                        <td>
+                                            <span class="mono">{l.reference.clone()}</span>
+                                            {l.order_id.map(|o| view! { " "<a href=format!("/orders/{o}")>{t.ledger_for_order}</a> })}
+                                        </td>
+                                        <td class="num">{amount}</td>
+                                        <td>{bank_outcome_name(t, &l.outcome)}</td>
+                                        <td>
+                                            <ActionForm action=handled attr:class="inline-form">
+                                                <input type="hidden" name="line" value=l.id.to_string()/>
+                                                <button type="submit" class="button button-secondary">{t.bank_line_handled}</button>
+                                            </ActionForm>
+                                        </td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                    </div>
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
 #[component]
 pub fn BoardMoneyPage() -> impl IntoView {
     let t = use_i18n();
@@ -299,6 +418,7 @@ pub fn BoardMoneyPage() -> impl IntoView {
     let bank = ServerAction::<SaveCoopBank>::new();
     let returned = ServerAction::<MarkRefundReturned>::new();
     let settled = ServerAction::<RecordReceivablePaid>::new();
+    let handled = ServerAction::<BankLineHandled>::new();
     let money = Resource::new(
         move || {
             (
@@ -307,9 +427,10 @@ pub fn BoardMoneyPage() -> impl IntoView {
                 bank.version().get(),
                 returned.version().get(),
                 settled.version().get(),
+                handled.version().get(),
             )
         },
-        |(until, _, _, _, _)| load_board_money(until),
+        |(until, ..)| load_board_money(until),
     );
     view! {
         <Title text=t.money_title/>
@@ -317,7 +438,7 @@ pub fn BoardMoneyPage() -> impl IntoView {
         <p><a href="/board/patronage">{t.pat_title}</a></p>
         <Suspense fallback=|| ()>
             {move || money.get().map(|r| match r {
-                Ok(m) => view! { <BoardMoneyView m batch bank returned settled/> }.into_any(),
+                Ok(m) => view! { <BoardMoneyView m batch bank returned settled handled/> }.into_any(),
                 Err(e) => load_error(e),
             })}
         </Suspense>
@@ -331,9 +452,11 @@ fn BoardMoneyView(
     bank: ServerAction<SaveCoopBank>,
     returned: ServerAction<MarkRefundReturned>,
     settled: ServerAction<RecordReceivablePaid>,
+    handled: ServerAction<BankLineHandled>,
 ) -> impl IntoView {
     let t = use_i18n();
     let locale = use_locale();
+    let bank_lines = m.bank_lines.clone();
     let returned_error: FormError =
         Signal::derive(move || returned.value().get().and_then(Result::err));
     let settled_error: FormError =
@@ -385,7 +508,10 @@ fn BoardMoneyView(
                                     <td>{match p.iban_masked.clone() {
                                         Some(i) => view! { <code>{i}</code> }.into_any(),
                                         None => view! { <span class="muted">{t.money_no_bank}</span> }.into_any(),
-                                    }}</td>
+                                    }}
+                                    {p.held_until.map(|h| view! {
+                                        <br/><span class="small" data-testid="payee-held">{t.money_held_until}" "{moment(locale, h)}</span>
+                                    })}</td>
                                     <td class="num">{p.available.format(locale)}</td>
                                 </tr>
                             }).collect_view()}
@@ -434,6 +560,23 @@ fn BoardMoneyView(
                 <button type="submit" class="button button-secondary" data-testid="bank-save">{t.save}</button>
             </ActionForm>
         </section>
+
+        <BankStatement lines=bank_lines handled/>
+
+        {(!m.card_mismatches.is_empty()).then(|| view! {
+            <section class="card" id="card-mismatches">
+                <h2>{t.card_mismatch_title}</h2>
+                <p class="muted">{t.card_mismatch_help}</p>
+                <ul class="plain" data-testid="card-mismatches">
+                    {m.card_mismatches.iter().map(|c| view! {
+                        <li>
+                            {moment(locale, c.received_at)}" · "<code>{c.event_id.clone()}</code>
+                            {c.order_id.map(|o| view! { " · "<a href=format!("/orders/{o}")>{t.ledger_for_order}</a> })}
+                        </li>
+                    }).collect_view()}
+                </ul>
+            </section>
+        })}
 
         <section class="card" id="receivables">
             <h2>{t.receivable_title}</h2>

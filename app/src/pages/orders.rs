@@ -352,7 +352,7 @@ fn PaymentInfo(payment: PaymentView) -> impl IntoView {
             <h2>{t.pay_how}</h2>
             <dl class="facts">
                 <dt>{t.pay_method}</dt><dd>{method_name(t, payment.method)}</dd>
-                <dt>{t.pay_amount}</dt><dd>{amount}</dd>
+                <dt>{t.pay_amount}</dt><dd data-testid="pay-amount" data-minor=payment.amount.map(|m| m.minor().to_string())>{amount}</dd>
                 {payment.collector_name.clone().map(|n| view! { <dt>{t.pay_cash_to}</dt><dd>{n}</dd> })}
                 {payment.beneficiary.clone().map(|n| view! { <dt>{t.pay_beneficiary}</dt><dd>{n}</dd> })}
                 {payment.iban.clone().map(|i| view! { <dt>{t.pay_iban}</dt><dd class="mono" data-testid="pay-iban">{i}</dd> })}

@@ -174,6 +174,7 @@ impl Stripe {
                     stripe_account_id: Set(Some(id.clone())),
                     stripe_ready: Set(false),
                     updated_at: Set(now),
+                    iban_changed_at: Set(None),
                 })
                 .on_conflict(
                     OnConflict::column(payout_accounts::Column::MemberId)

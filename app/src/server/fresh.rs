@@ -17,8 +17,89 @@ use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 
-/// How long a read may be served again.
+/// How long a read may be served again, by default.
 pub const FRESH_FOR: Duration = Duration::from_secs(2);
+
+static FRESH_MS: AtomicU64 = AtomicU64::new(2_000);
+
+/// Sets how long reads are kept (the operator's `MUTUA_PUBLIC_CACHE_MS`).
+pub fn keep_for(d: Duration) {
+    FRESH_MS.store(
+        u64::try_from(d.as_millis()).unwrap_or(u64::MAX),
+        Ordering::Release,
+    );
+}
+
+fn fresh_for() -> Duration {
+    Duration::from_millis(FRESH_MS.load(Ordering::Acquire))
+}
+
+/// Server functions whose success changes nothing a visitor sees: reads,
+/// and writes to private data. Every other successful write drops the
+/// cached reads (an unknown one too), so a new write cannot be forgotten;
+/// and nobody can empty the caches by calling reads or `/locale`.
+pub const QUIET: &[&str] = &[
+    "viewer",
+    "register",
+    "login",
+    "change-password",
+    "preferences",
+    "categories",
+    "zones",
+    "search",
+    "recent",
+    "listing",
+    "member-listings",
+    "members",
+    "governance",
+    "proposal",
+    "propose",
+    "propose-vote-rules",
+    "vote",
+    "fee-preview",
+    "audit-log",
+    "transparency",
+    "my-listings",
+    "listing-editor",
+    "my-membership",
+    "apply",
+    "applications",
+    "directory",
+    "member",
+    "earnings",
+    "payout-connect",
+    "payout-account",
+    "ledger-entry",
+    "board-money",
+    "coop-bank",
+    "bank-line-handled",
+    "order-pay",
+    "order-form",
+    "order",
+    "order-message",
+    "my-orders",
+    "my-work",
+    "courier-day",
+    "board-orders",
+    "board-patronage",
+    "patronage-statement",
+    "my-patronage",
+];
+
+/// Whether a successful `method path` may have changed public data.
+pub fn changes_public(method: &http::Method, path: &str) -> bool {
+    use http::Method;
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return false;
+    }
+    if matches!(path, "/locale" | "/logout") {
+        return false;
+    }
+    match path.strip_prefix("/fn/") {
+        Some(name) => !QUIET.contains(&name),
+        None => true,
+    }
+}
 /// Entries per cache; past it, stale entries go, then all.
 const MAX_ENTRIES: usize = 1024;
 
@@ -100,7 +181,7 @@ impl<V> Fresh<V> {
             entries.retain(|_, e| {
                 e.loading.is_some()
                     || e.value.as_ref().is_some_and(|(at, g, _)| {
-                        *g == generation && now.duration_since(*at) < FRESH_FOR
+                        *g == generation && now.duration_since(*at) < fresh_for()
                     })
             });
             if entries.len() >= MAX_ENTRIES {
@@ -115,7 +196,7 @@ impl<V> Fresh<V> {
             .value
             .as_ref()
             .filter(|(_, g, _)| *g == generation)
-            .map(|(at, _, v)| (now.duration_since(*at) < FRESH_FOR, v.clone()));
+            .map(|(at, _, v)| (now.duration_since(*at) < fresh_for(), v.clone()));
         let loading = e
             .loading
             .as_ref()
@@ -184,6 +265,19 @@ impl<V> Fresh<V> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn only_public_writes_drop_the_caches() {
+        let post = http::Method::POST;
+        assert!(changes_public(&post, "/fn/listing-save"));
+        assert!(changes_public(&post, "/fn/order-place"));
+        assert!(changes_public(&post, "/fn/something-new"));
+        assert!(changes_public(&post, "/dashboard/listings/x/images"));
+        assert!(!changes_public(&post, "/locale"));
+        assert!(!changes_public(&post, "/fn/search"));
+        assert!(!changes_public(&post, "/fn/viewer"));
+        assert!(!changes_public(&http::Method::GET, "/fn/listing-save"));
+    }
+
     async fn read(cache: &Fresh<u32>, key: &str, value: u32) -> u32 {
         let got: Result<_, ()> = cache.get(key.to_owned(), || async move { Ok(value) }).await;
         got.map(|v| *v).unwrap_or_default()
@@ -194,7 +288,7 @@ mod tests {
         if let Ok(mut entries) = cache.entries.lock() {
             if let Some(e) = entries.get_mut(key) {
                 if let Some((at, generation, _)) = e.value.as_mut() {
-                    *at = at.checked_sub(FRESH_FOR).unwrap_or(*at);
+                    *at = at.checked_sub(fresh_for()).unwrap_or(*at);
                     e.loading = refreshing.then(|| (*generation, Arc::new(Notify::new())));
                 }
             }

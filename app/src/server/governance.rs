@@ -10,6 +10,7 @@ use super::entities::{
     ballot_history, ballots, board_seats, fee_rule_versions, memberships, proposal_voters,
     proposals, users, vote_rule_versions,
 };
+use super::notify;
 use super::service::ServiceError;
 use crate::api::governance::{
     ProposalForm, ProposalSummary, ProposalView, ResultView, VoteRulesForm,
@@ -18,7 +19,7 @@ use crate::domain::account::FieldProblem;
 use crate::domain::fee::FeeRule;
 use crate::domain::governance::{
     whole_percent_bps, Body, Choice, ProposalKind, Tally, Threshold, VoteRuleSet, VoteRules,
-    QUORUM_MIN_BPS,
+    ENTRENCHED, MIN_DAYS_MAX, QUORUM_MIN_BPS,
 };
 use crate::domain::order_form::parse_text;
 use crate::error::{AppError, FieldError};
@@ -165,6 +166,7 @@ fn common(
     title: &str,
     body: &str,
     closes_on: &str,
+    min_days: u32,
     fields: &mut Vec<FieldError>,
 ) -> Common {
     let title = parse_text(title, TITLE_MAX, true)
@@ -181,10 +183,22 @@ fn common(
         .map_err(|p| fields.push(AppError::field("body", p)))
         .ok();
     let today = now.date_naive();
-    let closes_on = parse_day(closes_on)
-        .filter(|d| *d >= today && *d <= today + Duration::days(MAX_DAYS))
-        .ok_or_else(|| fields.push(AppError::field("closes_on", FieldProblem::DateInvalid)))
-        .ok();
+    // No vote can be rushed: open at least the kind's minimum period.
+    let closes_on = match parse_day(closes_on) {
+        Some(d) if d > today + Duration::days(MAX_DAYS) => {
+            fields.push(AppError::field("closes_on", FieldProblem::DateInvalid));
+            None
+        }
+        Some(d) if d < today + Duration::days(i64::from(min_days)) => {
+            fields.push(AppError::field("closes_on", FieldProblem::VotingTooShort));
+            None
+        }
+        Some(d) => Some(d),
+        None => {
+            fields.push(AppError::field("closes_on", FieldProblem::DateInvalid));
+            None
+        }
+    };
     // Voting is open through the closing day.
     let closes_at = closes_on.map(|d| start_of(d + Duration::days(1)));
     Common {
@@ -212,17 +226,26 @@ pub async fn propose(
         })
         .ok_or_else(|| ServiceError::field("kind", FieldProblem::ChoiceInvalid))?;
     may_propose(db, proposer, kind).await?;
+    let min_days = current_rules(db).await?.1.of(kind).min_days_for(kind);
     let mut fields = Vec::new();
     let Common {
         title,
         body,
         closes_at,
-    } = common(now, &form.title, &form.body, &form.closes_on, &mut fields);
+    } = common(
+        now,
+        &form.title,
+        &form.body,
+        &form.closes_on,
+        min_days,
+        &mut fields,
+    );
     let (payload, effective_from) = if kind == ProposalKind::FeeRuleChange {
         let rule = fee_rule_of(form, &mut fields);
+        // In force at least a day after the vote closed.
         let effective = parse_day(&form.effective_on)
             .map(start_of)
-            .filter(|e| closes_at.is_none_or(|c| *e >= c))
+            .filter(|e| closes_at.is_none_or(|c| *e >= c + Duration::days(1)))
             .ok_or_else(|| fields.push(AppError::field("effective_on", FieldProblem::DateInvalid)))
             .ok();
         let payload = rule
@@ -287,7 +310,11 @@ pub async fn current_rules(db: &impl ConnectionTrait) -> Result<(i32, VoteRuleSe
 
 /// The vote rules a `vote_rules_change` form proposes; every kind's three
 /// fields are required, quorum a whole percentage from 10 to 100.
-fn vote_rules_of(form: &VoteRulesForm, fields: &mut Vec<FieldError>) -> Option<VoteRuleSet> {
+fn vote_rules_of(
+    form: &VoteRulesForm,
+    current: &VoteRuleSet,
+    fields: &mut Vec<FieldError>,
+) -> Option<VoteRuleSet> {
     let mut set = VoteRuleSet::default();
     let mut ok = true;
     for kind in ProposalKind::SETTABLE {
@@ -316,13 +343,28 @@ fn vote_rules_of(form: &VoteRulesForm, fields: &mut Vec<FieldError>) -> Option<V
                 FieldProblem::NumberOutOfRange,
             ));
         }
-        match (body, quorum, threshold) {
-            (Some(body), Some(quorum_bps), Some(threshold)) => set.set(
+        // Left empty: the minimum voting period stays as it is.
+        let min_days = match get("min_days") {
+            "" => Some(current.of(kind).min_days_for(kind)),
+            raw => raw
+                .parse::<u32>()
+                .ok()
+                .filter(|d| (1..=MIN_DAYS_MAX).contains(d)),
+        };
+        if min_days.is_none() {
+            fields.push(AppError::field(
+                &name("min_days"),
+                FieldProblem::NumberOutOfRange,
+            ));
+        }
+        match (body, quorum, threshold, min_days) {
+            (Some(body), Some(quorum_bps), Some(threshold), Some(min_days)) => set.set(
                 kind,
                 VoteRules {
                     body,
                     quorum_bps,
                     threshold,
+                    min_days: Some(min_days),
                 },
             ),
             _ => ok = false,
@@ -340,19 +382,28 @@ pub async fn propose_vote_rules(
     form: &VoteRulesForm,
 ) -> Result<Uuid, ServiceError> {
     may_propose(db, proposer, ProposalKind::VoteRulesChange).await?;
+    let current = current_rules(db).await?.1;
     let mut fields = Vec::new();
+    let min_days = ENTRENCHED.min_days_for(ProposalKind::VoteRulesChange);
     let Common {
         title,
         body,
         closes_at,
-    } = common(now, &form.title, &form.body, &form.closes_on, &mut fields);
-    let rules = vote_rules_of(form, &mut fields);
+    } = common(
+        now,
+        &form.title,
+        &form.body,
+        &form.closes_on,
+        min_days,
+        &mut fields,
+    );
+    let rules = vote_rules_of(form, &current, &mut fields);
     let (Some(title), Some(body), Some(closes_at), Some(rules), true) =
         (title, body, closes_at, rules, fields.is_empty())
     else {
         return Err(ServiceError::Invalid(fields));
     };
-    if rules == current_rules(db).await?.1 {
+    if rules == current.resolved() {
         return Err(ServiceError::Invalid(vec![AppError::field(
             "rules",
             FieldProblem::Unchanged,
@@ -424,6 +475,7 @@ async fn open(
         closed_at: Set(None),
         enacted_version: Set(None),
         created_at: Set(now),
+        reminded_at: Set(None),
     })
     .exec_without_returning(&txn)
     .await?;
@@ -444,8 +496,84 @@ async fn open(
         &format!("{} «{title}», {} voters", kind.as_str(), voters.len()),
     )
     .await?;
+    // Every voter hears of it, in their language.
+    let people = users::Entity::find()
+        .filter(users::Column::Id.is_in(voters.iter().copied()))
+        .all(&txn)
+        .await?;
+    for user in &people {
+        notify::vote(
+            &txn,
+            notify::VoteNotice::Opened,
+            user,
+            id,
+            &title,
+            closes_at,
+            now,
+        )
+        .await?;
+    }
     txn.commit().await?;
     Ok(id)
+}
+
+/// A day before an open vote closes, its voters who have not voted yet
+/// are reminded, once. Run by the job runner; answers how many votes.
+pub async fn remind_voters(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<usize, DbErr> {
+    let due = proposals::Entity::find()
+        .filter(proposals::Column::Status.eq("open"))
+        .filter(proposals::Column::RemindedAt.is_null())
+        .filter(proposals::Column::ClosesAt.gt(now))
+        .filter(proposals::Column::ClosesAt.lte(now + Duration::hours(24)))
+        .all(db)
+        .await?;
+    let mut reminded = 0;
+    for p in due {
+        let txn = crate::server::txn::begin_write(db).await?;
+        let claimed = proposals::Entity::update_many()
+            .col_expr(proposals::Column::RemindedAt, Expr::value(now))
+            .filter(proposals::Column::Id.eq(p.id))
+            .filter(proposals::Column::RemindedAt.is_null())
+            .exec(&txn)
+            .await?;
+        if claimed.rows_affected != 1 {
+            continue;
+        }
+        let voted: Vec<Uuid> = ballots::Entity::find()
+            .filter(ballots::Column::ProposalId.eq(p.id))
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|b| b.member_id)
+            .collect();
+        let waiting: Vec<Uuid> = proposal_voters::Entity::find()
+            .filter(proposal_voters::Column::ProposalId.eq(p.id))
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|v| v.member_id)
+            .filter(|m| !voted.contains(m))
+            .collect();
+        let people = users::Entity::find()
+            .filter(users::Column::Id.is_in(waiting))
+            .all(&txn)
+            .await?;
+        for user in &people {
+            notify::vote(
+                &txn,
+                notify::VoteNotice::Reminder,
+                user,
+                p.id,
+                &p.title,
+                p.closes_at,
+                now,
+            )
+            .await?;
+        }
+        txn.commit().await?;
+        reminded += 1;
+    }
+    Ok(reminded)
 }
 
 /// Puts an application to a board vote: an `admit_member` proposal open
@@ -595,6 +723,7 @@ fn rules_of(p: &proposals::Model) -> VoteRules {
         body: Body::parse(&p.voters).unwrap_or(Body::Assembly),
         quorum_bps: u32::try_from(p.quorum_bps).unwrap_or(10_000),
         threshold: Threshold::parse(&p.threshold).unwrap_or(Threshold::TwoThirds),
+        min_days: None,
     }
 }
 

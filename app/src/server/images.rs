@@ -17,6 +17,38 @@ pub const THUMB_WIDTH: u32 = 480;
 pub const THUMB_HEIGHT: u32 = 360;
 /// Larger pictures are refused before decoding.
 pub const MAX_SIDE: u32 = 8_000;
+/// At most this many pixels (40 megapixels: a phone camera's largest).
+pub const MAX_PIXELS: u64 = 40_000_000;
+/// The most one decoder may allocate: 40 megapixels of 16-bit RGBA would
+/// not fit, 8-bit RGBA (160 MB) does.
+pub const MAX_ALLOC: u64 = 200 * 1024 * 1024;
+/// Pictures decoded at once in the whole process; the rest wait.
+pub const PARALLEL: usize = 2;
+/// How long an upload waits for its turn before it is answered 503.
+pub const WAIT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// One decoding turn; `None` when none came free in time.
+pub async fn turn() -> Option<tokio::sync::SemaphorePermit<'static>> {
+    turn_within(WAIT).await
+}
+
+async fn turn_within(wait: std::time::Duration) -> Option<tokio::sync::SemaphorePermit<'static>> {
+    static TURNS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    let turns = TURNS.get_or_init(|| tokio::sync::Semaphore::new(PARALLEL));
+    tokio::time::timeout(wait, turns.acquire()).await.ok()?.ok()
+}
+
+/// Refuses a picture whose header promises more than [`MAX_PIXELS`] (or a
+/// side over [`MAX_SIDE`]) before any pixel is decoded.
+fn check_dimensions(bytes: &[u8], format: ImageFormat) -> Result<(), ImageProblem> {
+    let (w, h) = ImageReader::with_format(Cursor::new(bytes), format)
+        .into_dimensions()
+        .map_err(|_| ImageProblem::WrongType)?;
+    if w > MAX_SIDE || h > MAX_SIDE || u64::from(w) * u64::from(h) > MAX_PIXELS {
+        return Err(ImageProblem::TooLarge);
+    }
+    Ok(())
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ImageProblem {
@@ -45,11 +77,12 @@ pub fn process(bytes: &[u8], max_bytes: usize) -> Result<Processed, ImageProblem
     ) {
         return Err(ImageProblem::WrongType);
     }
+    check_dimensions(bytes, format)?;
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(512 * 1024 * 1024);
+    limits.max_alloc = Some(MAX_ALLOC);
     reader.limits(limits);
     let img = reader.decode().map_err(|e| match e {
         image::ImageError::Limits(_) => ImageProblem::TooLarge,
@@ -155,6 +188,65 @@ mod tests {
             process(&broken, 5 << 20).err(),
             Some(ImageProblem::WrongType)
         );
+    }
+
+    /// `png` with its header claiming `w` × `h` (and a valid checksum).
+    fn claiming(mut png: Vec<u8>, w: u32, h: u32) -> Vec<u8> {
+        png[16..20].copy_from_slice(&w.to_be_bytes());
+        png[20..24].copy_from_slice(&h.to_be_bytes());
+        let crc = png[12..29].iter().fold(!0u32, |mut c, &b| {
+            c ^= u32::from(b);
+            for _ in 0..8 {
+                c = if c & 1 == 1 {
+                    (c >> 1) ^ 0xEDB8_8320
+                } else {
+                    c >> 1
+                };
+            }
+            c
+        });
+        png[29..33].copy_from_slice(&(!crc).to_be_bytes());
+        png
+    }
+
+    #[test]
+    fn a_pixel_bomb_is_refused_before_decoding() {
+        // 7,000 × 7,000 is within the side limit but 49 megapixels.
+        let bomb = claiming(png(2, 2), 7_000, 7_000);
+        assert_eq!(
+            ImageReader::with_format(Cursor::new(&bomb), ImageFormat::Png)
+                .into_dimensions()
+                .ok(),
+            Some((7_000, 7_000))
+        );
+        assert_eq!(process(&bomb, 5 << 20).err(), Some(ImageProblem::TooLarge));
+        // 6,000 × 6,000 (36 megapixels) passes the budget and fails only
+        // as a broken file.
+        let big = claiming(png(2, 2), 6_000, 6_000);
+        assert_eq!(process(&big, 5 << 20).err(), Some(ImageProblem::WrongType));
+    }
+
+    #[tokio::test]
+    async fn only_a_few_pictures_decode_at_once() {
+        let held: Vec<_> = take_turns(PARALLEL).await;
+        assert_eq!(held.len(), PARALLEL);
+        assert!(turn_within(std::time::Duration::from_millis(20))
+            .await
+            .is_none());
+        drop(held);
+        assert!(turn_within(std::time::Duration::from_millis(20))
+            .await
+            .is_some());
+    }
+
+    async fn take_turns(n: usize) -> Vec<tokio::sync::SemaphorePermit<'static>> {
+        let mut out = Vec::new();
+        for _ in 0..n {
+            if let Some(p) = turn_within(std::time::Duration::from_secs(1)).await {
+                out.push(p);
+            }
+        }
+        out
     }
 
     #[test]

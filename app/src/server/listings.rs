@@ -43,6 +43,9 @@ pub enum ListingError {
     Db(#[from] DbErr),
     #[error("storage: {0}")]
     Io(#[from] std::io::Error),
+    /// Too many pictures are being processed: try again in a moment.
+    #[error("busy")]
+    Busy,
 }
 
 fn invalid(field: &str, problem: FieldProblem) -> ListingError {
@@ -422,6 +425,8 @@ pub async fn add_image<C: ConnectionTrait + TransactionTrait>(
     if count >= MAX_IMAGES as u64 {
         return Err(invalid("image", FieldProblem::ImageTooMany));
     }
+    // Decoding takes up to 200 MB: only a few at once.
+    let turn = images::turn().await.ok_or(ListingError::Busy)?;
     let processed = tokio::task::spawn_blocking(move || images::process(&bytes, max_bytes))
         .await
         .map_err(|e| ListingError::Io(std::io::Error::other(e)))?
@@ -429,6 +434,7 @@ pub async fn add_image<C: ConnectionTrait + TransactionTrait>(
             images::ImageProblem::TooLarge => invalid("image", FieldProblem::ImageTooLarge),
             images::ImageProblem::WrongType => invalid("image", FieldProblem::ImageType),
         })?;
+    drop(turn);
     let image_id = Uuid::now_v7();
     images::store(data_dir, image_id, &processed).await?;
     let inserted = async {

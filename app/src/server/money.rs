@@ -12,9 +12,9 @@ use super::entities::{
 use super::ledger::{self, Context};
 use super::service::ServiceError;
 use crate::api::money::{
-    BalanceView, BatchView, BoardMoney, CoopBank, DisputeOutcome, Earnings, EntryRow, EntryView,
-    PayeeView, PayoutAccountView, PendingLine, PostingView, ReceivableView, Reconciliation,
-    RefundOwed,
+    BalanceView, BankLineView, BatchView, BoardMoney, CoopBank, DisputeOutcome, Earnings, EntryRow,
+    EntryView, PayeeView, PayoutAccountView, PendingLine, PostingView, ReceivableView,
+    Reconciliation, RefundOwed,
 };
 use crate::domain::account::FieldProblem;
 use crate::domain::iban::{pain001, valid_bic, Debtor, Iban, Transfer};
@@ -235,12 +235,29 @@ pub async fn statement_csv(
     Ok((first.format("%Y-%m").to_string(), out))
 }
 
+/// Payouts to an IBAN wait this long after it changed, so a member whose
+/// account was taken over hears of it (by e-mail) before money moves.
+pub const IBAN_HOLD_HOURS: i64 = 72;
+
+/// Until when payouts to `account` wait, if they do.
+pub fn held_until(account: &payout_accounts::Model, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    account
+        .iban_changed_at
+        .map(|at| at + Duration::hours(IBAN_HOLD_HOURS))
+        .filter(|until| *until > now)
+}
+
+/// Saves where a member is paid, after checking their password. A changed
+/// IBAN holds payouts for [`IBAN_HOLD_HOURS`], is audited and is told to
+/// the member by e-mail (old and new, masked), all in one transaction.
 pub async fn save_payout_account(
     db: &DatabaseConnection,
+    hasher: &super::password::Hasher,
     now: DateTime<Utc>,
     member: Uuid,
     holder: &str,
     iban: &str,
+    password: &str,
 ) -> Result<(), ServiceError> {
     let mut fields = Vec::new();
     let holder = match parse_text(holder, HOLDER_MAX, true) {
@@ -260,8 +277,56 @@ pub async fn save_payout_account(
             None
         }
     };
-    let (Some(holder), Some(iban)) = (holder, iban) else {
+    let user = super::entities::users::Entity::find_by_id(member)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let password_ok = !password.is_empty()
+        && hasher
+            .verify_for(
+                super::password::Purpose::Other,
+                password.to_owned(),
+                Some(user.password_hash.clone()),
+            )
+            .await
+            .map_err(|e| DbErr::Custom(format!("password check: {e}")))?;
+    if !password_ok {
+        let problem = if password.is_empty() {
+            FieldProblem::Required
+        } else {
+            FieldProblem::CurrentPasswordWrong
+        };
+        fields.push(crate::error::AppError::field("password", problem));
+    }
+    let (Some(holder), Some(iban), true) = (holder, iban, password_ok) else {
         return Err(ServiceError::Invalid(fields));
+    };
+    store_payout_account(db, now, &user, holder, iban).await
+}
+
+/// Writes a checked payout account (the demo's members, and the form's
+/// after the password): a changed IBAN is held, audited and e-mailed.
+pub async fn store_payout_account(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    user: &super::entities::users::Model,
+    holder: String,
+    iban: Iban,
+) -> Result<(), ServiceError> {
+    let member = user.id;
+    let txn = crate::server::txn::begin_write(db).await?;
+    let before = payout_accounts::Entity::find_by_id(member)
+        .one(&txn)
+        .await?;
+    let old = before
+        .as_ref()
+        .and_then(|a| Iban::parse(a.iban.as_deref()?).ok());
+    let changed = old.as_ref() != Some(&iban);
+    // A first IBAN is not held (no one's money went elsewhere before it);
+    // every change is.
+    let changed_at = match (&old, changed) {
+        (Some(_), true) => Some(now),
+        _ => before.as_ref().and_then(|a| a.iban_changed_at),
     };
     payout_accounts::Entity::insert(payout_accounts::ActiveModel {
         member_id: Set(member),
@@ -270,6 +335,7 @@ pub async fn save_payout_account(
         stripe_account_id: Set(None),
         stripe_ready: Set(false),
         updated_at: Set(now),
+        iban_changed_at: Set(changed_at),
     })
     .on_conflict(
         OnConflict::column(payout_accounts::Column::MemberId)
@@ -277,12 +343,33 @@ pub async fn save_payout_account(
                 payout_accounts::Column::HolderName,
                 payout_accounts::Column::Iban,
                 payout_accounts::Column::UpdatedAt,
+                payout_accounts::Column::IbanChangedAt,
             ])
             .to_owned(),
     )
-    .exec_without_returning(db)
+    .exec_without_returning(&txn)
     .await?;
-    tracing::info!(member = %member, "payout account saved");
+    if changed {
+        let old_masked = old.as_ref().map(Iban::masked);
+        super::audit::record(
+            &txn,
+            now,
+            Some(member),
+            "payout_iban_changed",
+            &format!("member:{member}"),
+            &format!(
+                "{} → {}",
+                old_masked.as_deref().unwrap_or("—"),
+                iban.masked()
+            ),
+        )
+        .await?;
+        let held = changed_at.map(|at| at + Duration::hours(IBAN_HOLD_HOURS));
+        super::notify::iban_changed(&txn, user, old_masked.as_deref(), &iban.masked(), held, now)
+            .await?;
+    }
+    txn.commit().await?;
+    tracing::info!(member = %member, changed, "payout account saved");
     Ok(())
 }
 
@@ -332,6 +419,7 @@ pub async fn entry(
         .collect();
     let mut lines = Vec::new();
     let mut allowed = viewer.board || accounts.iter().any(|a| a.member() == Some(viewer.id));
+    let mut sees_all = viewer.board;
     if let Some(order) = e.order_id {
         if let Some(o) = orders::Entity::find_by_id(order).one(db).await? {
             lines = order_lines::Entity::find()
@@ -341,11 +429,40 @@ pub async fn entry(
             allowed = allowed
                 || o.customer_id == viewer.id
                 || lines.iter().any(|l| l.provider_id == viewer.id);
+            sees_all = sees_all
+                || o.customer_id == viewer.id
+                || lines.iter().all(|l| l.provider_id == viewer.id);
+        } else {
+            sees_all = true;
         }
+    } else {
+        // A payout, patronage share…: its member sees it whole.
+        sees_all = true;
     }
     if !allowed {
         return Err(ServiceError::NotFound);
     }
+    // A co-provider sees the postings of their own lines and accounts only.
+    let own: Vec<Uuid> = lines
+        .iter()
+        .filter(|l| l.provider_id == viewer.id)
+        .map(|l| l.id)
+        .collect();
+    let postings: Vec<_> = if sees_all {
+        postings
+    } else {
+        postings
+            .into_iter()
+            .filter(|p| {
+                p.line_id.is_some_and(|l| own.contains(&l))
+                    || Account::parse(&p.account_code).and_then(Account::member) == Some(viewer.id)
+            })
+            .collect()
+    };
+    let accounts: Vec<Account> = postings
+        .iter()
+        .filter_map(|p| Account::parse(&p.account_code))
+        .collect();
     let names = names(db, accounts.iter().filter_map(|a| a.member())).await?;
     let titles: HashMap<Uuid, String> = lines.into_iter().map(|l| (l.id, l.title)).collect();
     Ok(EntryView {
@@ -356,6 +473,7 @@ pub async fn entry(
         order_id: e.order_id,
         memo: e.memo,
         postings: postings_view(&postings, &names, &titles),
+        partial: !sees_all,
     })
 }
 
@@ -419,16 +537,15 @@ async fn payable_until(
 }
 
 /// What each member owes the cooperative (cash they collected beyond
-/// their own share), by member.
-async fn receivables(db: &impl ConnectionTrait) -> Result<HashMap<Uuid, i64>, DbErr> {
-    Ok(ledger::balances(db)
-        .await?
-        .into_iter()
+/// their own share), by member, out of the ledger's balances.
+fn receivables(balances: &[(Account, i64)]) -> HashMap<Uuid, i64> {
+    balances
+        .iter()
         .filter_map(|(a, b)| match a {
-            Account::MemberReceivable(m) if b > 0 => Some((m, b)),
+            Account::MemberReceivable(m) if *b > 0 => Some((*m, *b)),
             _ => None,
         })
-        .collect())
+        .collect()
 }
 
 /// What the cooperative owes each member up to `until`, less what they
@@ -441,7 +558,7 @@ async fn due_until(
     db: &impl ConnectionTrait,
     until: NaiveDate,
 ) -> Result<Vec<(Uuid, i64, i64)>, DbErr> {
-    let owing = receivables(db).await?;
+    let owing = receivables(&ledger::balances(db).await?);
     let cash = Account::PlatformCash.natural(ledger::balance(db, Account::PlatformCash).await?);
     let refunds =
         Account::RefundsPayable.natural(ledger::balance(db, Account::RefundsPayable).await?);
@@ -664,7 +781,7 @@ pub async fn board(
             .map(|o| (o.id, o.customer_id))
             .collect()
     };
-    let mut owing: Vec<(Uuid, i64)> = receivables(db).await?.into_iter().collect();
+    let mut owing: Vec<(Uuid, i64)> = receivables(&balances).into_iter().collect();
     owing.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let member_ids = balances
         .iter()
@@ -715,6 +832,7 @@ pub async fn board(
                     .get(&m)
                     .and_then(|a| Iban::parse(a.iban.as_deref()?).ok())
                     .map(|i| i.masked()),
+                held_until: accounts.get(&m).and_then(|a| held_until(a, now)),
             })
             .collect(),
         batches,
@@ -740,6 +858,37 @@ pub async fn board(
             .collect(),
         reconciliation: reconciliation(db).await?,
         bank: coop_bank(db).await?,
+        bank_lines: super::bank_statements::open_lines(db)
+            .await?
+            .into_iter()
+            .map(|l| BankLineView {
+                id: l.id,
+                entry: l.entry_key,
+                booked_on: l.booked_on,
+                amount: Money::new(
+                    l.amount_minor,
+                    Currency::parse(&l.currency).unwrap_or(CURRENCY),
+                ),
+                currency: l.currency,
+                reference: l.reference,
+                debtor: l.debtor,
+                order_id: l.order_id,
+                outcome: l.outcome,
+            })
+            .collect(),
+        card_mismatches: super::entities::webhook_events::Entity::find()
+            .filter(super::entities::webhook_events::Column::Outcome.eq("mismatch"))
+            .order_by_desc(super::entities::webhook_events::Column::ReceivedAt)
+            .all(db)
+            .await?
+            .into_iter()
+            .take(50)
+            .map(|e| crate::api::money::CardMismatch {
+                event_id: e.event_id,
+                order_id: e.order_id,
+                received_at: e.received_at,
+            })
+            .collect(),
     })
 }
 
@@ -818,10 +967,12 @@ pub async fn create_batch(
         .ok_or_else(|| ServiceError::field("execution", FieldProblem::DateInvalid))?;
     let txn = crate::server::txn::begin_write(db).await?;
     serialise_payouts(&txn).await?;
+    // Payouts to an IBAN changed less than 72 hours ago wait.
     let accounts: HashMap<Uuid, (String, Iban)> = payout_accounts::Entity::find()
         .all(&txn)
         .await?
         .into_iter()
+        .filter(|a| held_until(a, now).is_none())
         .filter_map(|a| {
             Some((
                 a.member_id,

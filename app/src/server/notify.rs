@@ -109,3 +109,113 @@ pub async fn enqueue_to(
     .await?;
     Ok(())
 }
+
+/// Queues a mail that is not about an order.
+async fn enqueue_mail(
+    db: &impl ConnectionTrait,
+    user: &users::Model,
+    locale: Locale,
+    subject: String,
+    body: String,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    email_outbox::Entity::insert(email_outbox::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        recipient: Set(user.email.clone()),
+        locale: Set(locale.code().to_owned()),
+        subject: Set(subject),
+        body: Set(body),
+        order_id: Set(None),
+        created_at: Set(now),
+        sent_at: Set(None),
+        attempts: Set(0),
+        last_error: Set(None),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// Tells a member that their payout IBAN changed (both masked), and until
+/// when payouts to it wait.
+pub async fn iban_changed(
+    db: &impl ConnectionTrait,
+    user: &users::Model,
+    old: Option<&str>,
+    new: &str,
+    held_until: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let locale = Locale::parse(&user.locale).unwrap_or(Locale::It);
+    let old = old.unwrap_or("—");
+    let held = held_until
+        .map(|h| h.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_default();
+    let (subject, body) = match locale {
+        Locale::It => (
+            "Il conto per i tuoi pagamenti è cambiato",
+            format!("Il conto su cui Mutua ti paga è cambiato.\nPrima: {old}\nOra: {new}\n{}Se non sei stato tu, cambia subito la password e scrivi al consiglio:", if held.is_empty() { String::new() } else { format!("I pagamenti a questo conto attendono fino al {held}.\n") }),
+        ),
+        Locale::En => (
+            "The account you are paid to has changed",
+            format!("The account Mutua pays you to has changed.\nBefore: {old}\nNow: {new}\n{}If this was not you, change your password now and write to the board:", if held.is_empty() { String::new() } else { format!("Payouts to this account wait until {held}.\n") }),
+        ),
+        Locale::Es => (
+            "Ha cambiado la cuenta en la que cobras",
+            format!("Ha cambiado la cuenta en la que Mutua te paga.\nAntes: {old}\nAhora: {new}\n{}Si no has sido tú, cambia ya tu contraseña y escribe al consejo:", if held.is_empty() { String::new() } else { format!("Los pagos a esta cuenta esperan hasta el {held}.\n") }),
+        ),
+    };
+    let body = format!("{body}\n\n{BASE_URL_TOKEN}/earnings#payout-details\n\n— Mutua\n");
+    enqueue_mail(db, user, locale, subject.to_owned(), body, now).await
+}
+
+/// A vote a member may cast.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VoteNotice {
+    /// The vote opened.
+    Opened,
+    /// It closes within a day and the member has not voted.
+    Reminder,
+}
+
+/// Tells a voter about a vote, with its closing time and link.
+pub async fn vote(
+    db: &impl ConnectionTrait,
+    notice: VoteNotice,
+    user: &users::Model,
+    proposal: Uuid,
+    title: &str,
+    closes_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let locale = Locale::parse(&user.locale).unwrap_or(Locale::It);
+    let closes = closes_at.format("%Y-%m-%d %H:%M UTC");
+    let (subject, body) = match (locale, notice) {
+        (Locale::It, VoteNotice::Opened) => (
+            "Nuova votazione su Mutua",
+            format!("Si vota su «{title}». Puoi votare fino al {closes}:"),
+        ),
+        (Locale::It, VoteNotice::Reminder) => (
+            "Promemoria: la votazione chiude domani",
+            format!("Non hai ancora votato su «{title}». La votazione chiude il {closes}:"),
+        ),
+        (Locale::En, VoteNotice::Opened) => (
+            "New vote on Mutua",
+            format!("A vote is open on “{title}”. You can vote until {closes}:"),
+        ),
+        (Locale::En, VoteNotice::Reminder) => (
+            "Reminder: the vote closes tomorrow",
+            format!("You have not voted on “{title}” yet. The vote closes on {closes}:"),
+        ),
+        (Locale::Es, VoteNotice::Opened) => (
+            "Nueva votación en Mutua",
+            format!("Se vota sobre «{title}». Puedes votar hasta el {closes}:"),
+        ),
+        (Locale::Es, VoteNotice::Reminder) => (
+            "Recordatorio: la votación cierra mañana",
+            format!("Aún no has votado sobre «{title}». La votación cierra el {closes}:"),
+        ),
+    };
+    let body = format!("{body}\n\n{BASE_URL_TOKEN}/governance/{proposal}\n\n— Mutua\n");
+    enqueue_mail(db, user, locale, subject.to_owned(), body, now).await
+}

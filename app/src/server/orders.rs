@@ -315,8 +315,11 @@ async fn resolve_leg(
         lat: z.latitude,
         lon: z.longitude,
     };
-    let a = req.pickup.point.unwrap_or_else(|| centroid(&pickup_zone));
-    let b = req.dropoff.point.unwrap_or_else(|| centroid(&dropoff_zone));
+    // The customer's coordinates count only near the zone of the postcode
+    // given with them.
+    use crate::domain::pricing::{trusted_point, ZONE_RADIUS_M};
+    let a = trusted_point(req.pickup.point, centroid(&pickup_zone), ZONE_RADIUS_M);
+    let b = trusted_point(req.dropoff.point, centroid(&dropoff_zone), ZONE_RADIUS_M);
     Ok(Ok(Leg {
         km: billable_km(a, b),
         req,

@@ -2,7 +2,10 @@
 //! a bounded set of blocking threads, so a flood of logins cannot starve the
 //! async workers nor exhaust memory. A short queue waits for a thread; past
 //! it the hasher answers `Busy` at once (the login answers 429), so a flood
-//! from many addresses costs no more than the queue.
+//! from many addresses costs no more than the queue. Logins have capacity
+//! kept for them: other hashing (new accounts, new passwords, password
+//! confirmations) takes at most half the threads and its own short queue,
+//! so a registration flood leaves logins their normal time.
 
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
@@ -28,6 +31,18 @@ pub struct Hasher {
     /// Hashes running or waiting; at most `limit`.
     queued: Arc<AtomicUsize>,
     limit: usize,
+    /// Work that is not a login: at most these at the threads at once…
+    others: Arc<Semaphore>,
+    /// …and at most `others_limit` of it running or waiting.
+    others_queued: Arc<AtomicUsize>,
+    others_limit: usize,
+}
+
+/// What a hash is for: logins keep capacity reserved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    Login,
+    Other,
 }
 
 /// Hashes that may wait for a thread, per thread.
@@ -65,23 +80,46 @@ impl Hasher {
     /// `parallel` hashes at most at once (each takes 19 MiB).
     pub fn new(parallel: usize) -> Self {
         let parallel = parallel.max(1);
+        let others = (parallel / 2).max(1);
         Hasher {
             permits: Arc::new(Semaphore::new(parallel)),
             queued: Arc::new(AtomicUsize::new(0)),
             limit: parallel * (1 + QUEUE_PER_THREAD),
+            others: Arc::new(Semaphore::new(others)),
+            others_queued: Arc::new(AtomicUsize::new(0)),
+            others_limit: others * 2,
+        }
+    }
+
+    fn place(counter: &Arc<AtomicUsize>, limit: usize) -> Result<Place, HashError> {
+        if counter.fetch_add(1, Ordering::AcqRel) >= limit {
+            counter.fetch_sub(1, Ordering::AcqRel);
+            Err(HashError::Busy)
+        } else {
+            Ok(Place(counter.clone()))
         }
     }
 
     async fn run<T: Send + 'static>(
         &self,
+        purpose: Purpose,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, HashError> {
-        let place = if self.queued.fetch_add(1, Ordering::AcqRel) >= self.limit {
-            self.queued.fetch_sub(1, Ordering::AcqRel);
-            return Err(HashError::Busy);
-        } else {
-            Place(self.queued.clone())
+        // Other work waits for its own turn before it queues with logins.
+        let other = match purpose {
+            Purpose::Login => None,
+            Purpose::Other => {
+                let place = Self::place(&self.others_queued, self.others_limit)?;
+                let permit = self
+                    .others
+                    .clone()
+                    .acquire_owned()
+                    .await
+                    .map_err(|_| HashError::Pool)?;
+                Some((place, permit))
+            }
         };
+        let place = Self::place(&self.queued, self.limit)?;
         let permit = self
             .permits
             .clone()
@@ -91,7 +129,7 @@ impl Hasher {
         // The thread holds its permit and place until the hash ends, even
         // when the request that asked for it has gone.
         tokio::task::spawn_blocking(move || {
-            let _held = (permit, place);
+            let _held = (permit, place, other);
             work()
         })
         .await
@@ -99,7 +137,7 @@ impl Hasher {
     }
 
     pub async fn hash(&self, password: String) -> Result<String, HashError> {
-        self.run(move || {
+        self.run(Purpose::Other, move || {
             let salt = SaltString::generate(&mut OsRng);
             argon2()
                 .hash_password(password.as_bytes(), &salt)
@@ -112,7 +150,17 @@ impl Hasher {
     /// Verifies `password` against `hash`, or against a dummy hash when there
     /// is no account (`None`): same cost either way.
     pub async fn verify(&self, password: String, hash: Option<String>) -> Result<bool, HashError> {
-        self.run(move || {
+        self.verify_for(Purpose::Login, password, hash).await
+    }
+
+    /// `verify`, for a purpose other than logging in (confirming a change).
+    pub async fn verify_for(
+        &self,
+        purpose: Purpose,
+        password: String,
+        hash: Option<String>,
+    ) -> Result<bool, HashError> {
+        self.run(purpose, move || {
             let known = hash.is_some();
             let stored = hash.unwrap_or_else(|| dummy_hash().to_owned());
             let ok = PasswordHash::new(&stored)
@@ -129,7 +177,7 @@ impl Hasher {
 
     /// Computes the dummy hash now rather than on the first unknown e-mail.
     pub async fn warm_up(&self) {
-        let _ = self.run(|| dummy_hash().len()).await;
+        let _ = self.run(Purpose::Login, || dummy_hash().len()).await;
     }
 }
 
@@ -148,7 +196,7 @@ mod tests {
         for _ in 0..places {
             let (h, wait) = (hasher.clone(), wait.clone());
             running.push(tokio::spawn(async move {
-                h.run(move || {
+                h.run(Purpose::Login, move || {
                     let _ = wait.lock().map(|w| w.recv());
                 })
                 .await
@@ -157,7 +205,10 @@ mod tests {
         while hasher.queued.load(Ordering::Acquire) < places {
             tokio::task::yield_now().await;
         }
-        assert!(matches!(hasher.run(|| ()).await, Err(HashError::Busy)));
+        assert!(matches!(
+            hasher.run(Purpose::Login, || ()).await,
+            Err(HashError::Busy)
+        ));
         for _ in 0..places {
             assert!(release.send(()).is_ok());
         }
@@ -165,6 +216,48 @@ mod tests {
             assert!(matches!(r.await, Ok(Ok(()))));
         }
         assert_eq!(hasher.queued.load(Ordering::Acquire), 0);
-        assert!(hasher.run(|| ()).await.is_ok());
+        assert!(hasher.run(Purpose::Login, || ()).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn other_work_cannot_take_the_logins_places() {
+        let hasher = Hasher::new(1);
+        let (release, wait) = std::sync::mpsc::channel::<()>();
+        let wait = Arc::new(Mutex::new(wait));
+        let mut running = Vec::new();
+        for _ in 0..hasher.others_limit {
+            let (h, wait) = (hasher.clone(), wait.clone());
+            running.push(tokio::spawn(async move {
+                h.run(Purpose::Other, move || {
+                    let _ = wait.lock().map(|w| w.recv());
+                })
+                .await
+            }));
+        }
+        while hasher.others_queued.load(Ordering::Acquire) < hasher.others_limit {
+            tokio::task::yield_now().await;
+        }
+        // A registration more is refused; a login queues behind at most
+        // the one other hash at the thread.
+        assert!(matches!(
+            hasher.run(Purpose::Other, || ()).await,
+            Err(HashError::Busy)
+        ));
+        assert!(hasher.queued.load(Ordering::Acquire) <= 1);
+        let login = {
+            let h = hasher.clone();
+            tokio::spawn(async move { h.run(Purpose::Login, || 7).await })
+        };
+        while hasher.queued.load(Ordering::Acquire) < 2 {
+            tokio::task::yield_now().await;
+        }
+        assert!(release.send(()).is_ok());
+        assert!(matches!(login.await, Ok(Ok(7))));
+        for _ in 1..hasher.others_limit {
+            assert!(release.send(()).is_ok());
+        }
+        for r in running {
+            assert!(matches!(r.await, Ok(Ok(()))));
+        }
     }
 }

@@ -54,3 +54,17 @@ pub fn internal(cause: impl std::fmt::Display) -> AppError {
 pub fn state() -> Result<super::AppState, AppError> {
     use_context::<super::AppState>().ok_or_else(|| internal("AppState missing from context"))
 }
+
+/// The client's address: the peer's, or what a trusted proxy says it is.
+pub async fn client_ip() -> Result<std::net::IpAddr, AppError> {
+    use axum::extract::ConnectInfo;
+    use std::net::SocketAddr;
+    let state = state()?;
+    let ConnectInfo(peer) = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+        .await
+        .map_err(internal)?;
+    let headers = use_context::<Parts>()
+        .map(|p| p.headers)
+        .unwrap_or_default();
+    Ok(state.trusted_proxies.client(peer.ip(), &headers))
+}

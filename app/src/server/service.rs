@@ -22,6 +22,9 @@ pub enum ServiceError {
     /// Refused for a reason the person is told.
     #[error("refused: {0:?}")]
     Refused(Refusal),
+    /// Done too often lately: try again in this many seconds.
+    #[error("rate limited")]
+    Limited(u64),
     #[error("database: {0}")]
     Db(#[from] DbErr),
 }
@@ -42,6 +45,9 @@ impl ServiceError {
             ServiceError::Forbidden => fail(AppError::Forbidden),
             ServiceError::Conflict => fail(AppError::Conflict),
             ServiceError::Refused(r) => fail(AppError::Refused(r)),
+            ServiceError::Limited(retry_after_secs) => {
+                fail(AppError::TooManyRequests { retry_after_secs })
+            }
             ServiceError::Db(e) => internal(e),
         }
     }

@@ -3,7 +3,6 @@
 
 use super::clock::Clock;
 use super::password::Hasher;
-use super::throttle::LoginThrottle;
 use sea_orm::DatabaseConnection;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -12,7 +11,10 @@ use std::sync::Arc;
 pub struct AppState {
     pub db: DatabaseConnection,
     pub hasher: Hasher,
-    pub throttle: Arc<LoginThrottle>,
+    /// Login limits (counted in the database).
+    pub login_limits: super::login_throttle::LoginLimits,
+    /// Cookies only over HTTPS (the public URL is `https://`).
+    pub secure_cookies: bool,
     /// Sessions end this long after login, however active.
     pub session_absolute_secs: i64,
     /// Where pictures (and later the outbox) are stored.
@@ -25,4 +27,8 @@ pub struct AppState {
     pub stripe: Option<super::stripe::Stripe>,
     /// The payment methods offered and their deadlines.
     pub payments: super::payments::Settings,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Arc<super::client_ip::TrustedProxies>,
+    /// Registrations per address and overall.
+    pub registrations: Arc<super::throttle::RegistrationThrottle>,
 }

@@ -283,6 +283,11 @@ pub enum Outcome {
     Ignored,
     /// This event id was handled before: acknowledged, nothing done.
     Duplicate,
+    /// Paid for an order no longer payable: booked and owed back.
+    Refunded,
+    /// The money is not the order's (amount, currency or order named):
+    /// recorded for the board, nothing paid.
+    Mismatch,
 }
 
 impl Outcome {
@@ -291,6 +296,8 @@ impl Outcome {
             Outcome::Applied => "applied",
             Outcome::Ignored => "ignored",
             Outcome::Duplicate => "duplicate",
+            Outcome::Refunded => "refunded",
+            Outcome::Mismatch => "mismatch",
         }
     }
 }
@@ -312,49 +319,75 @@ pub struct EventData {
     pub object: serde_json::Value,
 }
 
-/// Handles a verified event in one transaction: the event id is recorded
-/// first (a duplicate waits for the first delivery, then finds it and does
-/// nothing), then the order moves if the event still applies to it. An
-/// order never moves backwards: a payment arriving after a refund or a
-/// cancellation is recorded and ignored.
+/// Whether a PaymentIntent's money is the order's: the amount received,
+/// the currency and the order it names (when it names one).
+fn matches_order(intent: &serde_json::Value, order: &orders::Model) -> bool {
+    let amount = intent["amount_received"]
+        .as_i64()
+        .or_else(|| intent["amount"].as_i64());
+    let currency = intent["currency"].as_str().unwrap_or_default();
+    let named = intent["metadata"]["order_id"].as_str();
+    amount == Some(order.total_minor)
+        && currency.eq_ignore_ascii_case(&order.currency)
+        && named.is_none_or(|n| n == order.id.to_string())
+}
+
+/// Handles a verified event in one transaction: the order moves if the
+/// event still applies to it, as read inside the transaction (two events
+/// for one order at once: the second finds it moved and is recorded as
+/// ignored), then the event id is recorded with what it did (a duplicate
+/// delivery finds the id taken and its transaction is dropped). An order
+/// never moves backwards: money for an order no longer payable is booked and owed back
+/// (the job runner refunds it); money that does not match the order (the
+/// amount, the currency or the order it names) is recorded as a mismatch
+/// for the board, and nothing is paid.
 pub async fn handle_event(
     db: &DatabaseConnection,
     clock: &Clock,
     event: &Event,
 ) -> Result<Outcome, OrderError> {
     let now = clock.now();
-    let intent = event.data.object["id"].as_str().unwrap_or_default();
+    let object = &event.data.object;
+    let intent = object["id"].as_str().unwrap_or_default();
+    let txn = crate::server::txn::begin_write(db).await?;
     let payment = if event.kind.starts_with("payment_intent.") && !intent.is_empty() {
         payments::Entity::find()
             .filter(payments::Column::ExternalId.eq(intent))
-            .one(db)
+            .one(&txn)
             .await?
     } else {
         None
     };
     let order = match &payment {
-        Some(p) => load(db, p.order_id).await?,
+        Some(p) => load(&txn, p.order_id).await?,
         None => None,
     };
-    let account = match event.data.object["id"].as_str() {
+    let account = match object["id"].as_str() {
         Some(id) if event.kind == "account.updated" => payout_accounts::Entity::find()
             .filter(payout_accounts::Column::StripeAccountId.eq(id))
-            .one(db)
+            .one(&txn)
             .await?
             .map(|_| id),
         _ => None,
     };
-    let applies = match (event.kind.as_str(), &order) {
-        ("payment_intent.succeeded", Some(o)) => o.order.status == Status::PendingPayment.as_str(),
-        ("payment_intent.payment_failed", Some(_)) => true,
-        _ => account.is_some(),
+    let outcome = match (event.kind.as_str(), &order, &payment) {
+        _ if account.is_some() => {
+            // Whether the connected account can be paid, as Stripe says now.
+            let enabled = object["payouts_enabled"].as_bool() == Some(true);
+            super::connect::account_updated(&txn, account.unwrap_or_default(), enabled, now)
+                .await?;
+            Outcome::Applied
+        }
+        ("payment_intent.succeeded", Some(loaded), Some(payment)) => {
+            succeeded(&txn, now, loaded, payment, object).await?
+        }
+        ("payment_intent.payment_failed", Some(_), Some(payment)) => {
+            set_payment_status(&txn, payment.id, "failed", now).await?;
+            Outcome::Applied
+        }
+        _ => Outcome::Ignored,
     };
-    let outcome = if applies {
-        Outcome::Applied
-    } else {
-        Outcome::Ignored
-    };
-    let txn = crate::server::txn::begin_write(db).await?;
+    // Recorded last, with what it did: the table is append-only.
     let recorded = webhook_events::Entity::insert(webhook_events::ActiveModel {
         provider: Set(PROVIDER.to_owned()),
         event_id: Set(event.id.clone()),
@@ -374,33 +407,86 @@ pub async fn handle_event(
     .exec_without_returning(&txn)
     .await?;
     if recorded == 0 {
+        // Handled before (or by a delivery that committed meanwhile):
+        // whatever this one did is dropped with its transaction.
         return Ok(Outcome::Duplicate);
-    }
-    if let Some(account) = account {
-        // Whether the connected account can be paid, as Stripe says now.
-        let enabled = event.data.object["payouts_enabled"].as_bool() == Some(true);
-        super::connect::account_updated(&txn, account, enabled, now).await?;
-    }
-    if let (true, Some(loaded), Some(payment)) = (applies, &order, &payment) {
-        if event.kind == "payment_intent.succeeded" {
-            apply_in(&txn, now, loaded, Action::ConfirmPayment, Who::SYSTEM, None).await?;
-        }
-        let status = if event.kind == "payment_intent.succeeded" {
-            "succeeded"
-        } else {
-            "failed"
-        };
-        payments::Entity::update_many()
-            .col_expr(payments::Column::Status, Expr::value(status))
-            .col_expr(payments::Column::UpdatedAt, Expr::value(now))
-            .filter(payments::Column::Id.eq(payment.id))
-            .filter(payments::Column::Status.eq("pending"))
-            .exec(&txn)
-            .await?;
     }
     txn.commit().await?;
     tracing::info!(event = %event.id, kind = %event.kind, outcome = outcome.as_str(), "stripe webhook");
     Ok(outcome)
+}
+
+async fn set_payment_status(
+    txn: &sea_orm::DatabaseTransaction,
+    payment: Uuid,
+    status: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), DbErr> {
+    payments::Entity::update_many()
+        .col_expr(payments::Column::Status, Expr::value(status))
+        .col_expr(payments::Column::UpdatedAt, Expr::value(now))
+        .filter(payments::Column::Id.eq(payment))
+        .filter(payments::Column::Status.eq("pending"))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// A card payment arrived for `loaded`.
+async fn succeeded(
+    txn: &sea_orm::DatabaseTransaction,
+    now: chrono::DateTime<chrono::Utc>,
+    loaded: &super::orders::Loaded,
+    payment: &payments::Model,
+    intent: &serde_json::Value,
+) -> Result<Outcome, OrderError> {
+    if !matches_order(intent, &loaded.order) {
+        tracing::warn!(order = %loaded.order.id, "card payment does not match its order");
+        return Ok(Outcome::Mismatch);
+    }
+    if loaded.order.status == Status::PendingPayment.as_str() {
+        return match apply_in(txn, now, loaded, Action::ConfirmPayment, Who::SYSTEM, None).await {
+            Ok(()) => {
+                set_payment_status(txn, payment.id, "succeeded", now).await?;
+                Ok(Outcome::Applied)
+            }
+            // Moved meanwhile by another event or a person: nothing to do.
+            Err(OrderError::Conflict) => Ok(Outcome::Ignored),
+            Err(e) => Err(e),
+        };
+    }
+    // Paid after it expired or was cancelled unpaid: the money is booked
+    // as the cooperative's and owed straight back to the customer.
+    if loaded.order.status == Status::Cancelled.as_str() && payment.status == "pending" {
+        let currency = crate::domain::money::Currency::parse(&loaded.order.currency)
+            .unwrap_or(crate::domain::money::Currency::Eur);
+        let lines = super::orders::line_money(&loaded.lines);
+        let ctx = super::ledger::Context::default();
+        let paid = crate::domain::ledger::payment(
+            loaded.order.id,
+            currency,
+            &lines,
+            crate::domain::ledger::Account::PlatformCash,
+        );
+        let back = crate::domain::ledger::full_refund(loaded.order.id, currency, &lines);
+        let posted = super::ledger::post(txn, &paid, ctx, now).await?
+            && super::ledger::post(txn, &back, ctx, now).await?;
+        if posted {
+            payments::Entity::update_many()
+                .col_expr(payments::Column::Status, Expr::value("refunded"))
+                .col_expr(
+                    payments::Column::RefundedMinor,
+                    Expr::value(loaded.order.total_minor),
+                )
+                .col_expr(payments::Column::UpdatedAt, Expr::value(now))
+                .filter(payments::Column::Id.eq(payment.id))
+                .exec(txn)
+                .await?;
+            tracing::warn!(order = %loaded.order.id, "card payment after cancellation: refund owed");
+            return Ok(Outcome::Refunded);
+        }
+    }
+    Ok(Outcome::Ignored)
 }
 
 // ---------------------------------------------------------------------------
@@ -451,14 +537,19 @@ impl Stripe {
                 crate::domain::ledger::EntryKind::Refund,
             ))
             .map_err(api)?;
-            CreateRefund::new()
+            // One refund Stripe refuses must not hold back the others: it
+            // is tried again on the next run.
+            if let Err(e) = CreateRefund::new()
                 .payment_intent(intent.as_str())
                 .amount(owed)
                 .customize()
                 .request_strategy(RequestStrategy::Idempotent(key))
                 .send(&*self.client)
                 .await
-                .map_err(api)?;
+            {
+                tracing::warn!(%order, "card refund refused, tried again later: {e}");
+                continue;
+            }
             let now = clock.now();
             let txn = crate::server::txn::begin_write(db).await?;
             let entry = crate::domain::ledger::refund_paid(

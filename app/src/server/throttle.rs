@@ -1,8 +1,6 @@
-//! Login throttling per client address and per account, in memory.
-//!
-//! Fixed windows: at most `per_ip` attempts per address and `per_account`
-//! failed attempts per e-mail in each window. With several server processes
-//! each keeps its own counts (documented in docs/decisions.md).
+//! Registrations per client address and for the whole site, in memory
+//! (per process: a flood meets the limit of the process it reaches). Login
+//! throttling is in `login_throttle`, counted in the database.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -12,34 +10,6 @@ use std::time::{Duration, Instant};
 /// How long a throttled login waits before its 429.
 pub const REFUSAL_PAUSE: Duration = Duration::from_secs(1);
 
-#[derive(Clone, Copy, Debug)]
-pub struct ThrottleLimits {
-    pub per_ip: u32,
-    pub per_account: u32,
-    pub window: Duration,
-}
-
-impl Default for ThrottleLimits {
-    fn default() -> Self {
-        ThrottleLimits {
-            per_ip: 30,
-            per_account: 5,
-            window: Duration::from_secs(15 * 60),
-        }
-    }
-}
-
-#[derive(Default)]
-struct Counters {
-    ip: HashMap<IpAddr, (Instant, u32)>,
-    account: HashMap<String, (Instant, u32)>,
-}
-
-pub struct LoginThrottle {
-    limits: ThrottleLimits,
-    counters: Mutex<Counters>,
-}
-
 fn remaining(start: Instant, window: Duration, now: Instant) -> u64 {
     window
         .saturating_sub(now.duration_since(start))
@@ -47,57 +17,51 @@ fn remaining(start: Instant, window: Duration, now: Instant) -> u64 {
         .max(1)
 }
 
-impl LoginThrottle {
-    pub fn new(limits: ThrottleLimits) -> Self {
-        LoginThrottle {
-            limits,
-            counters: Mutex::new(Counters::default()),
+/// New accounts per address and for the whole site in each window: a
+/// flood from one address is refused before any password is hashed, and a
+/// flood from many cannot make accounts faster than `overall`.
+pub struct RegistrationThrottle {
+    per_ip: u32,
+    overall: u32,
+    window: Duration,
+    counters: Mutex<(HashMap<IpAddr, (Instant, u32)>, (Instant, u32))>,
+}
+
+impl RegistrationThrottle {
+    pub fn new(per_ip: u32, overall: u32, window: Duration) -> Self {
+        RegistrationThrottle {
+            per_ip,
+            overall,
+            window,
+            counters: Mutex::new((HashMap::new(), (Instant::now(), 0))),
         }
     }
 
-    /// Records an attempt from `ip` for `account`. `Err(seconds)` when either
-    /// limit is reached: the caller answers 429 with `Retry-After: seconds`
-    /// without checking the password.
-    pub fn check(&self, ip: IpAddr, account: &str) -> Result<(), u64> {
+    /// Counts a registration from `ip`; `Err(seconds)` when a limit is hit.
+    pub fn check(&self, ip: IpAddr) -> Result<(), u64> {
         let now = Instant::now();
-        let window = self.limits.window;
+        let window = self.window;
         let mut c = self.counters.lock().unwrap_or_else(|p| p.into_inner());
-        if c.ip.len() > 100_000 {
-            c.ip.retain(|_, (start, _)| now.duration_since(*start) < window);
+        let (ips, all) = &mut *c;
+        if ips.len() > 100_000 {
+            ips.retain(|_, (start, _)| now.duration_since(*start) < window);
         }
-        if c.account.len() > 100_000 {
-            c.account
-                .retain(|_, (start, _)| now.duration_since(*start) < window);
+        if now.duration_since(all.0) >= window {
+            *all = (now, 0);
         }
-        if let Some((start, n)) = c.account.get(account) {
-            if now.duration_since(*start) < window && *n >= self.limits.per_account {
-                return Err(remaining(*start, window, now));
-            }
-        }
-        let entry = c.ip.entry(ip).or_insert((now, 0));
+        let entry = ips.entry(ip).or_insert((now, 0));
         if now.duration_since(entry.0) >= window {
             *entry = (now, 0);
         }
-        if entry.1 >= self.limits.per_ip {
+        if entry.1 >= self.per_ip {
             return Err(remaining(entry.0, window, now));
         }
-        entry.1 += 1;
-        Ok(())
-    }
-
-    pub fn record_failure(&self, account: &str) {
-        let now = Instant::now();
-        let mut c = self.counters.lock().unwrap_or_else(|p| p.into_inner());
-        let entry = c.account.entry(account.to_owned()).or_insert((now, 0));
-        if now.duration_since(entry.0) >= self.limits.window {
-            *entry = (now, 0);
+        if all.1 >= self.overall {
+            return Err(remaining(all.0, window, now));
         }
         entry.1 += 1;
-    }
-
-    pub fn record_success(&self, account: &str) {
-        let mut c = self.counters.lock().unwrap_or_else(|p| p.into_inner());
-        c.account.remove(account);
+        all.1 += 1;
+        Ok(())
     }
 }
 
@@ -106,27 +70,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn account_locks_after_failures_and_ip_after_attempts() {
-        let t = LoginThrottle::new(ThrottleLimits {
-            per_ip: 4,
-            per_account: 2,
-            window: Duration::from_secs(60),
-        });
-        let ip: IpAddr = [127, 0, 0, 1].into();
-        assert!(t.check(ip, "a").is_ok());
-        t.record_failure("a");
-        assert!(t.check(ip, "a").is_ok());
-        t.record_failure("a");
-        assert!(matches!(t.check(ip, "a"), Err(s) if (1..=60).contains(&s)));
-        // Other accounts from the same address still work until the address limit.
-        assert!(t.check(ip, "b").is_ok());
-        assert!(t.check(ip, "c").is_ok());
-        assert!(t.check(ip, "d").is_err());
-        let other: IpAddr = [127, 0, 0, 2].into();
-        assert!(t.check(other, "b").is_ok());
-        assert!(
-            t.check(other, "a").is_err(),
-            "the account stays locked from any address"
-        );
+    fn registrations_per_address_and_overall() {
+        let t = RegistrationThrottle::new(2, 3, Duration::from_secs(60));
+        let a: IpAddr = "192.0.2.1".parse().unwrap();
+        let b: IpAddr = "192.0.2.2".parse().unwrap();
+        assert!(t.check(a).is_ok() && t.check(a).is_ok());
+        assert!(t.check(a).is_err(), "third from one address");
+        assert!(t.check(b).is_ok());
+        assert!(t.check(b).is_err(), "the site's limit");
     }
 }

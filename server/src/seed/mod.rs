@@ -282,7 +282,7 @@ async fn seed_money(db: &DatabaseConnection) -> anyhow::Result<()> {
         }
         let iban = Iban::from_bban("IT", &format!("X0542811101{:012}", 1000 + i))
             .ok_or_else(|| anyhow::anyhow!("demo IBAN"))?;
-        money::save_payout_account(db, Utc::now(), user.id, p.name, iban.as_str())
+        money::store_payout_account(db, Utc::now(), &user, p.name.to_owned(), iban)
             .await
             .map_err(fail)?;
     }
@@ -320,8 +320,8 @@ async fn seed_governance(db: &DatabaseConnection) -> anyhow::Result<()> {
             body: "Le consegne in cargo bike sono cresciute: proponiamo di scendere dal 5 al 4 % \
                    per i corrieri, lasciando invariati i servizi."
                 .into(),
-            closes_on: day(6),
-            effective_on: day(8),
+            closes_on: day(7),
+            effective_on: day(9),
             service_percent: "8".into(),
             service_min: "0,50".into(),
             delivery_percent: "4".into(),

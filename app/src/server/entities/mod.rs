@@ -5,6 +5,7 @@ pub mod availability_exceptions;
 pub mod availability_slots;
 pub mod ballot_history;
 pub mod ballots;
+pub mod bank_statement_lines;
 pub mod board_seats;
 pub mod categories;
 pub mod coop_settings;

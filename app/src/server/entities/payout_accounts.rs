@@ -13,6 +13,8 @@ pub struct Model {
     pub stripe_account_id: Option<String>,
     pub stripe_ready: bool,
     pub updated_at: DateTimeUtc,
+    /// When the IBAN last changed (payouts to it wait).
+    pub iban_changed_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -33,6 +33,9 @@ pub struct Model {
     pub closed_at: Option<DateTimeUtc>,
     /// The fee rule version a passed fee change created.
     pub enacted_version: Option<i32>,
+    /// When the voters who had not voted were reminded (a day before
+    /// closing).
+    pub reminded_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
 }
 
