@@ -513,8 +513,11 @@ on_both_databases!(
         );
         let made = answers.iter().filter(|s| **s == 200).count();
         assert!(made <= 20, "{made} accounts from one address");
+        // Refused before any hashing: too many from this address, or the
+        // hashing kept for other work is busy (429); or more connections at
+        // once than one address may open (503).
         assert!(
-            answers.iter().all(|s| *s == 200 || *s == 429),
+            answers.iter().all(|s| [200, 429, 503].contains(s)),
             "{answers:?}"
         );
         assert_eq!(login, 200, "the real user logs in");

@@ -132,15 +132,16 @@ on_both_databases!(
         let server = TestServer::start_with(&db, &[("MUTUA_PUBLIC_CACHE_MS", "60000")]);
         let m = mutua_tests::market::market(&server).await;
         let visitor = server.client();
+        // Reads are kept per language: the visitor reads in English.
+        let english = [("lang", "en"), ("next", "/")];
+        visitor.post_form_with("/locale", &english, &[]).await;
         assert_eq!(listed(&visitor).await, 2);
         // Changed behind the server's back: the cached read stands…
         db.execute("UPDATE listings SET status = 'paused' WHERE title = 'Riparazione bicicletta'")
             .await;
         assert_eq!(listed(&visitor).await, 2);
         // …through a change of language and reads by POST…
-        let res = visitor
-            .post_form_with("/locale", &[("lang", "en"), ("next", "/")], &[])
-            .await;
+        let res = visitor.post_form_with("/locale", &english, &[]).await;
         assert_eq!(res.status(), 303);
         for name in ["/fn/viewer", "/fn/categories", "/fn/recent"] {
             assert!(

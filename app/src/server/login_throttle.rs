@@ -223,21 +223,23 @@ async fn device_key(db: &impl ConnectionTrait) -> Result<Vec<u8>, DbErr> {
     Ok(KEY.get_or_init(|| stored).clone())
 }
 
-fn sign(key: &[u8], account: &str, device: &str) -> String {
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else {
-        return String::new();
-    };
+/// The MAC of a device cookie: `account` and the device's id, keyed.
+fn mac(key: &[u8], account: &str, device: &str) -> Option<Hmac<Sha256>> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).ok()?;
     mac.update(account.as_bytes());
     mac.update(b"|");
     mac.update(device.as_bytes());
-    hex::encode(mac.finalize().into_bytes())
+    Some(mac)
 }
 
 /// A new device cookie value for `account`.
 pub async fn device_cookie(db: &impl ConnectionTrait, account: &str) -> Result<String, DbErr> {
     let key = device_key(db).await?;
     let device = uuid::Uuid::new_v4().simple().to_string();
-    Ok(format!("{device}.{}", sign(&key, account, &device)))
+    let signature = mac(&key, account, &device)
+        .map(|m| hex::encode(m.finalize().into_bytes()))
+        .ok_or_else(|| DbErr::Custom("device cookie key unusable".into()))?;
+    Ok(format!("{device}.{signature}"))
 }
 
 /// Whether `value` is a device cookie this cooperative signed for `account`.
@@ -246,18 +248,14 @@ pub async fn trusted_device(
     account: &str,
     value: Option<&str>,
 ) -> Result<bool, DbErr> {
-    let Some((device, mac)) = value.and_then(|v| v.split_once('.')) else {
+    let Some((device, mac_hex)) = value.and_then(|v| v.split_once('.')) else {
         return Ok(false);
     };
-    let key = device_key(db).await?;
-    let Ok(mut check) = Hmac::<Sha256>::new_from_slice(&key) else {
+    let (Some(check), Ok(given)) = (
+        mac(&device_key(db).await?, account, device),
+        hex::decode(mac_hex),
+    ) else {
         return Ok(false);
     };
-    check.update(account.as_bytes());
-    check.update(b"|");
-    check.update(device.as_bytes());
-    let Ok(mac) = hex::decode(mac) else {
-        return Ok(false);
-    };
-    Ok(check.verify_slice(&mac).is_ok())
+    Ok(check.verify_slice(&given).is_ok())
 }

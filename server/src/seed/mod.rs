@@ -320,8 +320,8 @@ async fn seed_governance(db: &DatabaseConnection) -> anyhow::Result<()> {
             body: "Le consegne in cargo bike sono cresciute: proponiamo di scendere dal 5 al 4 % \
                    per i corrieri, lasciando invariati i servizi."
                 .into(),
-            closes_on: day(7),
-            effective_on: day(9),
+            closes_on: day(12),
+            effective_on: day(14),
             service_percent: "8".into(),
             service_min: "0,50".into(),
             delivery_percent: "4".into(),
