@@ -164,6 +164,31 @@ pub async fn cache_headers(req: Request, next: Next) -> Response {
     res
 }
 
+static IN_FLIGHT: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+
+/// Sets how many requests the process handles at once (once, at start).
+pub fn limit_in_flight(n: usize) {
+    let _ = IN_FLIGHT.set(tokio::sync::Semaphore::new(n.max(1)));
+}
+
+/// Bounds the requests handled at once in the whole process (and so its
+/// memory): one more waits up to 2 s for a turn, then is answered 503.
+pub async fn in_flight(req: Request, next: Next) -> Response {
+    let Some(turns) = IN_FLIGHT.get() else {
+        return next.run(req).await;
+    };
+    match tokio::time::timeout(std::time::Duration::from_secs(2), turns.acquire()).await {
+        Ok(Ok(_turn)) => next.run(req).await,
+        _ => {
+            tracing::warn!("request refused: too many in flight");
+            let mut res = (StatusCode::SERVICE_UNAVAILABLE, "busy, try again").into_response();
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            res
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,30 +260,5 @@ mod tests {
             &dev
         ));
         assert!(!dev.is_https());
-    }
-}
-
-static IN_FLIGHT: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
-
-/// Sets how many requests the process handles at once (once, at start).
-pub fn limit_in_flight(n: usize) {
-    let _ = IN_FLIGHT.set(tokio::sync::Semaphore::new(n.max(1)));
-}
-
-/// Bounds the requests handled at once in the whole process (and so its
-/// memory): one more waits up to 2 s for a turn, then is answered 503.
-pub async fn in_flight(req: Request, next: Next) -> Response {
-    let Some(turns) = IN_FLIGHT.get() else {
-        return next.run(req).await;
-    };
-    match tokio::time::timeout(std::time::Duration::from_secs(2), turns.acquire()).await {
-        Ok(Ok(_turn)) => next.run(req).await,
-        _ => {
-            tracing::warn!("request refused: too many in flight");
-            let mut res = (StatusCode::SERVICE_UNAVAILABLE, "busy, try again").into_response();
-            res.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-            res
-        }
     }
 }

@@ -264,9 +264,9 @@ mod tests {
     use super::*;
 
     fn reference() -> CreditorReference {
-        CreditorReference::of_order(
-            uuid::Uuid::parse_str("0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b").unwrap(),
-        )
+        CreditorReference::of_order(uuid::Uuid::from_u128(
+            0x0193_a1b2_c3d4_7e5f_8a9b_0c1d_2e3f_4a5b,
+        ))
     }
 
     const V2: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
@@ -308,7 +308,9 @@ mod tests {
         let xml = V2
             .replace("REF", r.as_str())
             .replace("SPACED", &r.pretty().to_lowercase());
-        let s = parse(&xml).unwrap();
+        let Ok(s) = parse(&xml) else {
+            panic!("statement refused")
+        };
         assert_eq!(s.len(), 1);
         let s = &s[0];
         assert_eq!(s.id, "STMT-2026-12-01");
@@ -345,7 +347,10 @@ mod tests {
             </Stmt></BkToCstmrStmt></Document>"#,
             r = r.as_str()
         );
-        let s = parse(&xml).unwrap().remove(0);
+        let Ok(mut s) = parse(&xml) else {
+            panic!("statement refused")
+        };
+        let s = s.remove(0);
         assert_eq!(s.credits.len(), 2);
         assert_eq!(
             (s.credits[0].key.as_str(), s.credits[0].minor),

@@ -24,8 +24,14 @@ pub struct RegistrationThrottle {
     per_ip: u32,
     overall: u32,
     window: Duration,
-    counters: Mutex<(HashMap<IpAddr, (Instant, u32)>, (Instant, u32))>,
+    counters: Mutex<Counts>,
 }
+
+/// A window's start and count.
+type Window = (Instant, u32);
+
+/// Per address, and for the whole site.
+type Counts = (HashMap<IpAddr, Window>, Window);
 
 impl RegistrationThrottle {
     pub fn new(per_ip: u32, overall: u32, window: Duration) -> Self {
@@ -72,8 +78,8 @@ mod tests {
     #[test]
     fn registrations_per_address_and_overall() {
         let t = RegistrationThrottle::new(2, 3, Duration::from_secs(60));
-        let a: IpAddr = "192.0.2.1".parse().unwrap();
-        let b: IpAddr = "192.0.2.2".parse().unwrap();
+        let a = IpAddr::from([192, 0, 2, 1]);
+        let b = IpAddr::from([192, 0, 2, 2]);
         assert!(t.check(a).is_ok() && t.check(a).is_ok());
         assert!(t.check(a).is_err(), "third from one address");
         assert!(t.check(b).is_ok());
