@@ -38,6 +38,7 @@ pub struct Gate {
     open: Arc<Semaphore>,
     by_address: Mutex<HashMap<IpAddr, usize>>,
     trusted: TrustedProxies,
+    refusing: Arc<Semaphore>,
 }
 
 /// One open connection; gives its places back when dropped.
@@ -72,6 +73,7 @@ impl Gate {
             open: Arc::new(Semaphore::new(limits.max_connections.max(1))),
             by_address: Mutex::new(HashMap::new()),
             trusted,
+            refusing: Arc::new(Semaphore::new(REFUSING)),
         })
     }
 
@@ -94,6 +96,38 @@ impl Gate {
             _permit: permit,
         })
     }
+}
+
+/// Refusals answered at once (each holds a file while it reads the request).
+const REFUSING: usize = 64;
+
+/// Answers a connection over the limits with 503. Up to `REFUSING` at once
+/// read their request first, so the client sees an answer; past that the
+/// answer is written at once and the connection closed, so a flood of
+/// refusals cannot use up the process's files.
+fn refuse(gate: &Arc<Gate>, stream: tokio::net::TcpStream) {
+    let Ok(turn) = gate.refusing.clone().try_acquire_owned() else {
+        drop(stream);
+        return;
+    };
+    tokio::spawn(async move {
+        let _turn = turn;
+        let busy = hyper::service::service_fn(|_req| async {
+            let mut res = hyper::Response::new(axum::body::Body::from("busy, try again"));
+            *res.status_mut() = hyper::StatusCode::SERVICE_UNAVAILABLE;
+            res.headers_mut().insert(
+                hyper::header::RETRY_AFTER,
+                hyper::header::HeaderValue::from_static("1"),
+            );
+            Ok::<_, std::convert::Infallible>(res)
+        });
+        let conn = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(Duration::from_millis(500))
+            .keep_alive(false)
+            .serve_connection(TokioIo::new(stream), busy);
+        let _ = tokio::time::timeout(Duration::from_secs(2), conn).await;
+    });
 }
 
 /// Serves `router` on `listener` until `shutdown` completes.
@@ -120,26 +154,7 @@ pub async fn serve(
             }
         };
         let Some(pass) = gate.enter(peer.ip()) else {
-            // Read the request and answer 503, so the client sees an answer,
-            // not a broken connection; one that sends nothing at once is
-            // closed within half a second (it holds a file meanwhile).
-            tokio::spawn(async move {
-                let busy = hyper::service::service_fn(|_req| async {
-                    let mut res = hyper::Response::new(axum::body::Body::from("busy, try again"));
-                    *res.status_mut() = hyper::StatusCode::SERVICE_UNAVAILABLE;
-                    res.headers_mut().insert(
-                        hyper::header::RETRY_AFTER,
-                        hyper::header::HeaderValue::from_static("1"),
-                    );
-                    Ok::<_, std::convert::Infallible>(res)
-                });
-                let conn = hyper::server::conn::http1::Builder::new()
-                    .timer(TokioTimer::new())
-                    .header_read_timeout(Duration::from_millis(500))
-                    .keep_alive(false)
-                    .serve_connection(TokioIo::new(stream), busy);
-                let _ = tokio::time::timeout(Duration::from_secs(2), conn).await;
-            });
+            refuse(&gate, stream);
             tracing::warn!(ip = %peer.ip(), "connection refused: too many open");
             continue;
         };
