@@ -93,39 +93,44 @@ pub async fn enqueue_to(
 ) -> Result<(), DbErr> {
     let locale = Locale::parse(&user.locale).unwrap_or(Locale::It);
     let (subject, body) = render(notice, locale, title, order_id);
-    email_outbox::Entity::insert(email_outbox::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        recipient: Set(user.email.clone()),
-        locale: Set(locale.code().to_owned()),
-        subject: Set(subject),
-        body: Set(body),
-        order_id: Set(Some(order_id)),
-        created_at: Set(now),
-        sent_at: Set(None),
-        attempts: Set(0),
-        last_error: Set(None),
-    })
-    .exec_without_returning(db)
-    .await?;
-    Ok(())
+    let mail = Mail {
+        locale,
+        subject,
+        body,
+        order_id: Some(order_id),
+    };
+    enqueue_mail(db, user, mail, now).await
 }
 
-/// Queues a mail that is not about an order.
-async fn enqueue_mail(
-    db: &impl ConnectionTrait,
-    user: &users::Model,
+/// A mail to queue, in the recipient's language.
+struct Mail {
     locale: Locale,
     subject: String,
     body: String,
+    /// The order it is about, if any.
+    order_id: Option<Uuid>,
+}
+
+/// Queues `mail` for `user` (written in the caller's transaction).
+async fn enqueue_mail(
+    db: &impl ConnectionTrait,
+    user: &users::Model,
+    mail: Mail,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
+    let Mail {
+        locale,
+        subject,
+        body,
+        order_id,
+    } = mail;
     email_outbox::Entity::insert(email_outbox::ActiveModel {
         id: Set(Uuid::now_v7()),
         recipient: Set(user.email.clone()),
         locale: Set(locale.code().to_owned()),
         subject: Set(subject),
         body: Set(body),
-        order_id: Set(None),
+        order_id: Set(order_id),
         created_at: Set(now),
         sent_at: Set(None),
         attempts: Set(0),
@@ -166,7 +171,13 @@ pub async fn iban_changed(
         ),
     };
     let body = format!("{body}\n\n{BASE_URL_TOKEN}/earnings#payout-details\n\n— Mutua\n");
-    enqueue_mail(db, user, locale, subject.to_owned(), body, now).await
+    let mail = Mail {
+        locale,
+        subject: subject.to_owned(),
+        body,
+        order_id: None,
+    };
+    enqueue_mail(db, user, mail, now).await
 }
 
 /// A vote a member may cast.
@@ -217,5 +228,11 @@ pub async fn vote(
         ),
     };
     let body = format!("{body}\n\n{BASE_URL_TOKEN}/governance/{proposal}\n\n— Mutua\n");
-    enqueue_mail(db, user, locale, subject.to_owned(), body, now).await
+    let mail = Mail {
+        locale,
+        subject: subject.to_owned(),
+        body,
+        order_id: None,
+    };
+    enqueue_mail(db, user, mail, now).await
 }
