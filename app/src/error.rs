@@ -26,6 +26,8 @@ pub enum Refusal {
     Unpaid,
     /// A card payment's refund goes back through the processor, never by hand.
     CardRefund,
+    /// Work marked done before its opening or delivery window began.
+    NotBegun,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -104,7 +106,7 @@ impl AppError {
             AppError::NotFound => 404,
             AppError::Conflict => 409,
             AppError::Refused(Refusal::Party) => 403,
-            AppError::Refused(Refusal::Unpaid | Refusal::CardRefund) => 409,
+            AppError::Refused(Refusal::Unpaid | Refusal::CardRefund | Refusal::NotBegun) => 409,
             AppError::Internal { .. } | AppError::Transport(_) => 500,
         }
     }
@@ -144,6 +146,7 @@ impl AppError {
             AppError::Refused(Refusal::Party) => t.err_party.to_owned(),
             AppError::Refused(Refusal::Unpaid) => t.err_unpaid_cash.to_owned(),
             AppError::Refused(Refusal::CardRefund) => t.err_card_refund.to_owned(),
+            AppError::Refused(Refusal::NotBegun) => t.err_not_begun.to_owned(),
             AppError::Internal { reference } => {
                 format!("{} ({}: {reference})", t.err_internal, t.err_reference)
             }

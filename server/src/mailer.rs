@@ -70,11 +70,14 @@ impl Mailer {
         Ok(())
     }
 
-    /// Sends what is waiting; returns how many went out.
+    /// Sends what is waiting; returns how many went out. The sending time
+    /// is on the orders' clock: an order counts from it (48 h after its
+    /// "work done" mail went out, it completes by itself).
     pub async fn send_pending(
         &self,
         db: &DatabaseConnection,
         holder: &str,
+        clock: &app::server::clock::Clock,
     ) -> anyhow::Result<usize> {
         if !take_lease(db, "mail.send", holder).await? {
             return Ok(0);
@@ -98,10 +101,8 @@ impl Mailer {
             match &result {
                 Ok(()) => {
                     sent += 1;
-                    update = update.col_expr(
-                        email_outbox::Column::SentAt,
-                        Expr::value(chrono::Utc::now()),
-                    );
+                    update =
+                        update.col_expr(email_outbox::Column::SentAt, Expr::value(clock.now()));
                 }
                 Err(e) => {
                     // The error names the server, never the recipient's data.

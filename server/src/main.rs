@@ -378,7 +378,7 @@ async fn serve(
                 Ok(_) => {}
                 Err(e) => tracing::warn!("job runner: {e}"),
             }
-            if let Err(e) = mailer.send_pending(&jobs_db, &holder).await {
+            if let Err(e) = mailer.send_pending(&jobs_db, &holder, &clock).await {
                 tracing::warn!("mailer: {e}");
             }
             // Votes close, and what passed is enacted, with nobody's help.
@@ -413,6 +413,13 @@ async fn serve(
             if let Some(stripe) = &stripe {
                 match jobs::take_lease(&jobs_db, "stripe.sync", &holder).await {
                     Ok(true) => {
+                        match stripe.cancel_intents(&jobs_db, &clock).await {
+                            Ok(n) if n > 0 => {
+                                tracing::info!(intents = n, "unpaid card payments cancelled")
+                            }
+                            Ok(_) => {}
+                            Err(e) => tracing::warn!("cancelling card payments: {e}"),
+                        }
                         match stripe.send_refunds(&jobs_db, &clock).await {
                             Ok(n) if n > 0 => tracing::info!(refunds = n, "card refunds sent"),
                             Ok(_) => {}

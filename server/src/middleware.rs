@@ -164,21 +164,36 @@ pub async fn cache_headers(req: Request, next: Next) -> Response {
     res
 }
 
-static IN_FLIGHT: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+static IN_FLIGHT: std::sync::OnceLock<std::sync::Arc<tokio::sync::Semaphore>> =
+    std::sync::OnceLock::new();
 
 /// Sets how many requests the process handles at once (once, at start).
 pub fn limit_in_flight(n: usize) {
-    let _ = IN_FLIGHT.set(tokio::sync::Semaphore::new(n.max(1)));
+    let _ = IN_FLIGHT.set(std::sync::Arc::new(tokio::sync::Semaphore::new(n.max(1))));
 }
 
 /// Bounds the requests handled at once in the whole process (and so its
-/// memory): one more waits up to 2 s for a turn, then is answered 503.
-pub async fn in_flight(req: Request, next: Next) -> Response {
+/// memory): one more waits up to 2 s for a turn, then is answered 503. The
+/// turn goes in the request's extensions, so a request that only waits (a
+/// throttled login) can give it back meanwhile.
+pub async fn in_flight(mut req: Request, next: Next) -> Response {
     let Some(turns) = IN_FLIGHT.get() else {
         return next.run(req).await;
     };
-    match tokio::time::timeout(std::time::Duration::from_secs(2), turns.acquire()).await {
-        Ok(Ok(_turn)) => next.run(req).await,
+    match tokio::time::timeout(
+        std::time::Duration::from_secs(2),
+        turns.clone().acquire_owned(),
+    )
+    .await
+    {
+        Ok(Ok(permit)) => {
+            let turn = app::server::throttle::Turn::new(turns.clone(), permit);
+            req.extensions_mut().insert(turn.clone());
+            let res = next.run(req).await;
+            // Copies of the request's parts may outlive it; the turn does not.
+            turn.give_back();
+            res
+        }
         _ => {
             tracing::warn!("request refused: too many in flight");
             let mut res = (StatusCode::SERVICE_UNAVAILABLE, "busy, try again").into_response();

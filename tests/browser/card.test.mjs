@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, startFakeStripe, root, launchBrowser, openPage, hydrated, goto, login, act, reloadUntil } from './server.mjs';
+import { startServer, startFakeStripe, root, launchBrowser, openPage, hydrated, goto, login, act, reloadUntil, whenWorkBegins } from './server.mjs';
 
 const shots = join(root, 'target', 'browser-screenshots');
 mkdirSync(shots, { recursive: true });
@@ -90,9 +90,12 @@ test('a connected member is paid by transfer for an order paid by card', async (
   // 3. Elena does the work; the customer confirms.
   await goto(elena.page, false, orderUrl);
   const net = (await elena.page.textContent('[data-testid=line-0] [data-testid=net]')).match(/\d+,\d\d\s€/)[0];
-  for (const [step, status] of [['accept', 'accepted'], ['start', 'in_progress'], ['fulfil', 'fulfilled']]) {
+  for (const [step, status] of [['accept', 'accepted'], ['start', 'in_progress']]) {
     await act(elena, false, step, status, '[data-testid=line-0]');
   }
+  const back = await whenWorkBegins(server, elena, false, '[data-testid=line-0]');
+  await act(elena, false, 'fulfil', 'fulfilled', '[data-testid=line-0]');
+  back();
   await goto(customer.page, true, orderUrl);
   await act(customer, true, 'complete', 'completed');
 

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, root, launchBrowser, openPage, hydrated, goto, login, act } from './server.mjs';
+import { startServer, root, launchBrowser, openPage, hydrated, goto, login, act, whenWorkBegins } from './server.mjs';
 
 const shots = join(root, 'target', 'browser-screenshots');
 mkdirSync(shots, { recursive: true });
@@ -109,9 +109,12 @@ for (const js of [true, false]) {
     await hydrated(board.page, js);
     await goto(elena.page, js, orderUrl);
     assert.match(await elena.page.textContent('[data-testid=order-money]'), /Pagamento ricevuto/);
-    for (const [step, status] of [['accept', 'accepted'], ['start', 'in_progress'], ['fulfil', 'fulfilled']]) {
+    for (const [step, status] of [['accept', 'accepted'], ['start', 'in_progress']]) {
       await act(elena, js, step, status, '[data-testid=line-0]');
     }
+    const back = await whenWorkBegins(server, elena, js, '[data-testid=line-0]');
+    await act(elena, js, 'fulfil', 'fulfilled', '[data-testid=line-0]');
+    back();
     await goto(customer.page, js, orderUrl);
     await act(customer, js, 'complete', 'completed');
     assert.match(await customer.page.textContent('[data-testid=order-money]'), /Ordine concluso: ripartizione/);

@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, root, launchBrowser, openPage, hydrated, goto, login, act } from './server.mjs';
+import { startServer, root, launchBrowser, openPage, hydrated, goto, login, act, whenWorkBegins } from './server.mjs';
 
 const shots = join(root, 'target', 'browser-screenshots');
 mkdirSync(shots, { recursive: true });
@@ -124,10 +124,16 @@ for (const js of [true, false]) {
     await goto(courier.page, js, orderUrl);
     await act(courier, js, 'start', 'in_progress', '[data-testid=line-1]');
     await goto(provider.page, js, orderUrl);
+    // The repair is done once its opening has begun (the page says when).
+    assert.match(await provider.page.textContent('[data-testid=line-0] [data-testid=done-from]'), /Da segnare come fatto a partire da/);
+    const back = await whenWorkBegins(server, provider, js, '[data-testid=line-0]');
     await act(provider, js, 'fulfil', 'in_progress', '[data-testid=line-0]');
     await goto(courier.page, js, orderUrl);
+    const backAgain = await whenWorkBegins(server, courier, js, '[data-testid=line-1]');
     assert.match(await courier.page.textContent('[data-testid=line-1] [data-testid=act-fulfil]'), /Consegnato/);
     await act(courier, js, 'fulfil', 'fulfilled', '[data-testid=line-1]');
+    backAgain();
+    back();
     // The courier took the cash: he says so, and the order can complete.
     assert.match(await courier.page.textContent('[data-testid=payment]'), /\d+,\d\d\s€/);
     await courier.page.locator('[data-testid=order] [data-testid=act-confirm_payment]').first().click();

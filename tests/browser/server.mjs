@@ -1,6 +1,6 @@
 // Starts the release `mutua` binary on a random port with a fresh SQLite file.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -64,6 +64,8 @@ export async function startServer(extraEnv = {}, { seed = false } = {}) {
     MUTUA_DATA_DIR: dir,
     MUTUA_LISTEN: '127.0.0.1:0',
     RUST_LOG: process.env.MUTUA_TEST_LOG ?? 'error',
+    // The server's clock can be moved (`whenWorkBegins`).
+    MUTUA_CLOCK_OFFSET_FILE: join(dir, 'clock-offset'),
     ...extraEnv,
   };
   delete env.MUTUA_PUBLIC_URL;
@@ -82,6 +84,7 @@ export async function startServer(extraEnv = {}, { seed = false } = {}) {
   });
   return {
     url,
+    clockFile: env.MUTUA_CLOCK_OFFSET_FILE,
     /** Runs a `mutua` subcommand on the same database; returns its stdout. */
     cli(args, input = '') {
       const out = spawnSync(bin, args, { cwd: root, env, input, encoding: 'utf8' });
@@ -155,6 +158,28 @@ export async function act(s, js, testid, status, scope = '[data-testid=order]') 
   await s.page.locator(`${scope} [data-testid=act-${testid}]`).first().click();
   await s.page.waitForSelector(`[data-testid=order][data-status=${status}]`);
   await hydrated(s.page, js);
+}
+
+/**
+ * The line in `scope` is the viewer's and its work has not begun: the page
+ * says from when it can be marked done, and offers no button for it. Moves
+ * the server's clock to a minute past that and reloads; returns a function
+ * that puts the clock back.
+ */
+export async function whenWorkBegins(server, s, js, scope) {
+  const hint = s.page.locator(`${scope} [data-testid=done-from]`);
+  if ((await hint.count()) !== 1) throw new Error(`no "done from" on ${scope}`);
+  if (await s.page.locator(`${scope} [data-testid=act-fulfil]`).count()) {
+    throw new Error(`${scope} can be marked done before its work begins`);
+  }
+  const begins = Date.parse(await hint.getAttribute('data-begins'));
+  let before = '0';
+  try { before = readFileSync(server.clockFile, 'utf8'); } catch { /* absent: zero */ }
+  const ahead = Math.ceil((begins - Date.now()) / 1000) + 60;
+  writeFileSync(server.clockFile, String(Math.max(Number(before) || 0, ahead)));
+  await s.page.reload();
+  await hydrated(s.page, js);
+  return () => writeFileSync(server.clockFile, before);
 }
 
 /** Reloads `page` until `selector` is there (webhooks and jobs run apart). */

@@ -6,7 +6,7 @@
 
 use mutua_tests::coop::{call, customer, field_problems, user_id, PASSWORD};
 use mutua_tests::market::{
-    act, composite, fulfil_all, line_id, market, service_order, view, Market,
+    act, composite, fulfil_all, line_id, market, service_order, view, work_time, Market,
 };
 use mutua_tests::{location, on_both_databases, workspace_root, Backend, TestDb, TestServer};
 use serde_json::Value;
@@ -59,9 +59,14 @@ on_both_databases!(money_follows_the_order, |backend| async move {
 
     let v = view(&m.anna, order).await.expect("view");
     let line = line_id(&v, 0);
-    for step in ["accept", "start", "fulfil"] {
+    for step in ["accept", "start"] {
         act(&m.anna, order, step, Some(&line)).await.expect(step);
     }
+    let at = work_time(&m, order).await;
+    act(&m.anna, order, "fulfil", Some(&line))
+        .await
+        .expect("fulfil");
+    drop(at);
     act(&m.customer, order, "complete", None)
         .await
         .expect("completed");
@@ -511,8 +516,9 @@ on_both_databases!(
             // The first free opening: each order takes the next one.
             orders.push(service_order(&m, 0).await);
         }
-        // Every order is paid and taken to completion at once, and the server
-        // is killed (SIGKILL) while that goes on.
+        // Every order is paid and taken as far as it goes at once (paid,
+        // accepted and started: its opening has not begun, so it cannot be
+        // marked done), and the server is killed (SIGKILL) meanwhile.
         let work = orders.iter().map(|&o| complete_quietly(&m, o));
         let burst = futures_util::future::join_all(work);
         let kill = async {

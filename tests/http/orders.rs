@@ -4,7 +4,7 @@
 
 use mutua_tests::coop::{call, customer, field_problems};
 use mutua_tests::market::{
-    act, composite, leg, line_id, market, opening, order_form, place, status, view,
+    act, composite, leg, line_id, market, opening, order_form, place, status, view, work_time,
 };
 use mutua_tests::{on_both_databases, Backend, Clock, TestDb, TestServer};
 use serde_json::Value;
@@ -154,6 +154,15 @@ on_both_databases!(composite_order_lives_its_whole_life, |backend| async move {
         status(&view(&m.customer, order).await.expect("v")),
         "Accepted"
     );
+    // Not before the work's time: the opening begins later.
+    assert_eq!(
+        act(&m.anna, order, "fulfil", Some(&line0))
+            .await
+            .err()
+            .map(|e| e.0),
+        Some(409)
+    );
+    let _at = work_time(&m, order).await;
     act(&m.anna, order, "fulfil", Some(&line0))
         .await
         .expect("repaired");
@@ -237,8 +246,9 @@ on_both_databases!(composite_order_lives_its_whole_life, |backend| async move {
         call(&m.anna, "board-orders", &[]).await.err().map(|e| e.0),
         Some(403)
     );
-    // Six e-mails queued: two new-order, accepted, delivered, two completed.
-    assert_eq!(count(&db, "email_outbox").await, 6);
+    // Seven e-mails queued: two new-order, accepted, repaired, delivered,
+    // two completed.
+    assert_eq!(count(&db, "email_outbox").await, 7);
 });
 
 on_both_databases!(two_customers_race_for_one_slot, |backend| async move {
@@ -484,6 +494,9 @@ on_both_databases!(timed_transitions_follow_the_clock, |backend| async move {
     act(&m.carlo, done, "start", Some(&line))
         .await
         .expect("picked up");
+    // Delivered once its window began (tomorrow): the clock stays there.
+    let _at = work_time(&m, done).await;
+    let delivered_at = clock.offset();
     act(&m.carlo, done, "fulfil", Some(&line))
         .await
         .expect("delivered");
@@ -495,9 +508,9 @@ on_both_databases!(timed_transitions_follow_the_clock, |backend| async move {
         "PendingPayment"
     );
 
-    // 25 hours: the paid order nobody accepted is declined and refunded;
+    // 25 hours on: the paid order nobody accepted is declined and refunded;
     // a bank transfer still has days to arrive.
-    clock.advance(25 * 3600);
+    clock.advance(delivered_at + 25 * 3600);
     let v = wait_for(&m.customer, unanswered, "Refunded").await;
     assert_eq!(v["lines"][0]["status"], "Declined");
     assert_eq!(
@@ -509,8 +522,8 @@ on_both_databases!(timed_transitions_follow_the_clock, |backend| async move {
         "PendingPayment"
     );
 
-    // 49 hours after delivery: completed by itself.
-    clock.advance(50 * 3600);
+    // 50 hours after delivery (and its e-mail): completed by itself.
+    clock.advance(delivered_at + 50 * 3600);
     wait_for(&m.customer, done, "Completed").await;
 
     // A day before its deadline, the customer is reminded of the transfer, once.
@@ -566,6 +579,73 @@ on_both_databases!(timed_transitions_follow_the_clock, |backend| async move {
         .await;
     assert_eq!(completed, 1);
 });
+
+on_both_databases!(
+    completion_by_itself_counts_from_the_work_done_mail,
+    |backend| async move {
+        let db = TestDb::new(backend).await;
+        let clock = Clock::new(&db);
+        // No mail can be sent: the SMTP server does not answer.
+        let mut env = clock.env().to_vec();
+        env.push(("MUTUA_SMTP_URL", "smtp://127.0.0.1:9"));
+        let mut server = TestServer::start_with(&db, &env);
+        let m = market(&server).await;
+        let order = mutua_tests::market::service_order(&m, 0).await;
+        let line = line_id(&view(&m.customer, order).await.expect("v"), 0);
+        act(&m.board, order, "confirm_payment", None)
+            .await
+            .expect("paid");
+        act(&m.anna, order, "accept", Some(&line))
+            .await
+            .expect("accepted");
+        let _at = work_time(&m, order).await;
+        let done_at = clock.offset();
+        act(&m.anna, order, "fulfil", Some(&line))
+            .await
+            .expect("repaired");
+        // The customer is told in Italian, with the link to confirm or
+        // dispute, even for a service (not only a delivery).
+        let told = format!(
+            "SELECT COUNT(*) FROM email_outbox WHERE notice = 'work_done' \
+             AND subject = 'Lavoro svolto' \
+             AND body LIKE '%/orders/{order}%'"
+        );
+        assert_eq!(db.query_i64(&told).await, 1);
+
+        // Three days on, the mail has still not gone out: the order waits.
+        clock.advance(done_at + 72 * 3600);
+        tokio::time::sleep(Duration::from_millis(3000)).await;
+        let v = view(&m.customer, order).await.expect("v");
+        assert_eq!(status(&v), "Fulfilled", "never told, never completed");
+
+        // The mail goes out now (to the outbox directory, once the killed
+        // process's one-minute mail lease is over); 47 hours later
+        // the order still waits, 49 hours later it completed by itself.
+        server.restart_with(&clock.env());
+        let sent = format!(
+            "SELECT COUNT(*) FROM email_outbox WHERE notice = 'work_done' \
+             AND body LIKE '%/orders/{order}%' AND sent_at IS NOT NULL"
+        );
+        for _ in 0..900 {
+            if db.query_i64(&sent).await == 1 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(db.query_i64(&sent).await, 1);
+        // The same browser (its session cookie), at the new address.
+        let customer = mutua_tests::Client {
+            http: m.customer.http.clone(),
+            base: server.url.clone(),
+        };
+        clock.advance(done_at + (72 + 47) * 3600);
+        tokio::time::sleep(Duration::from_millis(3000)).await;
+        let v = view(&customer, order).await.expect("v");
+        assert_eq!(status(&v), "Fulfilled", "47 hours after the mail");
+        clock.advance(done_at + (72 + 49) * 3600);
+        wait_for(&customer, order, "Completed").await;
+    }
+);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_servers_share_the_job_runner_on_postgres() {
@@ -650,9 +730,11 @@ on_both_databases!(
         act(&m.carlo, order, "start", Some(&line))
             .await
             .expect("picked up");
+        let at = work_time(&m, order).await;
         act(&m.carlo, order, "fulfil", Some(&line))
             .await
             .expect("delivered");
+        drop(at);
         sink.wait_for("emma@example.org", "Delivered").await;
         act(&english, order, "complete", None)
             .await
@@ -740,9 +822,11 @@ on_both_databases!(
         act(&m.anna, second, "accept", Some(&line))
             .await
             .expect("accepted");
+        let at = work_time(&m, second).await;
         act(&m.anna, second, "fulfil", Some(&line))
             .await
             .expect("done");
+        drop(at);
         let no_reason = act(&m.customer, second, "dispute", None)
             .await
             .expect_err("reason needed");

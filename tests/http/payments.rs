@@ -7,7 +7,7 @@
 use mutua_tests::coop::{call, operator_account, user_id, PASSWORD};
 use mutua_tests::market::{
     act, composite, composite_paid_by, leg, line_id, market, opening, order_form, place, status,
-    view, Market,
+    view, work_time, Market,
 };
 use mutua_tests::{on_both_databases, TestDb, TestServer};
 use serde_json::Value;
@@ -29,6 +29,11 @@ async fn balance(db: &TestDb, account: &str) -> i64 {
 async fn work_through(m: &Market, order: Uuid) {
     let v = view(&m.anna, order).await.expect("view");
     for step in ["accept", "start", "fulfil"] {
+        let _at = if step == "fulfil" {
+            Some(work_time(m, order).await)
+        } else {
+            None
+        };
         act(&m.anna, order, step, Some(&line_id(&v, 0)))
             .await
             .expect(step);
@@ -167,9 +172,14 @@ on_both_databases!(
             .await
             .expect("transfer arrived");
         let line = line_id(&view(&m.carlo, bank).await.expect("v"), 0);
-        for step in ["accept", "start", "fulfil"] {
+        for step in ["accept", "start"] {
             act(&m.carlo, bank, step, Some(&line)).await.expect(step);
         }
+        let at = work_time(&m, bank).await;
+        act(&m.carlo, bank, "fulfil", Some(&line))
+            .await
+            .expect("fulfil");
+        drop(at);
         act(&m.customer, bank, "complete", None)
             .await
             .expect("completed");

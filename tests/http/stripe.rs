@@ -483,3 +483,137 @@ on_both_databases!(
         assert!(ok, "{report}");
     }
 );
+
+on_both_databases!(
+    an_unpaid_card_orders_payment_is_cancelled_at_stripe,
+    |backend| async move {
+        let db = TestDb::new(backend).await;
+        let fake = FakeStripe::start();
+        let server = stripe_server(&db, &fake).await;
+        let m = market(&server).await;
+        let order = service_order(&m, 0).await;
+        let pi = intent(&m, order).await;
+        act(&m.customer, order, "cancel", None)
+            .await
+            .expect("cancelled");
+        // The job runner cancels the intent: it can no longer take money.
+        wait_for(
+            &db,
+            "SELECT COUNT(*) FROM payments WHERE status = 'failed'",
+            1,
+        )
+        .await;
+        assert_eq!(
+            fake.get(&format!("/v1/payment_intents/{pi}")).await["status"],
+            "canceled"
+        );
+        assert_eq!(
+            db.query_i64("SELECT COUNT(*) FROM processor_retries").await,
+            0
+        );
+        let (ok, report) = server.ledger_verify();
+        assert!(ok, "{report}");
+    }
+);
+
+on_both_databases!(
+    a_refused_refund_waits_is_set_aside_and_tried_again_by_the_board,
+    |backend| async move {
+        let db = TestDb::new(backend).await;
+        let fake = FakeStripe::start();
+        let server = stripe_server(&db, &fake).await;
+        let clock = mutua_tests::Clock::new(&db);
+        let m = market(&server).await;
+        let order = service_order(&m, 0).await;
+        let pi = intent(&m, order).await;
+        let paid = paid_intent(&fake, &pi).await;
+        let payload = event("evt_paid", "payment_intent.succeeded", &paid);
+        let sig = signature(WEBHOOK_SECRET, now(), &payload);
+        assert_eq!(deliver(&server, &payload, &sig).await, 200);
+        wait_for_status(&m, order, "Paid").await;
+        // Stripe will refuse the refund: it does not know this payment.
+        db.execute("UPDATE payments SET external_id = 'pi_unknown_to_stripe'")
+            .await;
+        act(&m.customer, order, "cancel", None)
+            .await
+            .expect("cancelled after payment");
+        let refund_attempts =
+            "SELECT COALESCE(MAX(attempts), 0) FROM processor_retries WHERE kind = 'refund'";
+        wait_for(&db, refund_attempts, 1).await;
+        // Not tried again before its pause is over (the runner ticks each
+        // second).
+        tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+        assert_eq!(db.query_i64(refund_attempts).await, 1);
+        // Each pause over, one more try; the eighth failure sets it aside.
+        for n in 2..=8 {
+            clock.advance(i64::from(n) * 7 * 3600);
+            wait_for(&db, refund_attempts, n).await;
+        }
+        wait_for(
+            &db,
+            "SELECT COUNT(*) FROM processor_retries WHERE kind = 'refund' AND parked_at IS NOT NULL",
+            1,
+        )
+        .await;
+        clock.advance(30 * 24 * 3600);
+        tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+        assert_eq!(db.query_i64(refund_attempts).await, 8, "parked: not tried");
+        assert_eq!(
+            fake.get("/v1/refunds").await["data"]
+                .as_array()
+                .map(Vec::len),
+            Some(0)
+        );
+        // The board sees it, on its money page too.
+        let money = call(&m.board, "board-money", &[]).await.expect("money");
+        let problems = money["processor_problems"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let refund = problems
+            .iter()
+            .find(|p| p["kind"] == "refund")
+            .cloned()
+            .expect("the refund is listed");
+        assert_eq!(refund["parked"], true);
+        assert_eq!(refund["order_id"], order.to_string());
+        let page = m
+            .board
+            .get("/board/money")
+            .await
+            .text()
+            .await
+            .expect("page");
+        assert!(
+            page.contains(r#"data-kind="refund" data-parked="true""#),
+            "the money page lists the refund set aside"
+        );
+        // A customer cannot ask for it again.
+        let key = refund["call"].as_str().expect("call").to_owned();
+        assert_eq!(
+            call(&m.customer, "processor-retry", &[("call", &key)])
+                .await
+                .err()
+                .map(|e| e.0),
+            Some(403)
+        );
+        // The board put things right at Stripe and tries again: refunded once.
+        db.execute(&format!("UPDATE payments SET external_id = '{pi}'"))
+            .await;
+        call(&m.board, "processor-retry", &[("call", &key)])
+            .await
+            .expect("tried again");
+        wait_for(
+            &db,
+            "SELECT COUNT(*) FROM processor_retries WHERE kind = 'refund'",
+            0,
+        )
+        .await;
+        let refunds = fake.get("/v1/refunds").await;
+        let refunds = refunds["data"].as_array().cloned().unwrap_or_default();
+        assert_eq!(refunds.len(), 1);
+        assert_eq!(refunds[0]["amount"], paid["amount"]);
+        let (ok, report) = server.ledger_verify();
+        assert!(ok, "{report}");
+    }
+);

@@ -15,6 +15,47 @@ pub struct Market {
     pub customer: Client,
     pub service: Uuid,
     pub courier: Uuid,
+    /// The server's clock offset file.
+    pub clock: std::path::PathBuf,
+}
+
+/// Puts the server's clock back where it was when dropped.
+pub struct ClockBack {
+    file: std::path::PathBuf,
+    offset: String,
+}
+
+impl Drop for ClockBack {
+    fn drop(&mut self) {
+        let _ = std::fs::write(&self.file, &self.offset);
+    }
+}
+
+/// Moves the server's clock to a minute after every line of `order` has
+/// begun (its booked opening or delivery window), until the returned guard
+/// is dropped: work is marked done only once it happens.
+pub async fn work_time(m: &Market, order: Uuid) -> ClockBack {
+    let v = view(&m.board, order).await.expect("view");
+    let begins = v["lines"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|l| l["begins"].as_str())
+        .filter_map(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+        .max();
+    let offset = std::fs::read_to_string(&m.clock).unwrap_or_else(|_| "0".into());
+    let now: i64 = offset.trim().parse().unwrap_or(0);
+    if let Some(dir) = m.clock.parent() {
+        std::fs::create_dir_all(dir).expect("data dir");
+    }
+    if let Some(b) = begins {
+        let ahead = (b.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_seconds() + 60;
+        std::fs::write(&m.clock, now.max(ahead).to_string()).expect("clock");
+    }
+    ClockBack {
+        file: m.clock.clone(),
+        offset,
+    }
 }
 
 /// Centro and Navile, about 2.5 km apart (3 billable km).
@@ -121,6 +162,7 @@ pub async fn market(server: &TestServer) -> Market {
         customer,
         service,
         courier,
+        clock: server.clock_file(),
     }
 }
 
@@ -237,8 +279,13 @@ pub async fn fulfil_all(m: &Market, order: Uuid) {
             &m.anna
         }
     };
-    // Work starts once every line is accepted.
+    // Work starts once every line is accepted, and is done once it began.
     for step in ["accept", "start", "fulfil"] {
+        let _at = if step == "fulfil" {
+            Some(work_time(m, order).await)
+        } else {
+            None
+        };
         for i in 0..lines {
             act(who(i), order, step, Some(&line_id(&v, i)))
                 .await

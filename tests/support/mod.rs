@@ -274,6 +274,16 @@ impl TestServer {
     }
 
     /// Stops the server and starts a new process on the same database.
+    /// Stops the server and starts it again with `env` instead of the
+    /// settings it had.
+    pub fn restart_with(&mut self, env: &[(&str, &str)]) {
+        self.env = env
+            .iter()
+            .map(|(k, v)| ((*k).into(), (*v).into()))
+            .collect();
+        self.restart();
+    }
+
     pub fn restart(&mut self) {
         self.stop();
         let (child, url) = spawn(&self.db_url, &self.data_dir, &self.env);
@@ -284,6 +294,12 @@ impl TestServer {
     fn stop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+
+    /// The file of seconds the server's clock runs ahead of real time
+    /// (unless the test gave the server another).
+    pub fn clock_file(&self) -> PathBuf {
+        self.data_dir.join(CLOCK_FILE)
     }
 
     /// The server's process id.
@@ -378,6 +394,8 @@ fn spawn(db_url: &str, data_dir: &PathBuf, env: &[(String, String)]) -> (Child, 
         )
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
+    // Every test server's clock can be moved (`TestServer::clock_file`).
+    cmd.env("MUTUA_CLOCK_OFFSET_FILE", data_dir.join(CLOCK_FILE));
     for (k, v) in env.iter().filter(|(k, _)| k != "MUTUA_TEST_NOFILE") {
         cmd.env(k, v);
     }
@@ -553,6 +571,9 @@ macro_rules! on_both_databases {
     };
 }
 
+/// Where a test server's clock offset is, under its data directory.
+const CLOCK_FILE: &str = "clock-offset";
+
 /// The clock of a test server: a file of seconds ahead of real time, and a
 /// job runner ticking every second.
 pub struct Clock {
@@ -562,7 +583,7 @@ pub struct Clock {
 impl Clock {
     pub fn new(db: &TestDb) -> Clock {
         std::fs::create_dir_all(db.data_dir()).expect("data dir");
-        let file = db.data_dir().join("clock-offset").display().to_string();
+        let file = db.data_dir().join(CLOCK_FILE).display().to_string();
         std::fs::write(&file, "0").expect("clock");
         Clock { file }
     }
@@ -577,5 +598,13 @@ impl Clock {
     /// Sets the clock `seconds` ahead of real time.
     pub fn advance(&self, seconds: i64) {
         std::fs::write(&self.file, seconds.to_string()).expect("clock");
+    }
+
+    /// How many seconds the clock is ahead of real time now.
+    pub fn offset(&self) -> i64 {
+        std::fs::read_to_string(&self.file)
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(0)
     }
 }

@@ -75,7 +75,7 @@ pub async fn register(
     let ip = respond::client_ip().await?;
     if let Err(retry_after_secs) = state.registrations.check(ip) {
         tracing::warn!(%ip, "registration throttled");
-        tokio::time::sleep(crate::server::throttle::REFUSAL_PAUSE).await;
+        crate::server::throttle::pause_before_refusal(crate::server::throttle::REFUSAL_PAUSE).await;
         return Err(respond::fail(AppError::TooManyRequests {
             retry_after_secs,
         }));
@@ -133,10 +133,12 @@ pub async fn login(email: String, password: String) -> Result<(), AppError> {
     match verdict {
         login_throttle::Verdict::Refused(retry_after_secs) => {
             tracing::warn!(%ip, "login throttled");
-            // The refusal waits a moment (it costs no work meanwhile): each
-            // connection a password guesser holds then tries about once a
-            // second, and the refusals cannot crowd out everyone else's pages.
-            tokio::time::sleep(crate::server::throttle::REFUSAL_PAUSE).await;
+            // The refusal waits a moment (it costs no work and holds no
+            // request turn meanwhile): each connection a password guesser
+            // holds then tries about once a second, and the refusals cannot
+            // crowd out everyone else's pages.
+            crate::server::throttle::pause_before_refusal(crate::server::throttle::REFUSAL_PAUSE)
+                .await;
             return Err(respond::fail(AppError::TooManyRequests {
                 retry_after_secs,
             }));
@@ -144,7 +146,7 @@ pub async fn login(email: String, password: String) -> Result<(), AppError> {
         // A much-guessed account: every attempt from an unknown browser
         // waits a little longer.
         login_throttle::Verdict::Try(delay) if !delay.is_zero() => {
-            tokio::time::sleep(delay).await;
+            crate::server::throttle::pause_then_work(delay).await;
         }
         login_throttle::Verdict::Try(_) => {}
     }

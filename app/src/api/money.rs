@@ -173,6 +173,22 @@ pub struct BoardMoney {
     /// Card payments whose amount, currency or order did not match (none
     /// was booked), newest first.
     pub card_mismatches: Vec<CardMismatch>,
+    /// Card processor calls that failed and wait to be tried again, or
+    /// were set aside after too many failures.
+    pub processor_problems: Vec<ProcessorProblem>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProcessorProblem {
+    pub call: String,
+    /// refund | transfer | fee | cancel
+    pub kind: String,
+    pub order_id: Uuid,
+    pub attempts: i32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub last_error: Option<String>,
+    /// Set aside: tried again only when a board member asks.
+    pub parked: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -377,6 +393,23 @@ pub async fn bank_line_handled(line: Uuid) -> Result<(), AppError> {
         .await
         .map_err(|e| e.into_app(&[]))?;
     leptos_axum::redirect("/board/money#bank-statement");
+    Ok(())
+}
+
+/// A board member has a set-aside card processor call tried again now.
+#[server(prefix = "/fn", endpoint = "processor-retry")]
+pub async fn processor_retry(call: String) -> Result<(), AppError> {
+    use crate::server::{auth, respond, retries};
+    let viewer = auth::require(crate::viewer::Role::Board).await?;
+    let state = respond::state()?;
+    let found = retries::try_again(&state.db, &call, state.clock.now())
+        .await
+        .map_err(respond::internal)?;
+    if !found {
+        return Err(respond::fail(AppError::NotFound));
+    }
+    tracing::info!(user = %viewer.id, "processor call tried again");
+    leptos_axum::redirect("/board/money#processor-problems");
     Ok(())
 }
 

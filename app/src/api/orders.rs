@@ -69,6 +69,8 @@ pub struct LineView {
     pub hours: Option<i16>,
     pub slot: Option<(NaiveDate, u16, u16)>,
     pub delivery: Option<DeliveryView>,
+    /// When the work begins: it can be marked done from then.
+    pub begins: Option<DateTime<Utc>>,
     /// The viewer provides this line.
     pub mine: bool,
     /// Actions the viewer may take on this line now (`accept`, `decline`,

@@ -33,7 +33,8 @@ pub const PAYMENT_WINDOW: Duration = Duration::minutes(30);
 pub const BANK_TRANSFER_DAYS: i64 = 5;
 /// Lines not accepted this long after payment are declined.
 pub const ACCEPT_WINDOW: Duration = Duration::hours(24);
-/// Fulfilled orders complete by themselves after this long.
+/// Fulfilled orders complete by themselves this long after the customer
+/// was told the work is done.
 pub const CONFIRM_WINDOW: Duration = Duration::hours(48);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -244,6 +245,9 @@ impl Action {
 pub struct LineState {
     pub provider: Uuid,
     pub status: Status,
+    /// When the work begins (the booked opening, the delivery window):
+    /// it cannot be marked done before.
+    pub begins: Option<DateTime<Utc>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -258,6 +262,9 @@ pub struct OrderState {
     pub pay_by: Option<DateTime<Utc>>,
     pub paid_at: Option<DateTime<Utc>>,
     pub fulfilled_at: Option<DateTime<Utc>>,
+    /// When the customer was told of the last fulfilment (its e-mail went
+    /// out); `None` while a notice waits to be sent.
+    pub told_done_at: Option<DateTime<Utc>>,
     pub lines: Vec<LineState>,
 }
 
@@ -286,6 +293,9 @@ pub enum TransitionError {
     /// A timed transition asked for before its time.
     #[error("not yet due")]
     NotDue,
+    /// Work marked done before it was due to begin.
+    #[error("the work has not begun")]
+    TooEarly,
     /// A board member acting as the cooperative on an order they are a
     /// party to (customer, provider or courier): another must.
     #[error("a party to the order")]
@@ -460,6 +470,9 @@ impl OrderState {
                         done(InProgress, vec![(i, Accepted, InProgress)])
                     }
                     (Action::Fulfil(_), Accepted | InProgress, Accepted | InProgress) => {
+                        if line.begins.is_some_and(|b| now < b) {
+                            return Err(TransitionError::TooEarly);
+                        }
                         let all = self
                             .lines
                             .iter()
@@ -544,7 +557,7 @@ impl OrderState {
                         Err(TransitionError::Unpaid)
                     }
                     (Action::AutoComplete, Fulfilled) => {
-                        if self.fulfilled_at.is_none_or(|f| now < f + CONFIRM_WINDOW) {
+                        if self.told_done_at.is_none_or(|t| now < t + CONFIRM_WINDOW) {
                             return Err(TransitionError::NotDue);
                         }
                         done(Completed, self.all_open_lines(Completed))
@@ -603,14 +616,17 @@ mod tests {
             pay_by: Some(at(30)),
             paid_at: None,
             fulfilled_at: None,
+            told_done_at: None,
             lines: vec![
                 LineState {
                     provider: a,
                     status: Status::PendingPayment,
+                    begins: Some(at(4)),
                 },
                 LineState {
                     provider: b,
                     status: Status::PendingPayment,
+                    begins: Some(at(4)),
                 },
             ],
         }
@@ -655,6 +671,70 @@ mod tests {
         assert_eq!(o.fulfilled_at, Some(at(10)));
         assert_eq!(step(&mut o, Action::Complete, c, at(11)), Status::Completed);
         assert!(o.lines.iter().all(|l| l.status == Status::Completed));
+    }
+
+    #[test]
+    fn work_is_done_once_it_begins() {
+        let (_, a, b, _) = ids();
+        let (a, b) = (people(a), people(b));
+        let mut o = composite();
+        o.lines[1].begins = Some(at(100));
+        step(
+            &mut o,
+            Action::ConfirmPayment,
+            Who::person(ids().3, true),
+            at(1),
+        );
+        step(&mut o, Action::Accept(0), a, at(2));
+        step(&mut o, Action::Accept(1), b, at(2));
+        // Starting early is fine (setting off to the customer); done is not.
+        step(&mut o, Action::Start(1), b, at(3));
+        assert_eq!(
+            o.plan(Action::Fulfil(0), a, at(3)),
+            Err(TransitionError::TooEarly)
+        );
+        assert_eq!(
+            step(&mut o, Action::Fulfil(0), a, at(4)),
+            Status::InProgress
+        );
+        assert_eq!(
+            o.plan(Action::Fulfil(1), b, at(99)),
+            Err(TransitionError::TooEarly)
+        );
+        assert_eq!(
+            step(&mut o, Action::Fulfil(1), b, at(100)),
+            Status::Fulfilled
+        );
+    }
+
+    #[test]
+    fn completion_by_itself_waits_48_hours_from_the_notice() {
+        let (_, a, b, _) = ids();
+        let (a, b) = (people(a), people(b));
+        let mut o = composite();
+        step(
+            &mut o,
+            Action::ConfirmPayment,
+            Who::person(ids().3, true),
+            at(1),
+        );
+        step(&mut o, Action::Accept(0), a, at(2));
+        step(&mut o, Action::Accept(1), b, at(2));
+        step(&mut o, Action::Fulfil(0), a, at(4));
+        step(&mut o, Action::Fulfil(1), b, at(5));
+        let late = at(5 + 72 * 60);
+        // The customer has not been told yet (the mail waits): no clock runs.
+        assert_eq!(
+            o.plan(Action::AutoComplete, Who::SYSTEM, late),
+            Err(TransitionError::NotDue)
+        );
+        // Told a day after the work was done: 48 hours from then.
+        o.told_done_at = Some(at(5 + 24 * 60));
+        assert_eq!(
+            o.plan(Action::AutoComplete, Who::SYSTEM, at(5 + 72 * 60 - 1)),
+            Err(TransitionError::NotDue)
+        );
+        assert!(o.plan(Action::AutoComplete, Who::SYSTEM, late).is_ok());
     }
 
     #[test]
@@ -945,8 +1025,13 @@ mod tests {
                 pay_by: (method != Method::Cash).then(|| at(30)),
                 paid_at: None,
                 fulfilled_at: None,
+                told_done_at: None,
                 lines: (0..n_lines)
-                    .map(|i| LineState { provider: people[1 + i], status: first })
+                    .map(|i| LineState {
+                        provider: people[1 + i],
+                        status: first,
+                        begins: Some(at(i64::try_from(i).unwrap_or(0) * 500)),
+                    })
                     .collect(),
             };
             let mut now = at(0);
@@ -968,6 +1053,10 @@ mod tests {
                                 prop_assert_ne!(from, to);
                             }
                             o.apply(&t, now);
+                            // The customer's notice goes out at once.
+                            if o.status == Status::Fulfilled && o.told_done_at.is_none() {
+                                o.told_done_at = Some(now);
+                            }
                             prop_assert!(consistent(&o), "{:?} after {:?}", o, action);
                         }
                         Err(_) => prop_assert_eq!(&o, &before),

@@ -4,8 +4,8 @@
 
 use crate::api::money::{
     load_board_money, load_earnings, load_ledger_entry, BankLineHandled, BankLineView, BoardMoney,
-    CreatePayoutBatch, Earnings, EntryRow, EntryView, MarkRefundReturned, RecordReceivablePaid,
-    SaveCoopBank, SavePayoutAccount,
+    CreatePayoutBatch, Earnings, EntryRow, EntryView, MarkRefundReturned, ProcessorProblem,
+    ProcessorRetry, RecordReceivablePaid, SaveCoopBank, SavePayoutAccount,
 };
 use crate::components::form::{Field, FormError, FormMessage};
 use crate::components::listing::load_error;
@@ -419,6 +419,7 @@ pub fn BoardMoneyPage() -> impl IntoView {
     let returned = ServerAction::<MarkRefundReturned>::new();
     let settled = ServerAction::<RecordReceivablePaid>::new();
     let handled = ServerAction::<BankLineHandled>::new();
+    let retry = ServerAction::<ProcessorRetry>::new();
     let money = Resource::new(
         move || {
             (
@@ -428,6 +429,7 @@ pub fn BoardMoneyPage() -> impl IntoView {
                 returned.version().get(),
                 settled.version().get(),
                 handled.version().get(),
+                retry.version().get(),
             )
         },
         |(until, ..)| load_board_money(until),
@@ -438,11 +440,61 @@ pub fn BoardMoneyPage() -> impl IntoView {
         <p><a href="/board/patronage">{t.pat_title}</a></p>
         <Suspense fallback=|| ()>
             {move || money.get().map(|r| match r {
-                Ok(m) => view! { <BoardMoneyView m batch bank returned settled handled/> }.into_any(),
+                Ok(m) => view! {
+                    <ProcessorProblems problems=m.processor_problems.clone() retry/>
+                    <BoardMoneyView m batch bank returned settled handled/>
+                }.into_any(),
                 Err(e) => load_error(e),
             })}
         </Suspense>
     }
+}
+
+/// Card processor calls that failed: waiting for their next try, or set
+/// aside for a person (with a button to try again now).
+#[component]
+fn ProcessorProblems(
+    problems: Vec<ProcessorProblem>,
+    retry: ServerAction<ProcessorRetry>,
+) -> impl IntoView {
+    let t = use_i18n();
+    let locale = use_locale();
+    let error: FormError = Signal::derive(move || retry.value().get().and_then(Result::err));
+    (!problems.is_empty()).then(|| view! {
+        <section class="card" id="processor-problems">
+            <h2>{t.processor_title}</h2>
+            <p class="muted">{t.processor_help}</p>
+            <FormMessage error/>
+            <ul class="plain" data-testid="processor-problems">
+                {problems.into_iter().map(|p| {
+                    let kind = match p.kind.as_str() {
+                        "refund" => t.processor_refund,
+                        "transfer" => t.processor_transfer,
+                        "fee" => t.processor_fee,
+                        _ => t.processor_cancel,
+                    };
+                    view! {
+                        <li data-kind=p.kind.clone() data-parked=p.parked.to_string()>
+                            <strong>{kind}</strong>" · "<a href=format!("/orders/{}", p.order_id)>{t.ledger_for_order}</a>
+                            " · "{t.processor_attempts}": "{p.attempts}
+                            {if p.parked {
+                                view! { " · "<span class="badge">{t.processor_parked}</span> }.into_any()
+                            } else {
+                                view! { " · "{t.processor_next}" "{moment(locale, p.next_attempt_at)} }.into_any()
+                            }}
+                            {p.last_error.map(|e| view! { <br/><span class="muted small">{e}</span> })}
+                            {p.parked.then(|| view! {
+                                <ActionForm action=retry attr:class="inline-form">
+                                    <input type="hidden" name="call" value=p.call.clone()/>
+                                    <button type="submit" class="button button-secondary" data-testid="processor-retry">{t.processor_retry}</button>
+                                </ActionForm>
+                            })}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </section>
+    })
 }
 
 #[component]

@@ -488,6 +488,13 @@ fn LineCard(line: LineView, order: uuid::Uuid, act: ServerAction<ActOnOrder>) ->
     let t = use_i18n();
     let locale = use_locale();
     let kind = line.kind;
+    // The provider's work is under way but has not begun yet: say when it
+    // can be marked done.
+    let done_from = line.begins.filter(|_| {
+        line.mine
+            && matches!(line.status, Status::Accepted | Status::InProgress)
+            && !line.actions.iter().any(|a| a == "fulfil")
+    });
     view! {
         <section class="card line-card" data-testid=format!("line-{}", line.position) data-status=line.status.as_str()>
             <h2>{line.title.clone()}</h2>
@@ -500,6 +507,11 @@ fn LineCard(line: LineView, order: uuid::Uuid, act: ServerAction<ActOnOrder>) ->
             {line.mine.then(|| view! {
                 <p data-testid="net">{t.order_your_net}": "<strong>{line.net.map(|n| n.format(locale))}</strong>
                     <span class="muted">" ("{t.order_price}" "{line.price.map(|p| p.format(locale))}", "{t.order_fee}" "{line.fee.map(|f| f.format(locale))}")"</span></p>
+            })}
+            {done_from.map(|b| view! {
+                <p class="muted" data-testid="done-from" data-begins=b.to_rfc3339()>
+                    {t.order_done_from}" "<time datetime=b.to_rfc3339()>{moment(locale, b)}</time>
+                </p>
             })}
             {(!line.actions.is_empty()).then(|| view! {
                 <div class="actions">

@@ -9,11 +9,16 @@ use std::sync::Arc;
 #[derive(Clone, Debug, Default)]
 pub struct Clock {
     offset_file: Option<Arc<PathBuf>>,
+    /// A fixed shift on top (the demo's past orders).
+    shift: Duration,
 }
 
 impl Clock {
     pub fn system() -> Clock {
-        Clock { offset_file: None }
+        Clock {
+            offset_file: None,
+            shift: Duration::zero(),
+        }
     }
 
     /// A clock running `seconds in the file` ahead of the system clock
@@ -21,6 +26,16 @@ impl Clock {
     pub fn with_offset_file(path: PathBuf) -> Clock {
         Clock {
             offset_file: Some(Arc::new(path)),
+            shift: Duration::zero(),
+        }
+    }
+
+    /// This clock, `by` later (earlier when negative): the demo places
+    /// orders done before today in the past.
+    pub fn shifted(&self, by: Duration) -> Clock {
+        Clock {
+            offset_file: self.offset_file.clone(),
+            shift: self.shift + by,
         }
     }
 
@@ -31,6 +46,6 @@ impl Clock {
             .and_then(|p| std::fs::read_to_string(p).ok())
             .and_then(|s| s.trim().parse::<i64>().ok())
             .unwrap_or(0);
-        Utc::now() + Duration::seconds(offset)
+        Utc::now() + Duration::seconds(offset) + self.shift
     }
 }

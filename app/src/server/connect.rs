@@ -11,6 +11,7 @@
 use super::clock::Clock;
 use super::entities::{orders, payments, payout_accounts, transfers, users};
 use super::ledger;
+use super::retries::{self, Call};
 use super::stripe::{api, Stripe, StripeFailure, PROVIDER};
 use crate::domain::ledger::{self as book, Account, Entry, EntryKind};
 use crate::domain::money::{Currency, Money};
@@ -222,6 +223,16 @@ impl Stripe {
         // The lines of one order draw on the same charge: look it up once.
         let mut charges: HashMap<Uuid, Option<String>> = HashMap::new();
         for t in owed {
+            let call = format!("transfer:{}", t.id);
+            if !retries::due(db, &call, clock.now()).await? {
+                continue;
+            }
+            let failed = |e: String| {
+                let call = call.clone();
+                async move {
+                    retries::failed(db, (&call, Call::Transfer, t.order_id), &e, clock.now()).await
+                }
+            };
             if let std::collections::hash_map::Entry::Vacant(slot) = charges.entry(t.order_id) {
                 let intent = payments::Entity::find()
                     .filter(payments::Column::OrderId.eq(t.order_id))
@@ -230,12 +241,18 @@ impl Stripe {
                     .await?
                     .and_then(|p| p.external_id);
                 let charge = match intent {
-                    Some(intent) => RetrievePaymentIntent::new(intent.as_str())
-                        .send(&*self.client)
-                        .await
-                        .map_err(api)?
-                        .latest_charge
-                        .map(|c| c.id().to_string()),
+                    Some(intent) => {
+                        match RetrievePaymentIntent::new(intent.as_str())
+                            .send(&*self.client)
+                            .await
+                        {
+                            Ok(i) => i.latest_charge.map(|c| c.id().to_string()),
+                            Err(e) => {
+                                failed(e.to_string()).await?;
+                                continue;
+                            }
+                        }
+                    }
                     None => None,
                 };
                 slot.insert(charge);
@@ -262,8 +279,16 @@ impl Stripe {
                     IdempotencyKey::new(key.clone()).map_err(api)?,
                 ))
                 .send(&*self.client)
-                .await
-                .map_err(api)?;
+                .await;
+            // One transfer Stripe refuses does not hold back the others.
+            let transfer = match transfer {
+                Ok(t) => t,
+                Err(e) => {
+                    failed(e.to_string()).await?;
+                    continue;
+                }
+            };
+            retries::succeeded(db, &call).await?;
             let currency = Currency::parse(&t.currency)
                 .ok_or_else(|| api(format!("currency {}", t.currency)))?;
             let now = clock.now();

@@ -5,11 +5,11 @@
 //! order's revision, so even two sweeps racing would apply it once.
 
 use super::clock::Clock;
-use super::entities::{job_leases, orders};
+use super::entities::{email_outbox, job_leases, orders};
 use super::orders::{apply, load, OrderError};
 use crate::domain::order::{Action, Status, Who, ACCEPT_WINDOW, CONFIRM_WINDOW, PAYMENT_WINDOW};
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::{Expr, OnConflict, Query};
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -85,8 +85,8 @@ const SWEEPS: [Sweep; 4] = [
         window: ACCEPT_WINDOW,
         action: Action::AutoDecline,
     },
-    // Only paid orders complete by themselves: cash not yet confirmed
-    // waits for its collector.
+    // Only paid orders complete by themselves (cash not yet confirmed
+    // waits for its collector), 48 h after the customer was told.
     Sweep {
         name: "orders.complete_fulfilled",
         status: Status::Fulfilled,
@@ -105,9 +105,27 @@ fn also_due(s: &Sweep, now: DateTime<Utc>) -> Condition {
                 .add(orders::Column::PayBy.is_null())
                 .add(orders::Column::CreatedAt.lte(now - PAYMENT_WINDOW)),
         ),
-        Action::AutoComplete => Condition::all()
-            .add(s.since.lte(now - s.window))
-            .add(orders::Column::PaidAt.is_not_null()),
+        // No "work done" mail waiting, or sent within the window.
+        Action::AutoComplete => {
+            let told_late = Query::select()
+                .expr(Expr::val(1))
+                .from(email_outbox::Entity)
+                .and_where(
+                    Expr::col((email_outbox::Entity, email_outbox::Column::OrderId))
+                        .equals((orders::Entity, orders::Column::Id)),
+                )
+                .and_where(email_outbox::Column::Notice.eq(super::notify::WORK_DONE))
+                .cond_where(
+                    Condition::any()
+                        .add(email_outbox::Column::SentAt.is_null())
+                        .add(email_outbox::Column::SentAt.gt(now - s.window)),
+                )
+                .to_owned();
+            Condition::all()
+                .add(s.since.lte(now - s.window))
+                .add(orders::Column::PaidAt.is_not_null())
+                .add(Expr::exists(told_late).not())
+        }
         _ => Condition::all().add(s.since.lte(now - s.window)),
     }
 }

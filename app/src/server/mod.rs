@@ -26,6 +26,7 @@ pub mod patronage;
 pub mod payments;
 pub mod rate;
 pub mod respond;
+pub mod retries;
 pub mod search;
 pub mod service;
 pub mod session_store;

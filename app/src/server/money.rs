@@ -889,6 +889,19 @@ pub async fn board(
                 received_at: e.received_at,
             })
             .collect(),
+        processor_problems: super::retries::open(db)
+            .await?
+            .into_iter()
+            .map(|r| crate::api::money::ProcessorProblem {
+                call: r.call_key,
+                kind: r.kind,
+                order_id: r.order_id,
+                attempts: r.attempts,
+                next_attempt_at: r.next_attempt_at,
+                last_error: r.last_error,
+                parked: r.parked_at.is_some(),
+            })
+            .collect(),
     })
 }
 

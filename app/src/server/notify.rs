@@ -20,6 +20,8 @@ pub enum Notice {
     Accepted,
     /// To the customer: the courier delivered.
     Delivered,
+    /// To the customer: a service line's work is done.
+    Done,
     /// To the providers: the order is completed.
     Completed,
     /// To the customer: the payment did not arrive in time, the order expired.
@@ -30,12 +32,25 @@ pub enum Notice {
     PaymentReminder,
 }
 
+/// The outbox's mark of a mail the order waits for: the customer told the
+/// work is done (an order completes by itself 48 h after it went out).
+pub const WORK_DONE: &str = "work_done";
+
+impl Notice {
+    fn tag(self) -> Option<&'static str> {
+        matches!(self, Notice::Delivered | Notice::Done).then_some(WORK_DONE)
+    }
+}
+
 fn texts(notice: Notice, locale: Locale) -> (&'static str, &'static str) {
     use Notice::*;
     match (locale, notice) {
         (Locale::It, NewOrder) => ("Nuovo ordine su Mutua", "Hai un nuovo ordine: «{title}».\nAccetta il lavoro (o rifiutalo) qui:"),
         (Locale::It, Accepted) => ("Il tuo ordine è stato accettato", "I soci hanno accettato il tuo ordine «{title}».\nSeguilo qui:"),
-        (Locale::It, Delivered) => ("Consegna effettuata", "La consegna del tuo ordine «{title}» è stata effettuata.\nConferma che è tutto a posto, o apri una contestazione:"),
+        (Locale::It, Delivered) => ("Consegna effettuata", "La consegna del tuo ordine «{title}» è stata effettuata.\nConferma che è tutto a posto, o apri una contestazione (senza risposta, l'ordine si chiude da solo tra 48 ore):"),
+        (Locale::It, Done) => ("Lavoro svolto", "Il lavoro «{title}» del tuo ordine è stato svolto.\nConferma che è tutto a posto, o apri una contestazione (senza risposta, l'ordine si chiude da solo tra 48 ore):"),
+        (Locale::En, Done) => ("Work done", "The work “{title}” of your order is done.\nConfirm all is well, or open a dispute (without an answer, the order closes by itself in 48 hours):"),
+        (Locale::Es, Done) => ("Trabajo realizado", "El trabajo «{title}» de tu pedido está hecho.\nConfirma que todo está bien, o abre una reclamación (sin respuesta, el pedido se cierra solo en 48 horas):"),
         (Locale::It, Completed) => ("Ordine completato", "L'ordine «{title}» è completato. Grazie per il tuo lavoro!"),
         (Locale::It, Expired) => ("Ordine scaduto", "Il tuo ordine «{title}» è scaduto: il pagamento non è arrivato in tempo."),
         (Locale::It, Refunded) => ("Ordine annullato: ti rimborsiamo", "Il tuo ordine «{title}» è stato annullato; quanto hai pagato ti sarà restituito."),
@@ -44,13 +59,13 @@ fn texts(notice: Notice, locale: Locale) -> (&'static str, &'static str) {
         (Locale::Es, PaymentReminder) => ("Recordatorio: pago del pedido", "La transferencia de tu pedido «{title}» aún no ha llegado; vence en menos de un día. La cuenta y la referencia están aquí:"),
         (Locale::En, NewOrder) => ("New order on Mutua", "You have a new order: “{title}”.\nAccept the work (or decline it) here:"),
         (Locale::En, Accepted) => ("Your order was accepted", "The members accepted your order “{title}”.\nFollow it here:"),
-        (Locale::En, Delivered) => ("Delivered", "Your order “{title}” was delivered.\nConfirm all is well, or open a dispute:"),
+        (Locale::En, Delivered) => ("Delivered", "Your order “{title}” was delivered.\nConfirm all is well, or open a dispute (without an answer, the order closes by itself in 48 hours):"),
         (Locale::En, Completed) => ("Order completed", "The order “{title}” is completed. Thank you for your work!"),
         (Locale::En, Expired) => ("Order expired", "Your order “{title}” expired: the payment did not arrive in time."),
         (Locale::En, Refunded) => ("Order cancelled: you will be refunded", "Your order “{title}” was cancelled; what you paid will be returned."),
         (Locale::Es, NewOrder) => ("Nuevo pedido en Mutua", "Tienes un nuevo pedido: «{title}».\nAcepta el trabajo (o recházalo) aquí:"),
         (Locale::Es, Accepted) => ("Tu pedido ha sido aceptado", "Los socios aceptaron tu pedido «{title}».\nSíguelo aquí:"),
-        (Locale::Es, Delivered) => ("Entrega realizada", "Tu pedido «{title}» ha sido entregado.\nConfirma que todo está bien, o abre una reclamación:"),
+        (Locale::Es, Delivered) => ("Entrega realizada", "Tu pedido «{title}» ha sido entregado.\nConfirma que todo está bien, o abre una reclamación (sin respuesta, el pedido se cierra solo en 48 horas):"),
         (Locale::Es, Completed) => ("Pedido completado", "El pedido «{title}» está completado. ¡Gracias por tu trabajo!"),
         (Locale::Es, Expired) => ("Pedido caducado", "Tu pedido «{title}» caducó: el pago no llegó a tiempo."),
         (Locale::Es, Refunded) => ("Pedido cancelado: te devolvemos el dinero", "Tu pedido «{title}» fue cancelado; se te devolverá lo pagado."),
@@ -98,6 +113,7 @@ pub async fn enqueue_to(
         subject,
         body,
         order_id: Some(order_id),
+        notice: notice.tag(),
     };
     enqueue_mail(db, user, mail, now).await
 }
@@ -109,6 +125,8 @@ struct Mail {
     body: String,
     /// The order it is about, if any.
     order_id: Option<Uuid>,
+    /// What something waits for (`Notice::tag`).
+    notice: Option<&'static str>,
 }
 
 /// Queues `mail` for `user` (written in the caller's transaction).
@@ -123,6 +141,7 @@ async fn enqueue_mail(
         subject,
         body,
         order_id,
+        notice,
     } = mail;
     email_outbox::Entity::insert(email_outbox::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -131,6 +150,7 @@ async fn enqueue_mail(
         subject: Set(subject),
         body: Set(body),
         order_id: Set(order_id),
+        notice: Set(notice.map(str::to_owned)),
         created_at: Set(now),
         sent_at: Set(None),
         attempts: Set(0),
@@ -176,6 +196,7 @@ pub async fn iban_changed(
         subject: subject.to_owned(),
         body,
         order_id: None,
+        notice: None,
     };
     enqueue_mail(db, user, mail, now).await
 }
@@ -233,6 +254,7 @@ pub async fn vote(
         subject: subject.to_owned(),
         body,
         order_id: None,
+        notice: None,
     };
     enqueue_mail(db, user, mail, now).await
 }

@@ -8,9 +8,9 @@
 use super::accounts::display_names as names;
 use super::clock::Clock;
 use super::entities::{
-    availability_exceptions, availability_slots, fee_rule_versions, listing_zones, listings,
-    memberships, order_events, order_lines, order_messages, orders, payments as payment_rows,
-    slot_bookings, users, zones,
+    availability_exceptions, availability_slots, email_outbox, fee_rule_versions, listing_zones,
+    listings, memberships, order_events, order_lines, order_messages, orders,
+    payments as payment_rows, slot_bookings, users, zones,
 };
 use super::ledger;
 use super::listings::{price_of, slots_of};
@@ -79,6 +79,7 @@ impl From<TransitionError> for OrderError {
             TransitionError::NotAllowed => OrderError::Forbidden,
             TransitionError::Party => OrderError::Refused(Refusal::Party),
             TransitionError::Unpaid => OrderError::Refused(Refusal::Unpaid),
+            TransitionError::TooEarly => OrderError::Refused(Refusal::NotBegun),
             TransitionError::WrongState
             | TransitionError::TooLate
             | TransitionError::NotDue
@@ -1081,6 +1082,44 @@ async fn record(
 pub struct Loaded {
     pub order: orders::Model,
     pub lines: Vec<order_lines::Model>,
+    /// A fulfilled order: when the customer was told (see `OrderState`).
+    pub told_done_at: Option<DateTime<Utc>>,
+}
+
+/// When a line's work begins: its booked opening or its delivery window.
+pub fn begins_of(l: &order_lines::Model) -> Option<DateTime<Utc>> {
+    match (l.slot_date, l.slot_start) {
+        (Some(date), Some(start)) => Some(
+            date.and_time(chrono::NaiveTime::MIN).and_utc()
+                + chrono::Duration::minutes(i64::from(start)),
+        ),
+        _ => l.window_start,
+    }
+}
+
+/// When the customer of a fulfilled order was told its work is done: the
+/// last "work done" mail's sending, `None` while one waits to go out. An
+/// order without such mails (fulfilled before they were marked, or a
+/// customer without an address) counts from its fulfilment.
+async fn told_done_at(
+    db: &impl ConnectionTrait,
+    order: &orders::Model,
+) -> Result<Option<DateTime<Utc>>, DbErr> {
+    let sent: Vec<Option<DateTime<Utc>>> = email_outbox::Entity::find()
+        .select_only()
+        .column(email_outbox::Column::SentAt)
+        .filter(email_outbox::Column::OrderId.eq(order.id))
+        .filter(email_outbox::Column::Notice.eq(notify::WORK_DONE))
+        .into_tuple()
+        .all(db)
+        .await?;
+    if sent.is_empty() {
+        return Ok(order.fulfilled_at);
+    }
+    Ok(sent
+        .into_iter()
+        .collect::<Option<Vec<_>>>()
+        .and_then(|s| s.into_iter().max()))
 }
 
 impl Loaded {
@@ -1097,6 +1136,7 @@ impl Loaded {
             pay_by: self.order.pay_by,
             paid_at: self.order.paid_at,
             fulfilled_at: self.order.fulfilled_at,
+            told_done_at: self.told_done_at,
             lines: self
                 .lines
                 .iter()
@@ -1104,6 +1144,7 @@ impl Loaded {
                     Ok(LineState {
                         provider: l.provider_id,
                         status: status(&l.status)?,
+                        begins: begins_of(l),
                     })
                 })
                 .collect::<Result<_, DbErr>>()?,
@@ -1135,7 +1176,16 @@ pub async fn load(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Loaded>,
         .order_by_asc(order_lines::Column::Position)
         .all(db)
         .await?;
-    Ok(Some(Loaded { order, lines }))
+    let told_done_at = if order.status == Status::Fulfilled.as_str() {
+        told_done_at(db, &order).await?
+    } else {
+        None
+    };
+    Ok(Some(Loaded {
+        order,
+        lines,
+        told_done_at,
+    }))
 }
 
 /// Reads an action's name from a form; line actions need the line's index,
@@ -1338,16 +1388,15 @@ pub async fn apply_in(
             now,
         )
         .await?;
-        if to == Status::Fulfilled && line.kind == ListingKind::Delivery.as_str() {
-            notify::enqueue(
-                txn,
-                Notice::Delivered,
-                order.customer_id,
-                order.id,
-                &line.title,
-                now,
-            )
-            .await?;
+        // Every line done is told to the customer (the order completes by
+        // itself only 48 h after the last of these mails went out).
+        if to == Status::Fulfilled {
+            let notice = if line.kind == ListingKind::Delivery.as_str() {
+                Notice::Delivered
+            } else {
+                Notice::Done
+            };
+            notify::enqueue(txn, notice, order.customer_id, order.id, &line.title, now).await?;
         }
     }
     if matches!(action, Action::Resolve(_) | Action::Dispute) {
@@ -1680,6 +1729,7 @@ pub async fn view(
                 hours: l.hours,
                 slot: slot_of(l),
                 delivery: delivery_view(l),
+                begins: begins_of(l),
                 mine,
                 actions: [
                     Action::Accept(i),

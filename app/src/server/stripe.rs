@@ -9,6 +9,7 @@
 use super::clock::Clock;
 use super::entities::{orders, payments, payout_accounts, webhook_events};
 use super::orders::{apply_in, load, OrderError};
+use super::retries::{self, Call};
 use crate::domain::order::{Action, Status, Who};
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
@@ -532,13 +533,17 @@ impl Stripe {
         use stripe_core::refund::CreateRefund;
         let mut sent = 0;
         for (order, intent, owed) in card_refunds_owed(db).await? {
+            let call = format!("refund:{order}");
+            if !retries::due(db, &call, clock.now()).await? {
+                continue;
+            }
             let key = IdempotencyKey::new(crate::domain::ledger::order_key(
                 order,
                 crate::domain::ledger::EntryKind::Refund,
             ))
             .map_err(api)?;
             // One refund Stripe refuses must not hold back the others: it
-            // is tried again on the next run.
+            // is tried again later, and set aside for the board at last.
             if let Err(e) = CreateRefund::new()
                 .payment_intent(intent.as_str())
                 .amount(owed)
@@ -547,9 +552,16 @@ impl Stripe {
                 .send(&*self.client)
                 .await
             {
-                tracing::warn!(%order, "card refund refused, tried again later: {e}");
+                retries::failed(
+                    db,
+                    (&call, Call::Refund, order),
+                    &e.to_string(),
+                    clock.now(),
+                )
+                .await?;
                 continue;
             }
+            retries::succeeded(db, &call).await?;
             let now = clock.now();
             let txn = crate::server::txn::begin_write(db).await?;
             let entry = crate::domain::ledger::refund_paid(
@@ -568,6 +580,63 @@ impl Stripe {
 }
 
 impl Stripe {
+    /// Cancels the PaymentIntent of every card order that ended unpaid
+    /// (cancelled or expired), so it can no longer take the customer's
+    /// money. One Stripe refuses (it was paid meanwhile: its webhook books
+    /// the money and owes it back) is tried again later, then set aside.
+    pub async fn cancel_intents(
+        &self,
+        db: &DatabaseConnection,
+        clock: &Clock,
+    ) -> Result<usize, StripeFailure> {
+        use stripe_core::payment_intent::CancelPaymentIntent;
+        let ended: Vec<payments::Model> = payments::Entity::find()
+            .filter(payments::Column::Provider.eq(PROVIDER))
+            .filter(payments::Column::Status.eq("pending"))
+            .filter(payments::Column::ExternalId.is_not_null())
+            .filter(
+                payments::Column::OrderId.in_subquery(
+                    sea_orm::sea_query::Query::select()
+                        .column(orders::Column::Id)
+                        .from(orders::Entity)
+                        .and_where(orders::Column::Status.eq(Status::Cancelled.as_str()))
+                        .to_owned(),
+                ),
+            )
+            .all(db)
+            .await?;
+        let mut cancelled = 0;
+        for p in ended {
+            let Some(intent) = p.external_id.as_deref() else {
+                continue;
+            };
+            let call = format!("cancel:{}", p.id);
+            if !retries::due(db, &call, clock.now()).await? {
+                continue;
+            }
+            if let Err(e) = CancelPaymentIntent::new(intent).send(&*self.client).await {
+                retries::failed(
+                    db,
+                    (&call, Call::Cancel, p.order_id),
+                    &e.to_string(),
+                    clock.now(),
+                )
+                .await?;
+                continue;
+            }
+            retries::succeeded(db, &call).await?;
+            let res = payments::Entity::update_many()
+                .col_expr(payments::Column::Status, Expr::value("failed"))
+                .col_expr(payments::Column::UpdatedAt, Expr::value(clock.now()))
+                .filter(payments::Column::Id.eq(p.id))
+                .filter(payments::Column::Status.eq("pending"))
+                .exec(db)
+                .await?;
+            cancelled += usize::try_from(res.rows_affected).unwrap_or(0);
+        }
+        Ok(cancelled)
+    }
+
     /// Reads back what Stripe charged for each card payment (the fee of
     /// its charge's balance transaction) and posts it as `processor_fees`,
     /// once per order. Run by the job runner; answers how many it posted.
@@ -591,25 +660,47 @@ impl Stripe {
             let Some(intent) = p.external_id.as_deref() else {
                 continue;
             };
-            let intent = RetrievePaymentIntent::new(intent)
-                .send(&*self.client)
-                .await
-                .map_err(api)?;
-            let Some(charge) = intent.latest_charge else {
+            let call = format!("fee:{}", p.id);
+            if !retries::due(db, &call, clock.now()).await? {
                 continue;
+            }
+            let read = async {
+                let intent = RetrievePaymentIntent::new(intent)
+                    .send(&*self.client)
+                    .await
+                    .map_err(api)?;
+                let Some(charge) = intent.latest_charge else {
+                    return Ok(None);
+                };
+                let charge = RetrieveCharge::new(charge.id().clone())
+                    .send(&*self.client)
+                    .await
+                    .map_err(api)?;
+                let Some(txn_id) = charge.balance_transaction else {
+                    return Ok(None);
+                };
+                let fee = RetrieveBalanceTransaction::new(txn_id.id().clone())
+                    .send(&*self.client)
+                    .await
+                    .map_err(api)?
+                    .fee;
+                Ok::<_, StripeFailure>(Some(fee))
             };
-            let charge = RetrieveCharge::new(charge.id().clone())
-                .send(&*self.client)
-                .await
-                .map_err(api)?;
-            let Some(txn_id) = charge.balance_transaction else {
-                continue;
+            let fee = match read.await {
+                Ok(Some(fee)) => fee,
+                Ok(None) => continue,
+                Err(e) => {
+                    retries::failed(
+                        db,
+                        (&call, Call::Fee, p.order_id),
+                        &e.to_string(),
+                        clock.now(),
+                    )
+                    .await?;
+                    continue;
+                }
             };
-            let fee = RetrieveBalanceTransaction::new(txn_id.id().clone())
-                .send(&*self.client)
-                .await
-                .map_err(api)?
-                .fee;
+            retries::succeeded(db, &call).await?;
             let now = clock.now();
             let txn = crate::server::txn::begin_write(db).await?;
             if fee > 0 {

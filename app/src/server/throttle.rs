@@ -4,11 +4,74 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// How long a throttled login waits before its 429.
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+/// How long a throttled login or registration waits before its 429.
 pub const REFUSAL_PAUSE: Duration = Duration::from_secs(1);
+
+/// A request's turn among the requests the process handles at once (the
+/// server's in-flight limit puts it in the request's extensions). A request
+/// that only waits gives its turn back meanwhile, so a flood of throttled
+/// requests cannot keep everyone else waiting.
+#[derive(Clone)]
+pub struct Turn(Arc<TurnInner>);
+
+struct TurnInner {
+    turns: Arc<Semaphore>,
+    held: Mutex<Option<OwnedSemaphorePermit>>,
+}
+
+impl Turn {
+    pub fn new(turns: Arc<Semaphore>, permit: OwnedSemaphorePermit) -> Self {
+        Turn(Arc::new(TurnInner {
+            turns,
+            held: Mutex::new(Some(permit)),
+        }))
+    }
+
+    /// Gives the turn back (again: nothing happens).
+    pub fn give_back(&self) {
+        let permit = self.0.held.lock().unwrap_or_else(|p| p.into_inner()).take();
+        drop(permit);
+    }
+
+    /// Waits for a turn again after `give_back`.
+    async fn take_again(&self) {
+        if let Ok(permit) = self.0.turns.clone().acquire_owned().await {
+            *self.0.held.lock().unwrap_or_else(|p| p.into_inner()) = Some(permit);
+        }
+    }
+}
+
+/// The current request's turn, when the server limits requests in flight.
+fn current_turn() -> Option<Turn> {
+    leptos::prelude::use_context::<http::request::Parts>()
+        .and_then(|p| p.extensions.get::<Turn>().cloned())
+}
+
+/// Waits `pause` before a refusal, without holding a turn: the request does
+/// no more work afterwards.
+pub async fn pause_before_refusal(pause: Duration) {
+    if let Some(turn) = current_turn() {
+        turn.give_back();
+    }
+    tokio::time::sleep(pause).await;
+}
+
+/// Waits `pause` without holding a turn, then takes one again to go on.
+pub async fn pause_then_work(pause: Duration) {
+    let turn = current_turn();
+    if let Some(turn) = &turn {
+        turn.give_back();
+    }
+    tokio::time::sleep(pause).await;
+    if let Some(turn) = &turn {
+        turn.take_again().await;
+    }
+}
 
 fn remaining(start: Instant, window: Duration, now: Instant) -> u64 {
     window
@@ -74,6 +137,21 @@ impl RegistrationThrottle {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_turn_given_back_frees_a_place_and_is_taken_again() {
+        let turns = Arc::new(Semaphore::new(1));
+        let permit = turns.clone().acquire_owned().await.expect("open");
+        let turn = Turn::new(turns.clone(), permit);
+        assert_eq!(turns.available_permits(), 0);
+        turn.give_back();
+        turn.give_back();
+        assert_eq!(turns.available_permits(), 1, "given back once");
+        turn.take_again().await;
+        assert_eq!(turns.available_permits(), 0);
+        drop(turn);
+        assert_eq!(turns.available_permits(), 1, "dropped with the request");
+    }
 
     #[test]
     fn registrations_per_address_and_overall() {

@@ -90,10 +90,13 @@ struct Plan {
 }
 
 async fn one_order(db: &DatabaseConnection, plan: &Plan, i: usize) -> anyhow::Result<()> {
-    let clock = Clock::system();
+    // Placed a week ago and delivered today: work is marked done only once
+    // its window has begun.
+    let today = Clock::system();
+    let clock = today.shifted(-chrono::Duration::days(7));
     let customer = &plan.customers[i % plan.customers.len()];
     let (courier, provider, pickup, dropoff) = &plan.couriers[i % plan.couriers.len()];
-    let mut day = Utc::now().date_naive() + chrono::Duration::days(1 + (i % 5) as i64);
+    let mut day = clock.now().date_naive() + chrono::Duration::days(1 + (i % 4) as i64);
     if chrono::Datelike::weekday(&day) == chrono::Weekday::Sun {
         day += chrono::Duration::days(1);
     }
@@ -126,9 +129,9 @@ async fn one_order(db: &DatabaseConnection, plan: &Plan, i: usize) -> anyhow::Re
         .and_then(|l| l.lines.first().map(|l| l.id))
         .ok_or_else(|| anyhow::anyhow!("bench order {i} has no line"))?;
     act(db, &clock, provider, order, "accept", Some(line)).await?;
-    act(db, &clock, provider, order, "fulfil", Some(line)).await?;
-    act(db, &clock, provider, order, "confirm_payment", None).await?;
-    act(db, &clock, customer, order, "complete", None).await
+    act(db, &today, provider, order, "fulfil", Some(line)).await?;
+    act(db, &today, provider, order, "confirm_payment", None).await?;
+    act(db, &today, customer, order, "complete", None).await
 }
 
 /// `count` delivery orders by the bench members from the demo's couriers.

@@ -8,7 +8,7 @@ use app::server::clock::Clock;
 use app::server::entities::{listing_zones, listings, orders};
 use app::server::orders as service;
 use app::viewer::Viewer;
-use chrono::{Datelike, Duration, Utc, Weekday};
+use chrono::{Datelike, Duration, Weekday};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 };
@@ -67,16 +67,21 @@ pub(super) async fn postcodes(
     }
 }
 
-/// The next working day (Monday–Saturday) after today.
-fn next_working_day() -> chrono::NaiveDate {
-    let mut d = Utc::now().date_naive() + Duration::days(1);
+/// The next working day (Monday–Saturday) after `today`.
+fn next_working_day(today: chrono::NaiveDate) -> chrono::NaiveDate {
+    let mut d = today + Duration::days(1);
     while d.weekday() == Weekday::Sun {
         d += Duration::days(1);
     }
     d
 }
 
-fn delivery_fields(input: &mut OrderInput, pickup: &str, dropoff: &str, n: usize) {
+fn delivery_fields(
+    input: &mut OrderInput,
+    clock: &Clock,
+    (pickup, dropoff): (&str, &str),
+    n: usize,
+) {
     let streets = [
         "Via Zamboni 33",
         "Via del Pratello 12",
@@ -89,7 +94,7 @@ fn delivery_fields(input: &mut OrderInput, pickup: &str, dropoff: &str, n: usize
     input.dropoff_postcode = dropoff.into();
     input.package_size = ["small", "medium", "large"][n % 3].into();
     input.weight_kg = (3 + n * 4).to_string();
-    input.window_date = next_working_day().to_string();
+    input.window_date = next_working_day(clock.now().date_naive()).to_string();
     input.window_from = "11:00".into();
     input.window_to = "15:00".into();
 }
@@ -133,9 +138,11 @@ pub(super) async fn act(
         .map_err(|e| anyhow::anyhow!("demo order {action}: {e}"))
 }
 
+/// Moves a demo order along its story: up to the start of the work on
+/// `clock` (the order's own time), from the work done, on `now`.
 async fn tell(
     db: &DatabaseConnection,
-    clock: &Clock,
+    (clock, now): (&Clock, &Clock),
     order: Uuid,
     customer: &Viewer,
     boards: &[Viewer],
@@ -194,18 +201,19 @@ async fn tell(
     if matches!(story, InProgress) {
         return Ok(());
     }
+    // The work is done today: it was booked in the past.
     for (line, p) in &providers {
-        act(db, clock, p, order, "fulfil", Some(*line)).await?;
+        act(db, now, p, order, "fulfil", Some(*line)).await?;
     }
     if let Some(c) = collector {
-        act(db, clock, c, order, "confirm_payment", None).await?;
+        act(db, now, c, order, "confirm_payment", None).await?;
     }
     match story {
-        Completed => act(db, clock, customer, order, "complete", None).await,
+        Completed => act(db, now, customer, order, "complete", None).await,
         Disputed | Resolved => {
-            act(db, clock, customer, order, "dispute", None).await?;
+            act(db, now, customer, order, "dispute", None).await?;
             if matches!(story, Resolved) {
-                act(db, clock, board, order, "resolve_release", None).await?;
+                act(db, now, board, order, "resolve_release", None).await?;
             }
             Ok(())
         }
@@ -218,7 +226,6 @@ pub async fn seed_orders(db: &DatabaseConnection) -> anyhow::Result<usize> {
     if orders::Entity::find().count(db).await? > 0 {
         return Ok(0);
     }
-    let clock = Clock::system();
     let board = viewer(db, "luca.ferrari@mutua.example").await?;
     let boards = [board.clone(), viewer(db, "anna.rossi@mutua.example").await?];
     let customers = [
@@ -242,7 +249,15 @@ pub async fn seed_orders(db: &DatabaseConnection) -> anyhow::Result<usize> {
         (Resolved, None, true),
     ];
     let mut created = 0;
+    let today = Clock::system();
     for (n, (story, service_index, delivery)) in plan.into_iter().enumerate() {
+        // Orders whose work is done were placed a week ago: work is marked
+        // done only once its time has come.
+        let clock = if matches!(story, Fulfilled | Completed | Disputed | Resolved) {
+            today.shifted(-Duration::days(7))
+        } else {
+            today.clone()
+        };
         let customer = &customers[n % customers.len()];
         let courier = listing(db, ListingKind::Delivery, (n % 4) as u64).await?;
         let (pickup, dropoff) = postcodes(db, courier.id).await?;
@@ -270,12 +285,12 @@ pub async fn seed_orders(db: &DatabaseConnection) -> anyhow::Result<usize> {
                 if delivery {
                     input.with_delivery = "on".into();
                     input.courier = courier.id.to_string();
-                    delivery_fields(&mut input, &pickup, &dropoff, n);
+                    delivery_fields(&mut input, &clock, (&pickup, &dropoff), n);
                 }
             }
             None => {
                 input.listing = courier.id.to_string();
-                delivery_fields(&mut input, &pickup, &dropoff, n);
+                delivery_fields(&mut input, &clock, (&pickup, &dropoff), n);
             }
         }
         // Two orders are paid in cash to their courier, the rest by transfer.
@@ -284,7 +299,7 @@ pub async fn seed_orders(db: &DatabaseConnection) -> anyhow::Result<usize> {
         let order = service::place(db, &clock, customer, &input, &Default::default())
             .await
             .map_err(|e| anyhow::anyhow!("demo order {n}: {e:?}"))?;
-        tell(db, &clock, order, customer, &boards, story, cash).await?;
+        tell(db, (&clock, &today), order, customer, &boards, story, cash).await?;
         created += 1;
     }
     Ok(created)

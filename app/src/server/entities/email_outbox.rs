@@ -12,6 +12,8 @@ pub struct Model {
     pub subject: String,
     pub body: String,
     pub order_id: Option<Uuid>,
+    /// What the mail tells, when something waits for it: `work_done`.
+    pub notice: Option<String>,
     pub created_at: DateTimeUtc,
     pub sent_at: Option<DateTimeUtc>,
     pub attempts: i32,

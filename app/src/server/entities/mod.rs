@@ -30,6 +30,7 @@ pub mod payments;
 pub mod payout_accounts;
 pub mod payout_batches;
 pub mod payouts;
+pub mod processor_retries;
 pub mod proposal_voters;
 pub mod proposals;
 pub mod sessions;

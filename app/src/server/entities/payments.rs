@@ -9,7 +9,8 @@ pub struct Model {
     pub id: Uuid,
     pub order_id: Uuid,
     pub provider: String,
-    /// pending, succeeded, failed, refunded
+    /// pending, succeeded, failed (also: an unpaid order's intent, cancelled
+    /// at the processor), refunded
     pub status: String,
     pub amount_minor: i64,
     pub currency: String,
