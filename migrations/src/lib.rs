@@ -13,6 +13,7 @@ mod m20261124_000007_create_patronage;
 mod m20261201_000008_add_payment_methods;
 mod m20261202_000009_add_bank_statements;
 mod m20261202_000010_add_work_notices;
+mod m20261202_000011_add_card_disputes;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000008_add_payment_methods::Migration),
             Box::new(m20261202_000009_add_bank_statements::Migration),
             Box::new(m20261202_000010_add_work_notices::Migration),
+            Box::new(m20261202_000011_add_card_disputes::Migration),
         ]
     }
 }

@@ -413,28 +413,36 @@ async fn serve(
             if let Some(stripe) = &stripe {
                 match jobs::take_lease(&jobs_db, "stripe.sync", &holder).await {
                     Ok(true) => {
-                        match stripe.cancel_intents(&jobs_db, &clock).await {
-                            Ok(n) if n > 0 => {
-                                tracing::info!(intents = n, "unpaid card payments cancelled")
-                            }
-                            Ok(_) => {}
-                            Err(e) => tracing::warn!("cancelling card payments: {e}"),
-                        }
-                        match stripe.send_refunds(&jobs_db, &clock).await {
-                            Ok(n) if n > 0 => tracing::info!(refunds = n, "card refunds sent"),
-                            Ok(_) => {}
-                            Err(e) => tracing::warn!("card refunds: {e}"),
-                        }
-                        match stripe.send_transfers(&jobs_db, &clock).await {
-                            Ok(n) if n > 0 => tracing::info!(transfers = n, "transfers sent"),
-                            Ok(_) => {}
-                            Err(e) => tracing::warn!("transfers: {e}"),
-                        }
-                        match stripe.post_fees(&jobs_db, &clock).await {
-                            Ok(n) if n > 0 => tracing::info!(payments = n, "card fees posted"),
-                            Ok(_) => {}
-                            Err(e) => tracing::warn!("card fees: {e}"),
-                        }
+                        // In this order: an unpaid order's intent is
+                        // cancelled before it can be paid late, and money
+                        // Stripe gave back by itself is booked after
+                        // Mutua's own refunds.
+                        let clock = &clock;
+                        report(
+                            stripe.cancel_intents(&jobs_db, clock).await,
+                            "unpaid card payments cancelled",
+                            "cancelling card payments",
+                        );
+                        report(
+                            stripe.send_refunds(&jobs_db, clock).await,
+                            "card refunds sent",
+                            "card refunds",
+                        );
+                        report(
+                            app::server::chargebacks::book(&jobs_db, clock).await,
+                            "card refunds and disputes booked",
+                            "booking card refunds and disputes",
+                        );
+                        report(
+                            stripe.send_transfers(&jobs_db, clock).await,
+                            "transfers sent",
+                            "transfers",
+                        );
+                        report(
+                            stripe.post_fees(&jobs_db, clock).await,
+                            "card fees posted",
+                            "card fees",
+                        );
                     }
                     Ok(false) => {}
                     Err(e) => tracing::warn!("job lease: {e}"),
@@ -464,6 +472,16 @@ async fn serve(
     println!("Mutua is listening on http://{addr} (open {public})");
     listener::serve(listener, router, gate, shutdown_signal()).await;
     Ok(())
+}
+
+/// Logs what one step of the job runner did: how many it did, or why it
+/// failed (tried again on the next tick).
+fn report<E: std::fmt::Display>(done: Result<usize, E>, what: &str, failing: &str) {
+    match done {
+        Ok(n) if n > 0 => tracing::info!(count = n, "{what}"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!("{failing}: {e}"),
+    }
 }
 
 /// A listening socket. With `shared`, other threads open their own on the

@@ -524,13 +524,7 @@ on_both_databases!(
         let server = stripe_server(&db, &fake).await;
         let clock = mutua_tests::Clock::new(&db);
         let m = market(&server).await;
-        let order = service_order(&m, 0).await;
-        let pi = intent(&m, order).await;
-        let paid = paid_intent(&fake, &pi).await;
-        let payload = event("evt_paid", "payment_intent.succeeded", &paid);
-        let sig = signature(WEBHOOK_SECRET, now(), &payload);
-        assert_eq!(deliver(&server, &payload, &sig).await, 200);
-        wait_for_status(&m, order, "Paid").await;
+        let (order, pi) = paid_card_order(&m, &fake, &server, 0).await;
         // Stripe will refuse the refund: it does not know this payment.
         db.execute("UPDATE payments SET external_id = 'pi_unknown_to_stripe'")
             .await;
@@ -538,7 +532,7 @@ on_both_databases!(
             .await
             .expect("cancelled after payment");
         let refund_attempts =
-            "SELECT COALESCE(MAX(attempts), 0) FROM processor_retries WHERE kind = 'refund'";
+            "SELECT CAST(COALESCE(MAX(attempts), 0) AS BIGINT) FROM processor_retries WHERE kind = 'refund'";
         wait_for(&db, refund_attempts, 1).await;
         // Not tried again before its pause is over (the runner ticks each
         // second).
@@ -546,7 +540,7 @@ on_both_databases!(
         assert_eq!(db.query_i64(refund_attempts).await, 1);
         // Each pause over, one more try; the eighth failure sets it aside.
         for n in 2..=8 {
-            clock.advance(i64::from(n) * 7 * 3600);
+            clock.advance(n * 7 * 3600);
             wait_for(&db, refund_attempts, n).await;
         }
         wait_for(
@@ -612,7 +606,192 @@ on_both_databases!(
         let refunds = fake.get("/v1/refunds").await;
         let refunds = refunds["data"].as_array().cloned().unwrap_or_default();
         assert_eq!(refunds.len(), 1);
-        assert_eq!(refunds[0]["amount"], paid["amount"]);
+        assert_eq!(refunds[0]["amount"], 4500);
+        let (ok, report) = server.ledger_verify();
+        assert!(ok, "{report}");
+    }
+);
+
+/// Delivers `object` as a signed event `kind` with id `id`; answers the
+/// status.
+async fn send(server: &TestServer, id: &str, kind: &str, object: &Value) -> u16 {
+    let payload = event(id, kind, object);
+    deliver(server, &payload, &signature(WEBHOOK_SECRET, now(), &payload)).await
+}
+
+/// A service order (opening `n`) paid by card at the fake Stripe, its
+/// `succeeded` event delivered: answers the order and its PaymentIntent.
+async fn paid_card_order(
+    m: &Market,
+    fake: &FakeStripe,
+    server: &TestServer,
+    n: usize,
+) -> (Uuid, String) {
+    let order = service_order(m, n).await;
+    let pi = intent(m, order).await;
+    fake.pay(&pi).await;
+    let paid = paid_intent(fake, &pi).await;
+    let id = format!("evt_paid_{order}");
+    assert_eq!(send(server, &id, "payment_intent.succeeded", &paid).await, 200);
+    wait_for_status(m, order, "Paid").await;
+    (order, pi)
+}
+
+/// A dispute as Stripe's `charge.dispute.*` events carry it, with the
+/// balance transactions it made: (id, amount, fee).
+fn dispute(id: &str, pi: &str, status: &str, moves: &[(&str, i64, i64)]) -> Value {
+    json!({
+        "id": id,
+        "object": "dispute",
+        "amount": 4500,
+        "currency": "eur",
+        "payment_intent": pi,
+        "reason": "fraudulent",
+        "status": status,
+        "balance_transactions": moves
+            .iter()
+            .map(|(id, amount, fee)| json!({"id": id, "amount": amount, "fee": fee, "net": amount - fee}))
+            .collect::<Vec<_>>(),
+    })
+}
+
+/// The balance of the accounts whose code starts with `code`, signed
+/// (debits positive), leaving out Stripe's card fees (posted whenever the
+/// job runner reads them back).
+async fn balance(db: &TestDb, code: &str) -> i64 {
+    db.query_i64(&format!(
+        "SELECT CAST(COALESCE(SUM(p.amount_minor), 0) AS BIGINT) FROM ledger_postings p \
+         JOIN ledger_entries e ON e.id = p.entry_id \
+         WHERE p.account_code LIKE '{code}%' AND e.kind <> 'processor_fee'"
+    ))
+    .await
+}
+
+on_both_databases!(
+    money_stripe_gives_back_by_itself_is_taken_from_the_orders_shares,
+    |backend| async move {
+        let db = TestDb::new(backend).await;
+        let fake = FakeStripe::start();
+        let server = stripe_server(&db, &fake).await;
+        let m = market(&server).await;
+        // Three card orders of 45,00 (Anna's share 41,40, the fee 3,60).
+        let (refunded, pi_refunded) = paid_card_order(&m, &fake, &server, 0).await;
+        let (lost, pi_lost) = paid_card_order(&m, &fake, &server, 1).await;
+        let (won, pi_won) = paid_card_order(&m, &fake, &server, 2).await;
+        fulfil_all(&m, refunded).await;
+        fulfil_all(&m, lost).await;
+
+        // Someone refunds 15,00 of a completed order at Stripe: Anna owes
+        // back her part (13,80), the cooperative gives back its fee's (1,20).
+        let charge = |amount: i64| {
+            json!({"id": "ch_1", "object": "charge", "payment_intent": pi_refunded,
+                   "amount_refunded": amount, "currency": "eur"})
+        };
+        assert_eq!(send(&server, "evt_rf_1", "charge.refunded", &charge(1500)).await, 200);
+        wait_for(&db, "SELECT COUNT(*) FROM ledger_entries WHERE kind = 'clawback'", 1).await;
+        assert_eq!(balance(&db, "member_receivable:").await, 1380);
+        // Told again, or an older total: nothing more.
+        assert_eq!(send(&server, "evt_rf_2", "charge.refunded", &charge(1500)).await, 200);
+        assert_eq!(send(&server, "evt_rf_0", "charge.refunded", &charge(700)).await, 200);
+        tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+        assert_eq!(
+            db.query_i64("SELECT COUNT(*) FROM ledger_entries WHERE kind = 'clawback'").await,
+            1
+        );
+        // More than the order holds is not this order's money.
+        assert_eq!(send(&server, "evt_rf_9", "charge.refunded", &charge(9000)).await, 200);
+        assert_eq!(
+            db.query_i64("SELECT COUNT(*) FROM webhook_events WHERE event_id = 'evt_rf_9' AND outcome = 'mismatch'").await,
+            1
+        );
+
+        // A dispute on the second: Stripe takes the 45,00 and a 15,00 fee
+        // while it is open.
+        let taken = ("txn_lost_1", -4500, 1500);
+        let opened = dispute("dp_lost", &pi_lost, "needs_response", &[taken]);
+        assert_eq!(send(&server, "evt_dp_1", "charge.dispute.created", &opened).await, 200);
+        assert_eq!(balance(&db, "card_disputes").await, 4500);
+        // Delivered twice: booked once.
+        assert_eq!(send(&server, "evt_dp_1b", "charge.dispute.funds_withdrawn", &opened).await, 200);
+        assert_eq!(balance(&db, "card_disputes").await, 4500);
+        // Lost: Anna owes her 41,40 back, the fee is given back; a late
+        // `updated` does not reopen it.
+        let closed = dispute("dp_lost", &pi_lost, "lost", &[taken]);
+        assert_eq!(send(&server, "evt_dp_2", "charge.dispute.closed", &closed).await, 200);
+        assert_eq!(send(&server, "evt_dp_3", "charge.dispute.updated", &opened).await, 200);
+        wait_for(&db, "SELECT COUNT(*) FROM card_disputes WHERE booked_at IS NOT NULL", 1).await;
+        assert_eq!(balance(&db, "card_disputes").await, 0);
+        assert_eq!(balance(&db, "member_receivable:").await, 1380 + 4140);
+        assert_eq!(
+            db.query_i64("SELECT COUNT(*) FROM card_disputes WHERE status = 'lost'").await,
+            1
+        );
+
+        // A dispute on the order still open is lost: its booking waits for
+        // the order, listed for the board; once the work is done and the
+        // board asks again, it is booked.
+        let taken = ("txn_won_1", -4500, 1500);
+        let opened = dispute("dp_open", &pi_won, "needs_response", &[taken]);
+        assert_eq!(send(&server, "evt_do_1", "charge.dispute.created", &opened).await, 200);
+        let closed = dispute("dp_open", &pi_won, "lost", &[taken]);
+        assert_eq!(send(&server, "evt_do_2", "charge.dispute.closed", &closed).await, 200);
+        wait_for(&db, "SELECT COUNT(*) FROM processor_retries WHERE kind = 'chargeback'", 1).await;
+        let money = call(&m.board, "board-money", &[]).await.expect("money");
+        let waiting = money["processor_problems"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .find(|p| p["kind"] == "chargeback")
+            .expect("the lost dispute is listed");
+        assert_eq!(waiting["order_id"], won.to_string());
+        assert_eq!(balance(&db, "card_disputes").await, 4500);
+        fulfil_all(&m, won).await;
+        let key = waiting["call"].as_str().expect("call").to_owned();
+        call(&m.board, "processor-retry", &[("call", &key)])
+            .await
+            .expect("tried again");
+        wait_for(&db, "SELECT COUNT(*) FROM card_disputes WHERE booked_at IS NOT NULL", 2).await;
+        assert_eq!(balance(&db, "card_disputes").await, 0);
+        assert_eq!(balance(&db, "member_receivable:").await, 1380 + 4140 + 4140);
+
+        // The ledger says what Stripe holds: three payments, less the
+        // refund, the two disputes and their fees (and its card fees).
+        assert_eq!(
+            balance(&db, "platform_cash").await,
+            3 * 4500 - 1500 - 2 * (4500 + 1500)
+        );
+        let (ok, report) = server.ledger_verify();
+        assert!(ok, "{report}");
+    }
+);
+
+on_both_databases!(
+    a_won_dispute_gives_the_money_back,
+    |backend| async move {
+        let db = TestDb::new(backend).await;
+        let fake = FakeStripe::start();
+        let server = stripe_server(&db, &fake).await;
+        let m = market(&server).await;
+        let (order, pi) = paid_card_order(&m, &fake, &server, 0).await;
+        let taken = ("txn_1", -4500, 1500);
+        let opened = dispute("dp_1", &pi, "needs_response", &[taken]);
+        assert_eq!(send(&server, "evt_1", "charge.dispute.created", &opened).await, 200);
+        assert_eq!(balance(&db, "card_disputes").await, 4500);
+        // Won: the money comes back (the fee stays with Stripe).
+        let won = dispute("dp_1", &pi, "won", &[taken, ("txn_2", 4500, 0)]);
+        assert_eq!(send(&server, "evt_2", "charge.dispute.closed", &won).await, 200);
+        assert_eq!(balance(&db, "card_disputes").await, 0);
+        assert_eq!(balance(&db, "processor_fees").await, 1500);
+        assert_eq!(balance(&db, "platform_cash").await, 4500 - 1500);
+        // Nothing is taken from anyone, and the order goes on.
+        tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+        assert_eq!(
+            db.query_i64("SELECT COUNT(*) FROM ledger_entries WHERE kind = 'clawback'").await,
+            0
+        );
+        fulfil_all(&m, order).await;
+        assert_eq!(balance(&db, "member_receivable:").await, 0);
         let (ok, report) = server.ledger_verify();
         assert!(ok, "{report}");
     }

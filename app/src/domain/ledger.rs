@@ -59,6 +59,9 @@ pub enum Account {
     /// What a member owes the cooperative: the fee and the other members'
     /// shares of cash they collected. Netted from their next payouts.
     MemberReceivable(Uuid),
+    /// Money the card processor took back from the cooperative's balance
+    /// while a customer's card dispute is open.
+    CardDisputes,
 }
 
 /// Which way an account's balance normally lies.
@@ -82,6 +85,7 @@ impl Account {
             Account::MemberCapital(_) => "member_capital",
             Account::MemberCashHeld(_) => "member_cash_held",
             Account::MemberReceivable(_) => "member_receivable",
+            Account::CardDisputes => "card_disputes",
         }
     }
 
@@ -116,6 +120,7 @@ impl Account {
             "processor_fees" => Account::ProcessorFees,
             "refunds_payable" => Account::RefundsPayable,
             "patronage_reserve" => Account::PatronageReserve,
+            "card_disputes" => Account::CardDisputes,
             _ => return None,
         })
     }
@@ -135,7 +140,8 @@ impl Account {
             Account::PlatformCash
             | Account::ProcessorFees
             | Account::MemberCashHeld(_)
-            | Account::MemberReceivable(_) => Side::Debit,
+            | Account::MemberReceivable(_)
+            | Account::CardDisputes => Side::Debit,
             _ => Side::Credit,
         }
     }
@@ -162,10 +168,12 @@ pub enum EntryKind {
     Collection,
     Netting,
     ReceivablePaid,
+    DisputeFunds,
+    Clawback,
 }
 
 impl EntryKind {
-    pub const ALL: [EntryKind; 10] = [
+    pub const ALL: [EntryKind; 12] = [
         EntryKind::Payment,
         EntryKind::Completion,
         EntryKind::Refund,
@@ -176,6 +184,8 @@ impl EntryKind {
         EntryKind::Collection,
         EntryKind::Netting,
         EntryKind::ReceivablePaid,
+        EntryKind::DisputeFunds,
+        EntryKind::Clawback,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -189,6 +199,8 @@ impl EntryKind {
             EntryKind::Collection => "collection",
             EntryKind::Netting => "netting",
             EntryKind::ReceivablePaid => "receivable_paid",
+            EntryKind::DisputeFunds => "dispute_funds",
+            EntryKind::Clawback => "clawback",
         }
     }
     pub fn parse(s: &str) -> Option<EntryKind> {
@@ -490,6 +502,82 @@ pub fn processor_fee(order: Uuid, currency: Currency, amount: i64) -> Entry {
     e.post(Account::ProcessorFees, amount, None);
     e.post(Account::PlatformCash, -amount, None);
     e
+}
+
+/// The key of the entry booking a card dispute's money leaving (or coming
+/// back to) the cooperative's processor balance: one per balance
+/// transaction the processor reports.
+pub fn dispute_funds_key(dispute: &str, balance_txn: &str) -> String {
+    format!("dispute/{dispute}/funds/{balance_txn}")
+}
+
+/// The processor took `amount` of an order's payment back from the
+/// cooperative's balance for a customer's card dispute (`amount` < 0: it
+/// gave it back), and charged `fee` for the dispute.
+pub fn dispute_funds(key: String, order: Uuid, currency: Currency, amount: i64, fee: i64) -> Entry {
+    let mut e = Entry::new(key, EntryKind::DisputeFunds, currency);
+    e.order = Some(order);
+    e.post(Account::CardDisputes, amount, None);
+    e.post(Account::ProcessorFees, fee, None);
+    e.post(Account::PlatformCash, -(amount + fee), None);
+    e
+}
+
+/// Where an order's money went, as its entries say, for taking some back.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Released {
+    /// Refunds owed to the customer, not yet handed back.
+    pub refund_owed: i64,
+    /// What each provider was credited for the order and the cooperative
+    /// kept as its fee, less what was taken back before (`MemberPayable`
+    /// or `CoopFeeRevenue`, with the amount).
+    pub parts: Vec<(Account, i64)>,
+}
+
+/// The customer got `amount` of an order's money back outside Mutua (a
+/// card dispute lost, a refund made at the processor), out of `from`. It
+/// is borne as the order's money went: first a refund still owed (now
+/// handed back), then, split by largest remainder, what was released —
+/// each provider owes their part back (netted from their next payouts)
+/// and the cooperative gives back its fee; the rest, money the customer
+/// got twice, is the cooperative's loss, booked as a processor cost.
+pub fn clawback(
+    key: String,
+    order: Uuid,
+    currency: Currency,
+    amount: i64,
+    from: Account,
+    released: &Released,
+) -> Result<Entry, LedgerError> {
+    if amount < 0 {
+        return Err(LedgerError::OutOfRange);
+    }
+    let mut e = Entry::new(key, EntryKind::Clawback, currency);
+    e.order = Some(order);
+    let owed = amount.min(released.refund_owed.max(0));
+    e.post(Account::RefundsPayable, owed, None);
+    let rest = amount - owed;
+    let parts: Vec<(Account, i64)> = released
+        .parts
+        .iter()
+        .filter(|(_, a)| *a > 0)
+        .copied()
+        .collect();
+    let available: i64 = parts.iter().map(|(_, a)| a).sum();
+    let taken = rest.min(available);
+    if taken > 0 {
+        let weights: Vec<u64> = parts.iter().map(|(_, a)| a.unsigned_abs()).collect();
+        for ((account, _), part) in parts.iter().zip(Money::new(taken, currency).split(&weights)?) {
+            let debit = match *account {
+                Account::MemberPayable(m) => Account::MemberReceivable(m),
+                other => other,
+            };
+            e.post(debit, part.minor(), None);
+        }
+    }
+    e.post(Account::ProcessorFees, rest - taken, None);
+    e.post(from, -amount, None);
+    Ok(e)
 }
 
 pub fn payout_key(payout: Uuid) -> String {
@@ -923,10 +1011,70 @@ mod tests {
             Account::PatronageReserve,
             Account::MemberCashHeld(id(7)),
             Account::MemberReceivable(id(8)),
+            Account::CardDisputes,
         ] {
             assert_eq!(Account::parse(&a.code()), Some(a));
         }
         assert_eq!(Account::parse("member_payable:nope"), None);
+    }
+
+    #[test]
+    fn a_clawback_takes_the_owed_refund_first_then_the_released_shares() {
+        let (anna, carlo) = (id(1), id(2));
+        let released = Released {
+            refund_owed: 1000,
+            parts: vec![
+                (Account::MemberPayable(anna), 4140),
+                (Account::MemberPayable(carlo), 710),
+                (Account::CoopFeeRevenue, 650),
+            ],
+        };
+        let e = clawback("k".into(), id(9), Currency::Eur, 3750, Account::CardDisputes, &released)
+            .expect("entry");
+        assert!(e.is_balanced());
+        let of = |a: Account| e.postings.iter().filter(|p| p.account == a).map(|p| p.amount).sum::<i64>();
+        assert_eq!(of(Account::RefundsPayable), 1000);
+        // 2750 split 4140 : 710 : 650 of 5500.
+        assert_eq!(of(Account::MemberReceivable(anna)), 2070);
+        assert_eq!(of(Account::MemberReceivable(carlo)), 355);
+        assert_eq!(of(Account::CoopFeeRevenue), 325);
+        assert_eq!(of(Account::ProcessorFees), 0);
+        assert_eq!(of(Account::CardDisputes), -3750);
+        // More than the order ever released: the rest is the cooperative's loss.
+        let e = clawback("k".into(), id(9), Currency::Eur, 9000, Account::PlatformCash, &released)
+            .expect("entry");
+        assert!(e.is_balanced());
+        assert_eq!(e.postings.iter().find(|p| p.account == Account::ProcessorFees).map(|p| p.amount), Some(2500));
+        assert!(clawback("k".into(), id(9), Currency::Eur, -1, Account::PlatformCash, &released).is_err());
+    }
+
+    proptest! {
+        /// A clawback always balances, never takes more from a share than
+        /// it holds, and takes from `from` exactly the amount.
+        #[test]
+        fn clawbacks_balance_and_stay_within_the_shares(
+            amount in 0i64..1_000_000,
+            owed in -100i64..100_000,
+            shares in proptest::collection::vec(0i64..100_000, 0..5),
+        ) {
+            let parts: Vec<(Account, i64)> = shares
+                .iter()
+                .enumerate()
+                .map(|(n, &a)| (Account::MemberPayable(id(n as u128 + 1)), a))
+                .collect();
+            let released = Released { refund_owed: owed, parts: parts.clone() };
+            let e = clawback("k".into(), id(9), Currency::Eur, amount, Account::PlatformCash, &released)
+                .expect("entry");
+            prop_assert!(e.is_balanced());
+            let from: i64 = e.postings.iter().filter(|p| p.account == Account::PlatformCash).map(|p| p.amount).sum();
+            prop_assert_eq!(from, -amount);
+            for (account, share) in parts {
+                let m = account.member().expect("member");
+                let taken: i64 = e.postings.iter().filter(|p| p.account == Account::MemberReceivable(m)).map(|p| p.amount).sum();
+                prop_assert!((0..=share).contains(&taken));
+            }
+            prop_assert!(e.postings.iter().all(|p| p.account == Account::PlatformCash || p.amount > 0));
+        }
     }
 
     // -----------------------------------------------------------------------

@@ -29,6 +29,8 @@ pub fn entry_kind_name(t: &Strings, kind: &str) -> &'static str {
         "collection" => t.entry_collection,
         "netting" => t.entry_netting,
         "receivable_paid" => t.entry_receivable_paid,
+        "dispute_funds" => t.entry_dispute_funds,
+        "clawback" => t.entry_clawback,
         _ => t.entry_payout,
     }
 }
@@ -44,6 +46,7 @@ pub fn account_kind_name(t: &Strings, kind: &str) -> &'static str {
         "member_capital" => t.account_member_capital,
         "member_cash_held" => t.account_member_cash_held,
         "member_receivable" => t.account_member_receivable,
+        "card_disputes" => t.account_card_disputes,
         _ => t.account_patronage_reserve,
     }
 }
@@ -471,7 +474,16 @@ fn ProcessorProblems(
                         "refund" => t.processor_refund,
                         "transfer" => t.processor_transfer,
                         "fee" => t.processor_fee,
+                        "chargeback" => t.processor_chargeback,
                         _ => t.processor_cancel,
+                    };
+                    // A lost dispute waits for its order, not for Stripe:
+                    // the board may ask again once it finished the order.
+                    let waits_for_order = p.kind == "chargeback";
+                    let error = if waits_for_order {
+                        Some(t.processor_chargeback_waits.to_owned())
+                    } else {
+                        p.last_error
                     };
                     view! {
                         <li data-kind=p.kind.clone() data-parked=p.parked.to_string()>
@@ -482,8 +494,8 @@ fn ProcessorProblems(
                             } else {
                                 view! { " · "{t.processor_next}" "{moment(locale, p.next_attempt_at)} }.into_any()
                             }}
-                            {p.last_error.map(|e| view! { <br/><span class="muted small">{e}</span> })}
-                            {p.parked.then(|| view! {
+                            {error.map(|e| view! { <br/><span class="muted small">{e}</span> })}
+                            {(p.parked || waits_for_order).then(|| view! {
                                 <ActionForm action=retry attr:class="inline-form">
                                     <input type="hidden" name="call" value=p.call.clone()/>
                                     <button type="submit" class="button button-secondary" data-testid="processor-retry">{t.processor_retry}</button>

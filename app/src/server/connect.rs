@@ -223,72 +223,65 @@ impl Stripe {
         // The lines of one order draw on the same charge: look it up once.
         let mut charges: HashMap<Uuid, Option<String>> = HashMap::new();
         for t in owed {
-            let call = format!("transfer:{}", t.id);
-            if !retries::due(db, &call, clock.now()).await? {
-                continue;
-            }
-            let failed = |e: String| {
-                let call = call.clone();
-                async move {
-                    retries::failed(db, (&call, Call::Transfer, t.order_id), &e, clock.now()).await
-                }
-            };
-            if let std::collections::hash_map::Entry::Vacant(slot) = charges.entry(t.order_id) {
-                let intent = payments::Entity::find()
-                    .filter(payments::Column::OrderId.eq(t.order_id))
-                    .filter(payments::Column::Provider.eq(PROVIDER))
-                    .one(db)
-                    .await?
-                    .and_then(|p| p.external_id);
-                let charge = match intent {
-                    Some(intent) => {
-                        match RetrievePaymentIntent::new(intent.as_str())
-                            .send(&*self.client)
-                            .await
-                        {
-                            Ok(i) => i.latest_charge.map(|c| c.id().to_string()),
-                            Err(e) => {
-                                failed(e.to_string()).await?;
-                                continue;
-                            }
-                        }
-                    }
-                    None => None,
-                };
-                slot.insert(charge);
-            }
-            let Some(Some(charge)) = charges.get(&t.order_id).cloned() else {
-                continue;
-            };
-            let currency = t
-                .currency
-                .to_lowercase()
-                .parse::<stripe_types::Currency>()
-                .map_err(|_| api(format!("currency {}", t.currency)))?;
-            let key = book::transfer_key(t.order_id, t.line_id);
-            let transfer = CreateTransfer::new(currency, t.destination.as_str())
-                .amount(t.amount_minor)
-                .source_transaction(charge)
-                .transfer_group(t.order_id.to_string())
-                .metadata([
-                    ("order_id".to_owned(), t.order_id.to_string()),
-                    ("line_id".to_owned(), t.line_id.to_string()),
-                ])
-                .customize()
-                .request_strategy(RequestStrategy::Idempotent(
-                    IdempotencyKey::new(key.clone()).map_err(api)?,
-                ))
-                .send(&*self.client)
-                .await;
             // One transfer Stripe refuses does not hold back the others.
-            let transfer = match transfer {
-                Ok(t) => t,
-                Err(e) => {
-                    failed(e.to_string()).await?;
-                    continue;
-                }
+            let call = format!("transfer:{}", t.id);
+            let (t, charges) = (&t, &mut charges);
+            let transfer = retries::attempt(
+                db,
+                (&call, Call::Transfer, t.order_id),
+                clock.now(),
+                |generation| async move {
+                    if let std::collections::hash_map::Entry::Vacant(slot) =
+                        charges.entry(t.order_id)
+                    {
+                        let intent = payments::Entity::find()
+                            .filter(payments::Column::OrderId.eq(t.order_id))
+                            .filter(payments::Column::Provider.eq(PROVIDER))
+                            .one(db)
+                            .await?
+                            .and_then(|p| p.external_id);
+                        let charge = match intent {
+                            Some(intent) => RetrievePaymentIntent::new(intent.as_str())
+                                .send(&*self.client)
+                                .await
+                                .map_err(api)?
+                                .latest_charge
+                                .map(|c| c.id().to_string()),
+                            None => None,
+                        };
+                        slot.insert(charge);
+                    }
+                    let Some(Some(charge)) = charges.get(&t.order_id).cloned() else {
+                        return Ok(None);
+                    };
+                    let currency = t
+                        .currency
+                        .to_lowercase()
+                        .parse::<stripe_types::Currency>()
+                        .map_err(|_| api(format!("currency {}", t.currency)))?;
+                    let key = retries::keyed(book::transfer_key(t.order_id, t.line_id), generation);
+                    CreateTransfer::new(currency, t.destination.as_str())
+                        .amount(t.amount_minor)
+                        .source_transaction(charge)
+                        .transfer_group(t.order_id.to_string())
+                        .metadata([
+                            ("order_id".to_owned(), t.order_id.to_string()),
+                            ("line_id".to_owned(), t.line_id.to_string()),
+                        ])
+                        .customize()
+                        .request_strategy(RequestStrategy::Idempotent(
+                            IdempotencyKey::new(key).map_err(api)?,
+                        ))
+                        .send(&*self.client)
+                        .await
+                        .map(Some)
+                        .map_err(api)
+                },
+            )
+            .await?;
+            let Some(Some(transfer)) = transfer else {
+                continue;
             };
-            retries::succeeded(db, &call).await?;
             let currency = Currency::parse(&t.currency)
                 .ok_or_else(|| api(format!("currency {}", t.currency)))?;
             let now = clock.now();

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod bank_statements;
 pub mod cache;
 pub mod catalog;
+pub mod chargebacks;
 pub mod client_ip;
 pub mod clock;
 pub mod connect;

@@ -1551,6 +1551,7 @@ async fn record_payment(
                 confirmed_by: Set(actor),
                 processor_fee_minor: Set(None),
                 refunded_minor: Set(0),
+                processor_refunded_minor: Set(0),
                 created_at: Set(now),
                 updated_at: Set(now),
             })

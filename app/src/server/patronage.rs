@@ -39,7 +39,9 @@ struct Earned {
 }
 
 /// What each member earned through the platform in `year`: the net of
-/// their completed lines, as the completion entries credited it.
+/// their completed lines, as the completion entries credited it, less
+/// what they owe back for money the card processor gave back to a
+/// customer (clawbacks).
 pub async fn earnings(db: &impl ConnectionTrait, year: i32) -> Result<Vec<(Uuid, Money)>, DbErr> {
     let Some((start, end)) = year_bounds(year) else {
         return Ok(Vec::new());
@@ -50,8 +52,10 @@ pub async fn earnings(db: &impl ConnectionTrait, year: i32) -> Result<Vec<(Uuid,
          FROM ledger_postings p \
          JOIN ledger_entries e ON e.id = p.entry_id \
          JOIN ledger_accounts a ON a.code = p.account_code \
-         WHERE a.kind = 'member_payable' AND a.member_id IS NOT NULL \
-           AND e.kind = 'completion' AND e.created_at >= {} AND e.created_at < {} \
+         WHERE a.member_id IS NOT NULL \
+           AND ((a.kind = 'member_payable' AND e.kind = 'completion') \
+             OR (a.kind = 'member_receivable' AND e.kind = 'clawback')) \
+           AND e.created_at >= {} AND e.created_at < {} \
          GROUP BY a.member_id ORDER BY a.member_id",
         ph(backend, 1),
         ph(backend, 2)

@@ -20,6 +20,9 @@ pub enum Call {
     Transfer,
     Fee,
     Cancel,
+    /// Booking a lost card dispute against its order (waits for the order
+    /// to be finished).
+    Chargeback,
 }
 
 impl Call {
@@ -29,6 +32,7 @@ impl Call {
             Call::Transfer => "transfer",
             Call::Fee => "fee",
             Call::Cancel => "cancel",
+            Call::Chargeback => "chargeback",
         }
     }
 }
@@ -42,15 +46,59 @@ pub fn pause_after(attempts: i32) -> Duration {
     Duration::minutes(1i64 << doublings).min(Duration::hours(6))
 }
 
-/// Whether the call `key` may be made at `now`: never failed, or its pause
-/// is over and it is not parked.
-pub async fn due(db: &impl ConnectionTrait, key: &str, now: DateTime<Utc>) -> Result<bool, DbErr> {
+/// Whether the call `key` may be made at `now` (never failed, or its pause
+/// is over and it is not parked): its generation, to be part of its
+/// idempotency key, or `None` when it must wait.
+pub async fn due(
+    db: &impl ConnectionTrait,
+    key: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<i32>, DbErr> {
     Ok(
         match processor_retries::Entity::find_by_id(key).one(db).await? {
-            None => true,
-            Some(r) => r.parked_at.is_none() && r.next_attempt_at <= now,
+            None => Some(0),
+            Some(r) => (r.parked_at.is_none() && r.next_attempt_at <= now).then_some(r.generation),
         },
     )
+}
+
+/// An idempotency key for generation `generation` of a call: the base
+/// key, then `/<generation>` once the board asked for it again.
+pub fn keyed(base: String, generation: i32) -> String {
+    if generation == 0 {
+        base
+    } else {
+        format!("{base}/{generation}")
+    }
+}
+
+/// Makes the call `key` (about `order`) if it is due, with its generation:
+/// a failure is remembered (tried again after a pause, or parked), a
+/// success forgets the failures before. Answers what the call answered, or
+/// `None` when it was not due or failed.
+pub async fn attempt<T, E, Fut>(
+    db: &impl ConnectionTrait,
+    (key, call, order): (&str, Call, Uuid),
+    now: DateTime<Utc>,
+    make: impl FnOnce(i32) -> Fut,
+) -> Result<Option<T>, DbErr>
+where
+    E: std::fmt::Display,
+    Fut: std::future::Future<Output = Result<T, E>>,
+{
+    let Some(generation) = due(db, key, now).await? else {
+        return Ok(None);
+    };
+    match make(generation).await {
+        Ok(answer) => {
+            succeeded(db, key).await?;
+            Ok(Some(answer))
+        }
+        Err(e) => {
+            failed(db, (key, call, order), &e.to_string(), now).await?;
+            Ok(None)
+        }
+    }
 }
 
 /// The call `key` failed with `error`: it waits, or is parked.
@@ -61,11 +109,9 @@ pub async fn failed(
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let error: String = error.chars().take(500).collect();
-    let attempts = processor_retries::Entity::find_by_id(key)
-        .one(db)
-        .await?
-        .map_or(0, |r| r.attempts)
-        + 1;
+    let before = processor_retries::Entity::find_by_id(key).one(db).await?;
+    let attempts = before.as_ref().map_or(0, |r| r.attempts) + 1;
+    let generation = before.map_or(0, |r| r.generation);
     let parked = (attempts >= MAX_ATTEMPTS).then_some(now);
     tracing::warn!(
         call = key,
@@ -82,6 +128,7 @@ pub async fn failed(
         last_error: Set(Some(error)),
         parked_at: Set(parked),
         updated_at: Set(now),
+        generation: Set(generation),
     };
     processor_retries::Entity::insert(row)
         .on_conflict(
@@ -118,7 +165,9 @@ pub async fn open(db: &impl ConnectionTrait) -> Result<Vec<processor_retries::Mo
 }
 
 /// A board member asks for a parked call to be tried again at once (its
-/// count starts over). False when there is no such call.
+/// count starts over, under a new idempotency key: the board has put
+/// right what made the processor refuse it). False when there is no such
+/// call.
 pub async fn try_again(
     db: &impl ConnectionTrait,
     key: &str,
@@ -126,6 +175,10 @@ pub async fn try_again(
 ) -> Result<bool, DbErr> {
     let res = processor_retries::Entity::update_many()
         .col_expr(processor_retries::Column::Attempts, Expr::value(0))
+        .col_expr(
+            processor_retries::Column::Generation,
+            Expr::col(processor_retries::Column::Generation).add(1),
+        )
         .col_expr(
             processor_retries::Column::ParkedAt,
             Expr::value(None::<DateTime<Utc>>),

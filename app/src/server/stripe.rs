@@ -197,6 +197,7 @@ impl Stripe {
             confirmed_by: Set(None),
             processor_fee_minor: Set(None),
             refunded_minor: Set(0),
+            processor_refunded_minor: Set(0),
             created_at: Set(now),
             updated_at: Set(now),
         })
@@ -303,6 +304,16 @@ impl Outcome {
     }
 }
 
+impl From<super::chargebacks::Told> for Outcome {
+    fn from(t: super::chargebacks::Told) -> Self {
+        match t {
+            super::chargebacks::Told::Recorded => Outcome::Applied,
+            super::chargebacks::Told::Nothing => Outcome::Ignored,
+            super::chargebacks::Told::Mismatch => Outcome::Mismatch,
+        }
+    }
+}
+
 /// The longest event id stored (`webhook_events.event_id`).
 pub const EVENT_ID_MAX: usize = 255;
 
@@ -349,9 +360,20 @@ pub async fn handle_event(
 ) -> Result<Outcome, OrderError> {
     let now = clock.now();
     let object = &event.data.object;
-    let intent = object["id"].as_str().unwrap_or_default();
+    // The PaymentIntent the event is about: the object itself, or the one
+    // a charge or a dispute names (an id, or the object expanded).
+    let intent = if event.kind.starts_with("payment_intent.") {
+        object["id"].as_str()
+    } else if event.kind.starts_with("charge.") {
+        object["payment_intent"]
+            .as_str()
+            .or_else(|| object["payment_intent"]["id"].as_str())
+    } else {
+        None
+    }
+    .unwrap_or_default();
     let txn = crate::server::txn::begin_write(db).await?;
-    let payment = if event.kind.starts_with("payment_intent.") && !intent.is_empty() {
+    let payment = if !intent.is_empty() {
         payments::Entity::find()
             .filter(payments::Column::ExternalId.eq(intent))
             .one(&txn)
@@ -385,6 +407,16 @@ pub async fn handle_event(
         ("payment_intent.payment_failed", Some(_), Some(payment)) => {
             set_payment_status(&txn, payment.id, "failed", now).await?;
             Outcome::Applied
+        }
+        ("charge.refunded", Some(loaded), Some(payment)) => {
+            super::chargebacks::refunded(&txn, &loaded.order, payment, object, now)
+                .await?
+                .into()
+        }
+        (kind, Some(loaded), Some(payment)) if kind.starts_with("charge.dispute.") => {
+            super::chargebacks::dispute(&txn, &loaded.order, payment, object, now)
+                .await?
+                .into()
         }
         _ => Outcome::Ignored,
     };
@@ -533,35 +565,38 @@ impl Stripe {
         use stripe_core::refund::CreateRefund;
         let mut sent = 0;
         for (order, intent, owed) in card_refunds_owed(db).await? {
-            let call = format!("refund:{order}");
-            if !retries::due(db, &call, clock.now()).await? {
-                continue;
-            }
-            let key = IdempotencyKey::new(crate::domain::ledger::order_key(
-                order,
-                crate::domain::ledger::EntryKind::Refund,
-            ))
-            .map_err(api)?;
             // One refund Stripe refuses must not hold back the others: it
             // is tried again later, and set aside for the board at last.
-            if let Err(e) = CreateRefund::new()
-                .payment_intent(intent.as_str())
-                .amount(owed)
-                .customize()
-                .request_strategy(RequestStrategy::Idempotent(key))
-                .send(&*self.client)
-                .await
-            {
-                retries::failed(
-                    db,
-                    (&call, Call::Refund, order),
-                    &e.to_string(),
-                    clock.now(),
-                )
-                .await?;
+            let call = format!("refund:{order}");
+            let refunded = retries::attempt(
+                db,
+                (&call, Call::Refund, order),
+                clock.now(),
+                |generation| async move {
+                    let key = retries::keyed(
+                        crate::domain::ledger::order_key(
+                            order,
+                            crate::domain::ledger::EntryKind::Refund,
+                        ),
+                        generation,
+                    );
+                    CreateRefund::new()
+                        .payment_intent(intent.as_str())
+                        .amount(owed)
+                        .metadata([("order_id".to_owned(), order.to_string())])
+                        .customize()
+                        .request_strategy(RequestStrategy::Idempotent(
+                            IdempotencyKey::new(key).map_err(api)?,
+                        ))
+                        .send(&*self.client)
+                        .await
+                        .map_err(api)
+                },
+            )
+            .await?;
+            if refunded.is_none() {
                 continue;
             }
-            retries::succeeded(db, &call).await?;
             let now = clock.now();
             let txn = crate::server::txn::begin_write(db).await?;
             let entry = crate::domain::ledger::refund_paid(
@@ -611,20 +646,16 @@ impl Stripe {
                 continue;
             };
             let call = format!("cancel:{}", p.id);
-            if !retries::due(db, &call, clock.now()).await? {
+            let done = retries::attempt(
+                db,
+                (&call, Call::Cancel, p.order_id),
+                clock.now(),
+                |_| async move { CancelPaymentIntent::new(intent).send(&*self.client).await },
+            )
+            .await?;
+            if done.is_none() {
                 continue;
             }
-            if let Err(e) = CancelPaymentIntent::new(intent).send(&*self.client).await {
-                retries::failed(
-                    db,
-                    (&call, Call::Cancel, p.order_id),
-                    &e.to_string(),
-                    clock.now(),
-                )
-                .await?;
-                continue;
-            }
-            retries::succeeded(db, &call).await?;
             let res = payments::Entity::update_many()
                 .col_expr(payments::Column::Status, Expr::value("failed"))
                 .col_expr(payments::Column::UpdatedAt, Expr::value(clock.now()))
@@ -661,9 +692,6 @@ impl Stripe {
                 continue;
             };
             let call = format!("fee:{}", p.id);
-            if !retries::due(db, &call, clock.now()).await? {
-                continue;
-            }
             let read = async {
                 let intent = RetrievePaymentIntent::new(intent)
                     .send(&*self.client)
@@ -686,21 +714,11 @@ impl Stripe {
                     .fee;
                 Ok::<_, StripeFailure>(Some(fee))
             };
-            let fee = match read.await {
-                Ok(Some(fee)) => fee,
-                Ok(None) => continue,
-                Err(e) => {
-                    retries::failed(
-                        db,
-                        (&call, Call::Fee, p.order_id),
-                        &e.to_string(),
-                        clock.now(),
-                    )
-                    .await?;
-                    continue;
-                }
+            let read =
+                retries::attempt(db, (&call, Call::Fee, p.order_id), clock.now(), |_| read);
+            let Some(Some(fee)) = read.await? else {
+                continue;
             };
-            retries::succeeded(db, &call).await?;
             let now = clock.now();
             let txn = crate::server::txn::begin_write(db).await?;
             if fee > 0 {

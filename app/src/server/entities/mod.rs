@@ -7,6 +7,7 @@ pub mod ballot_history;
 pub mod ballots;
 pub mod bank_statement_lines;
 pub mod board_seats;
+pub mod card_disputes;
 pub mod categories;
 pub mod coop_settings;
 pub mod email_outbox;

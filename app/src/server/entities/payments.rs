@@ -19,6 +19,9 @@ pub struct Model {
     pub confirmed_by: Option<Uuid>,
     pub processor_fee_minor: Option<i64>,
     pub refunded_minor: i64,
+    /// What the processor says it has refunded of the charge in all (its
+    /// `amount_refunded`), asked by Mutua or not.
+    pub processor_refunded_minor: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

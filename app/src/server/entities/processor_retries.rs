@@ -9,7 +9,7 @@ pub struct Model {
     /// What the call is, e.g. `refund:<order id>`.
     #[sea_orm(primary_key, auto_increment = false)]
     pub call_key: String,
-    /// refund | transfer | fee | cancel
+    /// refund | transfer | fee | cancel | chargeback
     pub kind: String,
     pub order_id: Uuid,
     pub attempts: i32,
@@ -17,6 +17,9 @@ pub struct Model {
     pub last_error: Option<String>,
     pub parked_at: Option<DateTimeUtc>,
     pub updated_at: DateTimeUtc,
+    /// How often the board asked for it again: part of its idempotency
+    /// key, so a refusal the processor remembers is not replayed.
+    pub generation: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
