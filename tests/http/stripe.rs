@@ -616,7 +616,12 @@ on_both_databases!(
 /// status.
 async fn send(server: &TestServer, id: &str, kind: &str, object: &Value) -> u16 {
     let payload = event(id, kind, object);
-    deliver(server, &payload, &signature(WEBHOOK_SECRET, now(), &payload)).await
+    deliver(
+        server,
+        &payload,
+        &signature(WEBHOOK_SECRET, now(), &payload),
+    )
+    .await
 }
 
 /// A service order (opening `n`) paid by card at the fake Stripe, its
@@ -632,7 +637,10 @@ async fn paid_card_order(
     fake.pay(&pi).await;
     let paid = paid_intent(fake, &pi).await;
     let id = format!("evt_paid_{order}");
-    assert_eq!(send(server, &id, "payment_intent.succeeded", &paid).await, 200);
+    assert_eq!(
+        send(server, &id, "payment_intent.succeeded", &paid).await,
+        200
+    );
     wait_for_status(m, order, "Paid").await;
     (order, pi)
 }
@@ -687,19 +695,37 @@ on_both_databases!(
             json!({"id": "ch_1", "object": "charge", "payment_intent": pi_refunded,
                    "amount_refunded": amount, "currency": "eur"})
         };
-        assert_eq!(send(&server, "evt_rf_1", "charge.refunded", &charge(1500)).await, 200);
-        wait_for(&db, "SELECT COUNT(*) FROM ledger_entries WHERE kind = 'clawback'", 1).await;
+        assert_eq!(
+            send(&server, "evt_rf_1", "charge.refunded", &charge(1500)).await,
+            200
+        );
+        wait_for(
+            &db,
+            "SELECT COUNT(*) FROM ledger_entries WHERE kind = 'clawback'",
+            1,
+        )
+        .await;
         assert_eq!(balance(&db, "member_receivable:").await, 1380);
         // Told again, or an older total: nothing more.
-        assert_eq!(send(&server, "evt_rf_2", "charge.refunded", &charge(1500)).await, 200);
-        assert_eq!(send(&server, "evt_rf_0", "charge.refunded", &charge(700)).await, 200);
+        assert_eq!(
+            send(&server, "evt_rf_2", "charge.refunded", &charge(1500)).await,
+            200
+        );
+        assert_eq!(
+            send(&server, "evt_rf_0", "charge.refunded", &charge(700)).await,
+            200
+        );
         tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
         assert_eq!(
-            db.query_i64("SELECT COUNT(*) FROM ledger_entries WHERE kind = 'clawback'").await,
+            db.query_i64("SELECT COUNT(*) FROM ledger_entries WHERE kind = 'clawback'")
+                .await,
             1
         );
         // More than the order holds is not this order's money.
-        assert_eq!(send(&server, "evt_rf_9", "charge.refunded", &charge(9000)).await, 200);
+        assert_eq!(
+            send(&server, "evt_rf_9", "charge.refunded", &charge(9000)).await,
+            200
+        );
         assert_eq!(
             db.query_i64("SELECT COUNT(*) FROM webhook_events WHERE event_id = 'evt_rf_9' AND outcome = 'mismatch'").await,
             1
@@ -709,21 +735,45 @@ on_both_databases!(
         // while it is open.
         let taken = ("txn_lost_1", -4500, 1500);
         let opened = dispute("dp_lost", &pi_lost, "needs_response", &[taken]);
-        assert_eq!(send(&server, "evt_dp_1", "charge.dispute.created", &opened).await, 200);
+        assert_eq!(
+            send(&server, "evt_dp_1", "charge.dispute.created", &opened).await,
+            200
+        );
         assert_eq!(balance(&db, "card_disputes").await, 4500);
         // Delivered twice: booked once.
-        assert_eq!(send(&server, "evt_dp_1b", "charge.dispute.funds_withdrawn", &opened).await, 200);
+        assert_eq!(
+            send(
+                &server,
+                "evt_dp_1b",
+                "charge.dispute.funds_withdrawn",
+                &opened
+            )
+            .await,
+            200
+        );
         assert_eq!(balance(&db, "card_disputes").await, 4500);
         // Lost: Anna owes her 41,40 back, the fee is given back; a late
         // `updated` does not reopen it.
         let closed = dispute("dp_lost", &pi_lost, "lost", &[taken]);
-        assert_eq!(send(&server, "evt_dp_2", "charge.dispute.closed", &closed).await, 200);
-        assert_eq!(send(&server, "evt_dp_3", "charge.dispute.updated", &opened).await, 200);
-        wait_for(&db, "SELECT COUNT(*) FROM card_disputes WHERE booked_at IS NOT NULL", 1).await;
+        assert_eq!(
+            send(&server, "evt_dp_2", "charge.dispute.closed", &closed).await,
+            200
+        );
+        assert_eq!(
+            send(&server, "evt_dp_3", "charge.dispute.updated", &opened).await,
+            200
+        );
+        wait_for(
+            &db,
+            "SELECT COUNT(*) FROM card_disputes WHERE booked_at IS NOT NULL",
+            1,
+        )
+        .await;
         assert_eq!(balance(&db, "card_disputes").await, 0);
         assert_eq!(balance(&db, "member_receivable:").await, 1380 + 4140);
         assert_eq!(
-            db.query_i64("SELECT COUNT(*) FROM card_disputes WHERE status = 'lost'").await,
+            db.query_i64("SELECT COUNT(*) FROM card_disputes WHERE status = 'lost'")
+                .await,
             1
         );
 
@@ -732,10 +782,21 @@ on_both_databases!(
         // board asks again, it is booked.
         let taken = ("txn_won_1", -4500, 1500);
         let opened = dispute("dp_open", &pi_won, "needs_response", &[taken]);
-        assert_eq!(send(&server, "evt_do_1", "charge.dispute.created", &opened).await, 200);
+        assert_eq!(
+            send(&server, "evt_do_1", "charge.dispute.created", &opened).await,
+            200
+        );
         let closed = dispute("dp_open", &pi_won, "lost", &[taken]);
-        assert_eq!(send(&server, "evt_do_2", "charge.dispute.closed", &closed).await, 200);
-        wait_for(&db, "SELECT COUNT(*) FROM processor_retries WHERE kind = 'chargeback'", 1).await;
+        assert_eq!(
+            send(&server, "evt_do_2", "charge.dispute.closed", &closed).await,
+            200
+        );
+        wait_for(
+            &db,
+            "SELECT COUNT(*) FROM processor_retries WHERE kind = 'chargeback'",
+            1,
+        )
+        .await;
         let money = call(&m.board, "board-money", &[]).await.expect("money");
         let waiting = money["processor_problems"]
             .as_array()
@@ -745,13 +806,31 @@ on_both_databases!(
             .find(|p| p["kind"] == "chargeback")
             .expect("the lost dispute is listed");
         assert_eq!(waiting["order_id"], won.to_string());
+        let page = m
+            .board
+            .get("/board/money")
+            .await
+            .text()
+            .await
+            .expect("page");
+        let item = page
+            .split(r#"data-kind="chargeback""#)
+            .nth(1)
+            .and_then(|rest| rest.split("</li>").next())
+            .expect("the money page lists it");
+        assert!(item.contains(r#"data-testid="processor-retry""#), "{item}");
         assert_eq!(balance(&db, "card_disputes").await, 4500);
         fulfil_all(&m, won).await;
         let key = waiting["call"].as_str().expect("call").to_owned();
         call(&m.board, "processor-retry", &[("call", &key)])
             .await
             .expect("tried again");
-        wait_for(&db, "SELECT COUNT(*) FROM card_disputes WHERE booked_at IS NOT NULL", 2).await;
+        wait_for(
+            &db,
+            "SELECT COUNT(*) FROM card_disputes WHERE booked_at IS NOT NULL",
+            2,
+        )
+        .await;
         assert_eq!(balance(&db, "card_disputes").await, 0);
         assert_eq!(balance(&db, "member_receivable:").await, 1380 + 4140 + 4140);
 
@@ -766,33 +845,37 @@ on_both_databases!(
     }
 );
 
-on_both_databases!(
-    a_won_dispute_gives_the_money_back,
-    |backend| async move {
-        let db = TestDb::new(backend).await;
-        let fake = FakeStripe::start();
-        let server = stripe_server(&db, &fake).await;
-        let m = market(&server).await;
-        let (order, pi) = paid_card_order(&m, &fake, &server, 0).await;
-        let taken = ("txn_1", -4500, 1500);
-        let opened = dispute("dp_1", &pi, "needs_response", &[taken]);
-        assert_eq!(send(&server, "evt_1", "charge.dispute.created", &opened).await, 200);
-        assert_eq!(balance(&db, "card_disputes").await, 4500);
-        // Won: the money comes back (the fee stays with Stripe).
-        let won = dispute("dp_1", &pi, "won", &[taken, ("txn_2", 4500, 0)]);
-        assert_eq!(send(&server, "evt_2", "charge.dispute.closed", &won).await, 200);
-        assert_eq!(balance(&db, "card_disputes").await, 0);
-        assert_eq!(balance(&db, "processor_fees").await, 1500);
-        assert_eq!(balance(&db, "platform_cash").await, 4500 - 1500);
-        // Nothing is taken from anyone, and the order goes on.
-        tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
-        assert_eq!(
-            db.query_i64("SELECT COUNT(*) FROM ledger_entries WHERE kind = 'clawback'").await,
-            0
-        );
-        fulfil_all(&m, order).await;
-        assert_eq!(balance(&db, "member_receivable:").await, 0);
-        let (ok, report) = server.ledger_verify();
-        assert!(ok, "{report}");
-    }
-);
+on_both_databases!(a_won_dispute_gives_the_money_back, |backend| async move {
+    let db = TestDb::new(backend).await;
+    let fake = FakeStripe::start();
+    let server = stripe_server(&db, &fake).await;
+    let m = market(&server).await;
+    let (order, pi) = paid_card_order(&m, &fake, &server, 0).await;
+    let taken = ("txn_1", -4500, 1500);
+    let opened = dispute("dp_1", &pi, "needs_response", &[taken]);
+    assert_eq!(
+        send(&server, "evt_1", "charge.dispute.created", &opened).await,
+        200
+    );
+    assert_eq!(balance(&db, "card_disputes").await, 4500);
+    // Won: the money comes back (the fee stays with Stripe).
+    let won = dispute("dp_1", &pi, "won", &[taken, ("txn_2", 4500, 0)]);
+    assert_eq!(
+        send(&server, "evt_2", "charge.dispute.closed", &won).await,
+        200
+    );
+    assert_eq!(balance(&db, "card_disputes").await, 0);
+    assert_eq!(balance(&db, "processor_fees").await, 1500);
+    assert_eq!(balance(&db, "platform_cash").await, 4500 - 1500);
+    // Nothing is taken from anyone, and the order goes on.
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    assert_eq!(
+        db.query_i64("SELECT COUNT(*) FROM ledger_entries WHERE kind = 'clawback'")
+            .await,
+        0
+    );
+    fulfil_all(&m, order).await;
+    assert_eq!(balance(&db, "member_receivable:").await, 0);
+    let (ok, report) = server.ledger_verify();
+    assert!(ok, "{report}");
+});

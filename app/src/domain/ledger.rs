@@ -567,7 +567,10 @@ pub fn clawback(
     let taken = rest.min(available);
     if taken > 0 {
         let weights: Vec<u64> = parts.iter().map(|(_, a)| a.unsigned_abs()).collect();
-        for ((account, _), part) in parts.iter().zip(Money::new(taken, currency).split(&weights)?) {
+        for ((account, _), part) in parts
+            .iter()
+            .zip(Money::new(taken, currency).split(&weights)?)
+        {
             let debit = match *account {
                 Account::MemberPayable(m) => Account::MemberReceivable(m),
                 other => other,
@@ -1019,7 +1022,8 @@ mod tests {
     }
 
     #[test]
-    fn a_clawback_takes_the_owed_refund_first_then_the_released_shares() {
+    fn a_clawback_takes_the_owed_refund_first_then_the_released_shares() -> Result<(), LedgerError>
+    {
         let (anna, carlo) = (id(1), id(2));
         let released = Released {
             refund_owed: 1000,
@@ -1029,10 +1033,22 @@ mod tests {
                 (Account::CoopFeeRevenue, 650),
             ],
         };
-        let e = clawback("k".into(), id(9), Currency::Eur, 3750, Account::CardDisputes, &released)
-            .expect("entry");
+        let e = clawback(
+            "k".into(),
+            id(9),
+            Currency::Eur,
+            3750,
+            Account::CardDisputes,
+            &released,
+        )?;
         assert!(e.is_balanced());
-        let of = |a: Account| e.postings.iter().filter(|p| p.account == a).map(|p| p.amount).sum::<i64>();
+        let of = |a: Account| {
+            e.postings
+                .iter()
+                .filter(|p| p.account == a)
+                .map(|p| p.amount)
+                .sum::<i64>()
+        };
         assert_eq!(of(Account::RefundsPayable), 1000);
         // 2750 split 4140 : 710 : 650 of 5500.
         assert_eq!(of(Account::MemberReceivable(anna)), 2070);
@@ -1041,11 +1057,32 @@ mod tests {
         assert_eq!(of(Account::ProcessorFees), 0);
         assert_eq!(of(Account::CardDisputes), -3750);
         // More than the order ever released: the rest is the cooperative's loss.
-        let e = clawback("k".into(), id(9), Currency::Eur, 9000, Account::PlatformCash, &released)
-            .expect("entry");
+        let e = clawback(
+            "k".into(),
+            id(9),
+            Currency::Eur,
+            9000,
+            Account::PlatformCash,
+            &released,
+        )?;
         assert!(e.is_balanced());
-        assert_eq!(e.postings.iter().find(|p| p.account == Account::ProcessorFees).map(|p| p.amount), Some(2500));
-        assert!(clawback("k".into(), id(9), Currency::Eur, -1, Account::PlatformCash, &released).is_err());
+        assert_eq!(
+            e.postings
+                .iter()
+                .find(|p| p.account == Account::ProcessorFees)
+                .map(|p| p.amount),
+            Some(2500)
+        );
+        assert!(clawback(
+            "k".into(),
+            id(9),
+            Currency::Eur,
+            -1,
+            Account::PlatformCash,
+            &released
+        )
+        .is_err());
+        Ok(())
     }
 
     proptest! {
@@ -1064,12 +1101,12 @@ mod tests {
                 .collect();
             let released = Released { refund_owed: owed, parts: parts.clone() };
             let e = clawback("k".into(), id(9), Currency::Eur, amount, Account::PlatformCash, &released)
-                .expect("entry");
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
             prop_assert!(e.is_balanced());
             let from: i64 = e.postings.iter().filter(|p| p.account == Account::PlatformCash).map(|p| p.amount).sum();
             prop_assert_eq!(from, -amount);
-            for (account, share) in parts {
-                let m = account.member().expect("member");
+            for (n, &share) in shares.iter().enumerate() {
+                let m = id(n as u128 + 1);
                 let taken: i64 = e.postings.iter().filter(|p| p.account == Account::MemberReceivable(m)).map(|p| p.amount).sum();
                 prop_assert!((0..=share).contains(&taken));
             }

@@ -51,7 +51,10 @@ pub(super) async fn refunded(
         return Ok(Told::Mismatch);
     }
     let res = payments::Entity::update_many()
-        .col_expr(payments::Column::ProcessorRefundedMinor, Expr::value(amount))
+        .col_expr(
+            payments::Column::ProcessorRefundedMinor,
+            Expr::value(amount),
+        )
         .col_expr(payments::Column::UpdatedAt, Expr::value(now))
         .filter(payments::Column::Id.eq(payment.id))
         .filter(payments::Column::ProcessorRefundedMinor.lt(amount))
@@ -142,7 +145,10 @@ pub(super) async fn dispute(
         .cloned()
         .unwrap_or_default();
     for bt in movements {
-        let Some(bt_id) = bt["id"].as_str().filter(|b| !b.is_empty() && b.len() <= 100) else {
+        let Some(bt_id) = bt["id"]
+            .as_str()
+            .filter(|b| !b.is_empty() && b.len() <= 100)
+        else {
             continue;
         };
         let (moved, fee) = (
@@ -195,11 +201,11 @@ async fn released(db: &impl ConnectionTrait, order: Uuid) -> Result<(Released, i
     let mut out = Released::default();
     let mut handed_back = 0;
     let mut shares: Vec<(Account, i64)> = Vec::new();
-    let mut share = |account: Account, amount: i64| match shares.iter_mut().find(|(a, _)| *a == account)
-    {
-        Some((_, a)) => *a += amount,
-        None => shares.push((account, amount)),
-    };
+    let mut share =
+        |account: Account, amount: i64| match shares.iter_mut().find(|(a, _)| *a == account) {
+            Some((_, a)) => *a += amount,
+            None => shares.push((account, amount)),
+        };
     for r in rows {
         let Some(account) = Account::parse(&r.account_code) else {
             continue;
@@ -285,8 +291,15 @@ pub async fn book(db: &DatabaseConnection, clock: &Clock) -> Result<usize, DbErr
             "order/{}/clawback/refunded/{}",
             p.order_id, p.processor_refunded_minor
         );
-        if book_one(db, clock.now(), (p.order_id, currency), key, extra, Account::PlatformCash)
-            .await?
+        if book_one(
+            db,
+            clock.now(),
+            (p.order_id, currency),
+            key,
+            extra,
+            Account::PlatformCash,
+        )
+        .await?
         {
             booked += 1;
         }
@@ -313,7 +326,8 @@ pub async fn book(db: &DatabaseConnection, clock: &Clock) -> Result<usize, DbErr
         if open {
             if retries::due(db, &call, clock.now()).await?.is_some() {
                 let why = "the order is still open: finish it (complete, resolve or cancel), then try again";
-                retries::failed(db, (&call, Call::Chargeback, d.order_id), why, clock.now()).await?;
+                retries::failed(db, (&call, Call::Chargeback, d.order_id), why, clock.now())
+                    .await?;
             }
             continue;
         }

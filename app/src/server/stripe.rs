@@ -714,8 +714,7 @@ impl Stripe {
                     .fee;
                 Ok::<_, StripeFailure>(Some(fee))
             };
-            let read =
-                retries::attempt(db, (&call, Call::Fee, p.order_id), clock.now(), |_| read);
+            let read = retries::attempt(db, (&call, Call::Fee, p.order_id), clock.now(), |_| read);
             let Some(Some(fee)) = read.await? else {
                 continue;
             };

@@ -141,7 +141,9 @@ mod tests {
     #[tokio::test]
     async fn a_turn_given_back_frees_a_place_and_is_taken_again() {
         let turns = Arc::new(Semaphore::new(1));
-        let permit = turns.clone().acquire_owned().await.expect("open");
+        let Ok(permit) = turns.clone().acquire_owned().await else {
+            panic!("the semaphore is open");
+        };
         let turn = Turn::new(turns.clone(), permit);
         assert_eq!(turns.available_permits(), 0);
         turn.give_back();
