@@ -270,7 +270,8 @@ async fn serve(
         .ok()
         .and_then(|mut a| a.next())
         .ok_or_else(|| anyhow::anyhow!("cannot listen on {}: no such address", config.listen))?;
-    let listener = listen(wanted, threads > 1)
+    let listener = free_port(wanted)
+        .and_then(|addr| listen(addr, threads > 1))
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
     let addr = listener.local_addr()?;
     let origins = middleware::Origins::new(config.public_url.as_deref(), addr.port());
@@ -482,6 +483,17 @@ fn report<E: std::fmt::Display>(done: Result<usize, E>, what: &str, failing: &st
         Ok(_) => {}
         Err(e) => tracing::warn!("{failing}: {e}"),
     }
+}
+
+/// The address to listen on, checked free of any other process's socket:
+/// a plain bind (no SO_REUSEPORT), dropped at once. Sockets opened with
+/// SO_REUSEPORT by the same user share a port silently, so without it a
+/// second server started on a taken port (or handed one by the kernel for
+/// port 0 while ports are scarce) would take half of another's connections
+/// instead of failing.
+fn free_port(addr: SocketAddr) -> std::io::Result<SocketAddr> {
+    let probe = std::net::TcpListener::bind(addr)?;
+    probe.local_addr()
 }
 
 /// A listening socket. With `shared`, other threads open their own on the

@@ -189,10 +189,8 @@ pub async fn in_flight(mut req: Request, next: Next) -> Response {
         Ok(Ok(permit)) => {
             let turn = app::server::throttle::Turn::new(turns.clone(), permit);
             req.extensions_mut().insert(turn.clone());
-            let res = next.run(req).await;
-            // Copies of the request's parts may outlive it; the turn does not.
-            turn.give_back();
-            res
+            let _back = app::server::throttle::GiveBack(turn);
+            next.run(req).await
         }
         _ => {
             tracing::warn!("request refused: too many in flight");

@@ -141,7 +141,9 @@ on_both_databases!(
         let db = TestDb::new(backend).await;
         let server = TestServer::start(&db);
         let c = server.client();
-        let html = c.get("/").await.text().await.expect("body");
+        let res = c.get("/").await;
+        assert_eq!(res.status(), 200, "the home page");
+        let html = res.text().await.expect("body");
         let wasm = html
             .split("href=\"")
             .filter_map(|s| s.split('"').next())

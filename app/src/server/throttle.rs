@@ -46,6 +46,17 @@ impl Turn {
     }
 }
 
+/// Gives a turn back when dropped: when its request ends, or when the
+/// client went away and the request's work was dropped half-way (copies of
+/// the request's parts may outlive it; the turn does not).
+pub struct GiveBack(pub Turn);
+
+impl Drop for GiveBack {
+    fn drop(&mut self) {
+        self.0.give_back();
+    }
+}
+
 /// The current request's turn, when the server limits requests in flight.
 fn current_turn() -> Option<Turn> {
     leptos::prelude::use_context::<http::request::Parts>()
