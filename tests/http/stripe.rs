@@ -624,6 +624,11 @@ async fn send(server: &TestServer, id: &str, kind: &str, object: &Value) -> u16 
     .await
 }
 
+/// Delivers `object` as a signed event, which must be acknowledged.
+async fn told(server: &TestServer, id: &str, kind: &str, object: &Value) {
+    assert_eq!(send(server, id, kind, object).await, 200, "{kind} {id}");
+}
+
 /// A service order (opening `n`) paid by card at the fake Stripe, its
 /// `succeeded` event delivered: answers the order and its PaymentIntent.
 async fn paid_card_order(
@@ -695,10 +700,7 @@ on_both_databases!(
             json!({"id": "ch_1", "object": "charge", "payment_intent": pi_refunded,
                    "amount_refunded": amount, "currency": "eur"})
         };
-        assert_eq!(
-            send(&server, "evt_rf_1", "charge.refunded", &charge(1500)).await,
-            200
-        );
+        told(&server, "evt_rf_1", "charge.refunded", &charge(1500)).await;
         wait_for(
             &db,
             "SELECT COUNT(*) FROM ledger_entries WHERE kind = 'clawback'",
@@ -707,14 +709,8 @@ on_both_databases!(
         .await;
         assert_eq!(balance(&db, "member_receivable:").await, 1380);
         // Told again, or an older total: nothing more.
-        assert_eq!(
-            send(&server, "evt_rf_2", "charge.refunded", &charge(1500)).await,
-            200
-        );
-        assert_eq!(
-            send(&server, "evt_rf_0", "charge.refunded", &charge(700)).await,
-            200
-        );
+        told(&server, "evt_rf_2", "charge.refunded", &charge(1500)).await;
+        told(&server, "evt_rf_0", "charge.refunded", &charge(700)).await;
         tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
         assert_eq!(
             db.query_i64("SELECT COUNT(*) FROM ledger_entries WHERE kind = 'clawback'")
@@ -722,10 +718,7 @@ on_both_databases!(
             1
         );
         // More than the order holds is not this order's money.
-        assert_eq!(
-            send(&server, "evt_rf_9", "charge.refunded", &charge(9000)).await,
-            200
-        );
+        told(&server, "evt_rf_9", "charge.refunded", &charge(9000)).await;
         assert_eq!(
             db.query_i64("SELECT COUNT(*) FROM webhook_events WHERE event_id = 'evt_rf_9' AND outcome = 'mismatch'").await,
             1
@@ -735,34 +728,22 @@ on_both_databases!(
         // while it is open.
         let taken = ("txn_lost_1", -4500, 1500);
         let opened = dispute("dp_lost", &pi_lost, "needs_response", &[taken]);
-        assert_eq!(
-            send(&server, "evt_dp_1", "charge.dispute.created", &opened).await,
-            200
-        );
+        told(&server, "evt_dp_1", "charge.dispute.created", &opened).await;
         assert_eq!(balance(&db, "card_disputes").await, 4500);
         // Delivered twice: booked once.
-        assert_eq!(
-            send(
-                &server,
-                "evt_dp_1b",
-                "charge.dispute.funds_withdrawn",
-                &opened
-            )
-            .await,
-            200
-        );
+        told(
+            &server,
+            "evt_dp_1b",
+            "charge.dispute.funds_withdrawn",
+            &opened,
+        )
+        .await;
         assert_eq!(balance(&db, "card_disputes").await, 4500);
         // Lost: Anna owes her 41,40 back, the fee is given back; a late
         // `updated` does not reopen it.
         let closed = dispute("dp_lost", &pi_lost, "lost", &[taken]);
-        assert_eq!(
-            send(&server, "evt_dp_2", "charge.dispute.closed", &closed).await,
-            200
-        );
-        assert_eq!(
-            send(&server, "evt_dp_3", "charge.dispute.updated", &opened).await,
-            200
-        );
+        told(&server, "evt_dp_2", "charge.dispute.closed", &closed).await;
+        told(&server, "evt_dp_3", "charge.dispute.updated", &opened).await;
         wait_for(
             &db,
             "SELECT COUNT(*) FROM card_disputes WHERE booked_at IS NOT NULL",
@@ -782,15 +763,9 @@ on_both_databases!(
         // board asks again, it is booked.
         let taken = ("txn_won_1", -4500, 1500);
         let opened = dispute("dp_open", &pi_won, "needs_response", &[taken]);
-        assert_eq!(
-            send(&server, "evt_do_1", "charge.dispute.created", &opened).await,
-            200
-        );
+        told(&server, "evt_do_1", "charge.dispute.created", &opened).await;
         let closed = dispute("dp_open", &pi_won, "lost", &[taken]);
-        assert_eq!(
-            send(&server, "evt_do_2", "charge.dispute.closed", &closed).await,
-            200
-        );
+        told(&server, "evt_do_2", "charge.dispute.closed", &closed).await;
         wait_for(
             &db,
             "SELECT COUNT(*) FROM processor_retries WHERE kind = 'chargeback'",
@@ -853,17 +828,11 @@ on_both_databases!(a_won_dispute_gives_the_money_back, |backend| async move {
     let (order, pi) = paid_card_order(&m, &fake, &server, 0).await;
     let taken = ("txn_1", -4500, 1500);
     let opened = dispute("dp_1", &pi, "needs_response", &[taken]);
-    assert_eq!(
-        send(&server, "evt_1", "charge.dispute.created", &opened).await,
-        200
-    );
+    told(&server, "evt_1", "charge.dispute.created", &opened).await;
     assert_eq!(balance(&db, "card_disputes").await, 4500);
     // Won: the money comes back (the fee stays with Stripe).
     let won = dispute("dp_1", &pi, "won", &[taken, ("txn_2", 4500, 0)]);
-    assert_eq!(
-        send(&server, "evt_2", "charge.dispute.closed", &won).await,
-        200
-    );
+    told(&server, "evt_2", "charge.dispute.closed", &won).await;
     assert_eq!(balance(&db, "card_disputes").await, 0);
     assert_eq!(balance(&db, "processor_fees").await, 1500);
     assert_eq!(balance(&db, "platform_cash").await, 4500 - 1500);
