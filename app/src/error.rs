@@ -28,6 +28,10 @@ pub enum Refusal {
     CardRefund,
     /// Work marked done before its opening or delivery window began.
     NotBegun,
+    /// A registration link that is unknown, used or expired.
+    LinkInvalid,
+    /// The address got an account since the registration was asked for.
+    AlreadyRegistered,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -106,7 +110,13 @@ impl AppError {
             AppError::NotFound => 404,
             AppError::Conflict => 409,
             AppError::Refused(Refusal::Party) => 403,
-            AppError::Refused(Refusal::Unpaid | Refusal::CardRefund | Refusal::NotBegun) => 409,
+            AppError::Refused(
+                Refusal::Unpaid
+                | Refusal::CardRefund
+                | Refusal::NotBegun
+                | Refusal::LinkInvalid
+                | Refusal::AlreadyRegistered,
+            ) => 409,
             AppError::Internal { .. } | AppError::Transport(_) => 500,
         }
     }
@@ -147,6 +157,8 @@ impl AppError {
             AppError::Refused(Refusal::Unpaid) => t.err_unpaid_cash.to_owned(),
             AppError::Refused(Refusal::CardRefund) => t.err_card_refund.to_owned(),
             AppError::Refused(Refusal::NotBegun) => t.err_not_begun.to_owned(),
+            AppError::Refused(Refusal::LinkInvalid) => t.err_link_invalid.to_owned(),
+            AppError::Refused(Refusal::AlreadyRegistered) => t.err_already_registered.to_owned(),
             AppError::Internal { reference } => {
                 format!("{} ({}: {reference})", t.err_internal, t.err_reference)
             }

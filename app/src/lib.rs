@@ -114,6 +114,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=pages::home::HomePage ssr=SsrMode::Async/>
                     <Route path=path!("/login") view=pages::login::LoginPage ssr=SsrMode::Async/>
                     <Route path=path!("/register") view=pages::register::RegisterPage ssr=SsrMode::Async/>
+                    <Route path=path!("/register/sent") view=pages::register::RegisterSentPage ssr=SsrMode::Async/>
+                    <Route path=path!("/register/confirm/:token") view=pages::register::RegisterConfirmPage ssr=SsrMode::Async/>
                     <Route path=path!("/account") view=pages::account::AccountPage ssr=SsrMode::Async/>
                     <Route path=path!("/search") view=pages::search::SearchPage ssr=SsrMode::Async/>
                     <Route path=path!("/listings/:id") view=pages::listing::ListingPage ssr=SsrMode::Async/>

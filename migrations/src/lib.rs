@@ -14,6 +14,7 @@ mod m20261201_000008_add_payment_methods;
 mod m20261202_000009_add_bank_statements;
 mod m20261202_000010_add_work_notices;
 mod m20261202_000011_add_card_disputes;
+mod m20261203_000012_add_registration_requests;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000009_add_bank_statements::Migration),
             Box::new(m20261202_000010_add_work_notices::Migration),
             Box::new(m20261202_000011_add_card_disputes::Migration),
+            Box::new(m20261203_000012_add_registration_requests::Migration),
         ]
     }
 }

@@ -62,6 +62,15 @@ for (const js of [true, false]) {
 
     await page.fill('#field-password', password);
     await page.click('form button[type=submit]');
+    // The address is confirmed by the link mailed to it.
+    await page.waitForURL('**/register/sent');
+    assert.match(await page.textContent('h1'), /Controlla la tua e-mail/);
+    await page.screenshot({ path: join(shots, `${mode}-register-sent.png`), fullPage: true });
+    await page.goto(server.registrationLink(email));
+    if (js) await page.waitForFunction(() => document.body.dataset.hydrated === 'true', null, { timeout: 20_000 });
+    assert.match(await page.textContent('main'), /Tina Tester/);
+    await page.screenshot({ path: join(shots, `${mode}-register-confirm.png`), fullPage: true });
+    await page.click('main form button[type=submit]');
     await page.waitForURL('**/account');
     assert.equal(await page.textContent('[data-testid=account-email]'), email);
 

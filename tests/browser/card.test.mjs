@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, startFakeStripe, root, launchBrowser, openPage, hydrated, goto, login, act, reloadUntil, whenWorkBegins } from './server.mjs';
+import { startServer, startFakeStripe, root, launchBrowser, openPage, hydrated, goto, login, act, reloadUntil, whenWorkBegins, confirmRegistration } from './server.mjs';
 
 const shots = join(root, 'target', 'browser-screenshots');
 mkdirSync(shots, { recursive: true });
@@ -56,7 +56,7 @@ test('a connected member is paid by transfer for an order paid by card', async (
   await customer.page.fill('#field-email', 'laura.card@example.org');
   await customer.page.fill('#field-password', 'a red cargo bike');
   await customer.page.click('main form button[type=submit]');
-  await customer.page.waitForURL('**/account');
+  await confirmRegistration(server, customer.page, true, 'laura.card@example.org');
   await goto(customer.page, true, `${server.url}/listings/${repair.id}/order`);
   await customer.page.click('[data-testid=place-order]');
   await customer.page.waitForURL(/\/orders\/[0-9a-f-]+$/);

@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync, crc32 } from 'node:zlib';
-import { startServer, root, launchBrowser, openPage, hydrated, goto, reloadUntil } from './server.mjs';
+import { startServer, root, launchBrowser, openPage, hydrated, goto, reloadUntil, confirmRegistration } from './server.mjs';
 
 const shots = join(root, 'target', 'browser-screenshots');
 mkdirSync(shots, { recursive: true });
@@ -76,7 +76,7 @@ for (const js of [true, false]) {
     await me.page.fill('#field-email', `rita-${mode}@example.it`);
     await me.page.fill('#field-password', password);
     await me.page.click('main form button[type=submit]');
-    await me.page.waitForURL('**/account');
+    await confirmRegistration(server, me.page, js, `rita-${mode}@example.it`);
     await goto(me.page, js, `${server.url}/join`);
     await me.page.selectOption('#field-class', 'worker');
     await me.page.fill('#field-motivation', 'Riparo ombrelli e affilo coltelli da trent\'anni.');

@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { HtmlValidate } from 'html-validate';
-import { startServer, sessionCookie } from './server.mjs';
+import { startServer, sessionCookie, signUpCookie } from './server.mjs';
 
 let server;
 before(async () => {
@@ -52,14 +52,11 @@ test('a form showing errors and the account page are valid HTML', async () => {
   assert.ok(back.searchParams.has('__err'));
   await assertValidPage(back.pathname + back.search);
 
-  const ok = await fetch(`${server.url}/fn/register`, {
-    method: 'POST', redirect: 'manual',
-    body: new URLSearchParams({ email: 'valida@example.it', display_name: 'Valeria', password: 'una password valida' }),
-    headers: { accept: 'application/json', origin: server.url },
-  });
-  assert.equal(ok.status, 200);
-  const cookie = ok.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const cookie = await signUpCookie(server, 'valida@example.it', 'Valeria', 'una password valida');
+  await assertValidPage('/register/sent');
   await assertValidPage('/account', { cookie });
+  // A used registration link's page.
+  await assertValidPage(server.registrationLink('valida@example.it').slice(server.url.length));
 });
 
 const login = (email) => sessionCookie(server, email);
@@ -138,13 +135,7 @@ test('money pages of the demo cooperative are valid HTML', async () => {
   const paolo = await login('paolo.conti@mutua.example');
   await assertValidPage('/earnings', { cookie: paolo, status: 403 });
   // Someone with no part in an entry gets the not-found page.
-  const reg = await fetch(`${server.url}/fn/register`, {
-    method: 'POST', redirect: 'manual',
-    body: new URLSearchParams({ email: 'estranea@example.it', display_name: 'Estranea', password: 'una bici cargo rossa' }),
-    headers: { accept: 'application/json', origin: server.url },
-  });
-  assert.equal(reg.status, 200);
-  const stranger = reg.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const stranger = await signUpCookie(server, 'estranea@example.it', 'Estranea', 'una bici cargo rossa');
   assert.ok(earnings.detail.length > 0, 'the demo gives Matteo earnings');
   await assertValidPage(`/ledger/${earnings.detail[0].id}`, { cookie: stranger, status: 404 });
 });

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, root, launchBrowser, openPage, hydrated, goto, login, act, whenWorkBegins } from './server.mjs';
+import { startServer, root, launchBrowser, openPage, hydrated, goto, login, act, whenWorkBegins, confirmRegistration } from './server.mjs';
 
 const shots = join(root, 'target', 'browser-screenshots');
 mkdirSync(shots, { recursive: true });
@@ -56,7 +56,7 @@ for (const js of [true, false]) {
     await customer.page.fill('#field-email', `paola-${mode}@example.it`);
     await customer.page.fill('#field-password', password);
     await customer.page.click('main form button[type=submit]');
-    await customer.page.waitForURL('**/account');
+    await confirmRegistration(server, customer.page, js, `paola-${mode}@example.it`);
     await goto(customer.page, js, `${server.url}/listings/${repair.id}/order`);
     await hydrated(customer.page, js);
     await customer.page.check('#payment-bank');

@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, root, launchBrowser, openPage, hydrated, goto, login, act, whenWorkBegins } from './server.mjs';
+import { startServer, root, launchBrowser, openPage, hydrated, goto, login, act, whenWorkBegins, confirmRegistration } from './server.mjs';
 
 const shots = join(root, 'target', 'browser-screenshots');
 mkdirSync(shots, { recursive: true });
@@ -56,7 +56,7 @@ for (const js of [true, false]) {
     await customer.page.fill('#field-email', `teresa-${mode}@example.it`);
     await customer.page.fill('#field-password', password);
     await customer.page.click('main form button[type=submit]');
-    await customer.page.waitForURL('**/account');
+    await confirmRegistration(server, customer.page, js, `teresa-${mode}@example.it`);
     await goto(customer.page, js, `${server.url}/listings/${repair.id}`);
     await customer.page.click('[data-testid=order-link]');
     await customer.page.waitForURL(`**/listings/${repair.id}/order`);

@@ -85,6 +85,19 @@ export async function startServer(extraEnv = {}, { seed = false } = {}) {
   return {
     url,
     clockFile: env.MUTUA_CLOCK_OFFSET_FILE,
+    /**
+     * The registration link in the newest mail queued for `email` (read
+     * from the server's outbox table, as the person reads their mailbox).
+     */
+    registrationLink(email) {
+      const sql = 'SELECT body FROM email_outbox WHERE recipient = ? ORDER BY created_at DESC, id DESC LIMIT 1';
+      const out = spawnSync('python3', ['-c',
+        'import sqlite3,sys; r=sqlite3.connect(sys.argv[1]).execute(sys.argv[2], (sys.argv[3],)).fetchone(); print(r[0] if r else "")',
+        join(dir, 'mutua.db'), sql, email.toLowerCase()], { encoding: 'utf8' });
+      const m = out.stdout.match(/\/register\/confirm\/(\S+)/);
+      if (!m) throw new Error(`no registration link mailed to ${email}: ${out.stdout}${out.stderr}`);
+      return `${url}/register/confirm/${m[1]}`;
+    },
     /** Runs a `mutua` subcommand on the same database; returns its stdout. */
     cli(args, input = '') {
       const out = spawnSync(bin, args, { cwd: root, env, input, encoding: 'utf8' });
@@ -142,6 +155,33 @@ export async function hydrated(page, js) {
 export async function goto(page, js, url) {
   await page.goto(url);
   await hydrated(page, js);
+}
+
+/**
+ * After the registration form was sent: the "check your e-mail" page, then
+ * the mailed link and its button; lands on /account.
+ */
+export async function confirmRegistration(server, page, js, email) {
+  await page.waitForURL('**/register/sent');
+  await goto(page, js, server.registrationLink(email));
+  await page.click('main form button[type=submit]');
+  await page.waitForURL('**/account');
+}
+
+/** Registers over HTTP (no browser), link and all; returns the session cookies. */
+export async function signUpCookie(server, email, displayName, password) {
+  const headers = { accept: 'application/json', origin: server.url };
+  const asked = await fetch(`${server.url}/fn/register`, {
+    method: 'POST', redirect: 'manual', headers,
+    body: new URLSearchParams({ email, display_name: displayName, password }),
+  });
+  if (asked.status !== 200) throw new Error(`register ${email}: ${asked.status}`);
+  const token = server.registrationLink(email).split('/').pop();
+  const res = await fetch(`${server.url}/fn/confirm-registration`, {
+    method: 'POST', redirect: 'manual', headers, body: new URLSearchParams({ token }),
+  });
+  if (res.status !== 200) throw new Error(`confirm ${email}: ${res.status}`);
+  return res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
 }
 
 /** Logs `s` in through the login form; lands on /account. */

@@ -16,8 +16,43 @@ on_both_databases!(register_login_logout, |backend| async move {
 
     assert_eq!(c.account_page().await, None, "a visitor is sent to /login");
 
+    // Registering mails a link; the account exists only once it is opened.
     let res = c
         .register("Sara.Greco@Example.it", "Sara Greco", PASSWORD)
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(location(&res), "/register/sent");
+    assert!(set_cookie(&res, "mutua_session").is_none());
+    assert_eq!(db.query_i64("SELECT COUNT(*) FROM users").await, 0);
+    let sent = c.get("/register/sent").await;
+    assert_eq!(sent.status(), 200);
+    assert!(sent.text().await.expect("body").contains("Controlla la tua e-mail"));
+    let mail = server
+        .last_mail("sara.greco@example.it")
+        .await
+        .expect("a mail to the address, lowercased");
+    assert!(mail.contains("Conferma") || mail.contains("entro 24 ore"), "{mail}");
+    let token = registration_token(&mail).expect("link");
+    assert_eq!(
+        db.query_i64(&format!(
+            "SELECT COUNT(*) FROM registration_requests WHERE token_hash = '{token}'"
+        ))
+        .await,
+        0,
+        "only the token's hash is kept"
+    );
+
+    let page = c.get(&format!("/register/confirm/{token}")).await;
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.expect("body");
+    assert!(page.contains("Sara Greco") && page.contains("sara.greco@example.it"));
+    assert_eq!(
+        db.query_i64("SELECT COUNT(*) FROM users").await,
+        0,
+        "opening the link (as a mail scanner may) creates nothing"
+    );
+    let res = c
+        .post_form("/fn/confirm-registration", &[("token", &token)])
         .await;
     assert_eq!(res.status(), 200);
     assert_eq!(
@@ -29,12 +64,30 @@ on_both_databases!(register_login_logout, |backend| async move {
     for attr in ["HttpOnly", "SameSite=Lax", "Path=/"] {
         assert!(cookie.contains(attr), "{cookie} lacks {attr}");
     }
-    let page = c.account_page().await.expect("logged in after registering");
+    let page = c.account_page().await.expect("logged in after confirming");
     assert!(
         page.contains("sara.greco@example.it"),
         "e-mail is stored lowercased"
     );
     assert_eq!(db.query_i64("SELECT COUNT(*) FROM users").await, 1);
+    assert_eq!(
+        db.query_i64("SELECT COUNT(*) FROM registration_requests").await,
+        0
+    );
+
+    // The link is used up.
+    let again = server.client();
+    let res = again
+        .post_form("/fn/confirm-registration", &[("token", &token)])
+        .await;
+    assert_eq!(res.status(), 409);
+    assert_eq!(error_json(res).await["Refused"], "LinkInvalid");
+    let page = again.get(&format!("/register/confirm/{token}")).await;
+    assert!(page
+        .text()
+        .await
+        .expect("body")
+        .contains("Questo link non vale più"));
 
     // Logout deletes the session on the server.
     assert_eq!(db.query_i64("SELECT COUNT(*) FROM sessions").await, 1);
@@ -48,19 +101,116 @@ on_both_databases!(register_login_logout, |backend| async move {
     let res = c.login("SARA.GRECO@example.it", PASSWORD).await;
     assert_eq!(res.status(), 200);
     assert!(c.account_page().await.is_some());
-
-    // The same address cannot register twice.
-    let other = server.client();
-    let res = other
-        .register("sara.greco@example.it", "Sara Bis", PASSWORD)
-        .await;
-    assert_eq!(res.status(), 422);
-    let body = error_json(res).await;
-    assert_eq!(
-        body["Invalid"]["fields"][0]["problem"], "EmailTaken",
-        "{body}"
-    );
 });
+
+on_both_databases!(
+    registering_a_known_address_tells_only_its_owner,
+    |backend| async move {
+        let db = TestDb::new(backend).await;
+        let server = TestServer::start(&db);
+        let sara = server.client();
+        assert_eq!(
+            server
+                .sign_up(&sara, "sara@example.it", "Sara", PASSWORD)
+                .await
+                .status(),
+            200
+        );
+
+        // A stranger registers Sara's address and a new one: the same answer.
+        let stranger = server.client();
+        let known = stranger
+            .register("SARA@example.it", "Sara Bis", "altra-password-lunga")
+            .await;
+        let fresh = stranger
+            .register("nuovo@example.it", "Nuovo", "altra-password-lunga")
+            .await;
+        assert_eq!(known.status(), fresh.status());
+        assert_eq!(location(&known), location(&fresh));
+        assert_eq!(location(&known), "/register/sent");
+        let (known, fresh) = (
+            known.text().await.expect("body"),
+            fresh.text().await.expect("body"),
+        );
+        assert_eq!(known, fresh);
+
+        // Sara's mailbox says someone tried; her account is unchanged.
+        let mail = server.last_mail("sara@example.it").await.expect("mail");
+        assert!(mail.contains("un account c'è già"), "{mail}");
+        assert!(mail.contains("/login") && registration_token(&mail).is_none());
+        assert_eq!(db.query_i64("SELECT COUNT(*) FROM users").await, 1);
+        assert_eq!(
+            db.query_i64(
+                "SELECT COUNT(*) FROM registration_requests WHERE email = 'sara@example.it'"
+            )
+            .await,
+            0
+        );
+        assert_eq!(sara.logout().await.status(), 303);
+        assert_eq!(sara.login("sara@example.it", PASSWORD).await.status(), 200);
+        assert_eq!(
+            stranger
+                .login("sara@example.it", "altra-password-lunga")
+                .await
+                .status(),
+            401
+        );
+
+        // The form cannot fill a mailbox: three registration mails an hour.
+        for _ in 0..4 {
+            let res = stranger
+                .register("sara@example.it", "Sara Bis", "altra-password-lunga")
+                .await;
+            assert_eq!(res.status(), 200);
+        }
+        assert_eq!(
+            db.query_i64(
+                "SELECT COUNT(*) FROM email_outbox WHERE recipient = 'sara@example.it' \
+                 AND notice = 'registration'"
+            )
+            .await,
+            3
+        );
+
+        // A link older than a day creates nothing.
+        let mail = server.last_mail("nuovo@example.it").await.expect("mail");
+        let token = registration_token(&mail).expect("link");
+        db.execute(
+            "UPDATE registration_requests SET expires_at = created_at \
+             WHERE email = 'nuovo@example.it'",
+        )
+        .await;
+        let res = stranger
+            .post_form("/fn/confirm-registration", &[("token", &token)])
+            .await;
+        assert_eq!(res.status(), 409);
+        assert_eq!(error_json(res).await["Refused"], "LinkInvalid");
+
+        // Two links for one address (the first made before the second was
+        // asked): the older is void once a newer one was sent.
+        let first = server.client();
+        first
+            .register("doppio@example.it", "Doppio", PASSWORD)
+            .await;
+        let one = registration_token(&server.last_mail("doppio@example.it").await.expect("mail"))
+            .expect("link");
+        first
+            .register("doppio@example.it", "Doppio", PASSWORD)
+            .await;
+        let two = registration_token(&server.last_mail("doppio@example.it").await.expect("mail"))
+            .expect("link");
+        assert_ne!(one, two);
+        let res = first
+            .post_form("/fn/confirm-registration", &[("token", &one)])
+            .await;
+        assert_eq!(res.status(), 409);
+        let res = first
+            .post_form("/fn/confirm-registration", &[("token", &two)])
+            .await;
+        assert_eq!(res.status(), 200);
+        assert_eq!(db.query_i64("SELECT COUNT(*) FROM users").await, 2);
+    }
+);
 
 on_both_databases!(
     wrong_password_and_unknown_email_look_the_same,
@@ -69,7 +219,7 @@ on_both_databases!(
         let server = TestServer::start(&db);
         let c = server.client();
         assert_eq!(
-            c.register("marta@example.it", "Marta", PASSWORD)
+            server.sign_up(&c, "marta@example.it", "Marta", PASSWORD)
                 .await
                 .status(),
             200
@@ -97,7 +247,7 @@ on_both_databases!(
         let db = TestDb::new(backend).await;
         let mut server = TestServer::start(&db);
         let c = server.client();
-        let first = c.register("ugo@example.it", "Ugo", PASSWORD).await;
+        let first = server.sign_up(&c, "ugo@example.it", "Ugo", PASSWORD).await;
         let first = set_cookie(&first, "mutua_session").expect("cookie");
         let second = c.login("ugo@example.it", PASSWORD).await;
         let second = set_cookie(&second, "mutua_session").expect("cookie");
@@ -199,8 +349,8 @@ on_both_databases!(
         let laptop = server.client();
         let phone = server.client();
         assert_eq!(
-            laptop
-                .register("rita@example.it", "Rita", PASSWORD)
+            server
+                .sign_up(&laptop, "rita@example.it", "Rita", PASSWORD)
                 .await
                 .status(),
             200
@@ -271,7 +421,7 @@ on_both_databases!(
         );
         let c = server.client();
         assert_eq!(
-            c.register("elio@example.it", "Elio", PASSWORD)
+            server.sign_up(&c, "elio@example.it", "Elio", PASSWORD)
                 .await
                 .status(),
             200
@@ -470,7 +620,7 @@ on_both_databases!(
         let server = TestServer::start(&db);
         let real = server.client();
         assert_eq!(
-            real.register("vera@example.it", "Vera", PASSWORD)
+            server.sign_up(&real, "vera@example.it", "Vera", PASSWORD)
                 .await
                 .status(),
             200
@@ -529,8 +679,12 @@ on_both_databases!(
         // then met a 503).
         let bound = (normal * 4).max(std::time::Duration::from_secs(3));
         assert!(took <= bound, "login took {took:?}, normally {normal:?}");
-        let accounts = db.query_i64("SELECT COUNT(*) FROM users").await;
-        assert_eq!(accounts, made as i64 + 1);
+        // Each accepted registration waits for its link; none made an account.
+        let asked = db
+            .query_i64("SELECT COUNT(*) FROM registration_requests")
+            .await;
+        assert_eq!(asked, made as i64);
+        assert_eq!(db.query_i64("SELECT COUNT(*) FROM users").await, 1);
     }
 );
 
@@ -556,8 +710,7 @@ on_both_databases!(a_guesser_cannot_lock_the_owner_out, |backend| async move {
     let b = TestServer::start_with(&db, &env);
     let owner = a.client();
     assert_eq!(
-        owner
-            .register("vera@example.it", "Vera", PASSWORD)
+        a.sign_up(&owner, "vera@example.it", "Vera", PASSWORD)
             .await
             .status(),
         200

@@ -166,3 +166,37 @@ on_both_databases!(
         assert_eq!(listed(&visitor).await, 1);
     }
 );
+
+on_both_databases!(
+    schemathesis_finds_nothing_wrong_with_the_api,
+    |backend| async move {
+        let db = TestDb::new(backend).await;
+        let server = TestServer::start(&db);
+        let anna = member(&server, "anna@example.it", "worker").await;
+        published(&anna, &[]).await;
+        // Every check, on requests generated from the document (valid ones
+        // must be accepted, invalid ones refused, answers as documented),
+        // with a fixed seed so a failure can be replayed.
+        let tool = workspace_root().join("tests/.venv/bin/schemathesis");
+        let work = db.data_dir().join("schemathesis");
+        std::fs::create_dir_all(&work).expect("work dir");
+        let schema = format!("{}/api/v1/openapi.json", server.url);
+        let out = tokio::task::spawn_blocking(move || {
+            std::process::Command::new(&tool)
+                .args(["run", &schema, "--checks", "all", "--workers", "1"])
+                .args(["--max-examples", "60", "--seed", "20261203"])
+                .current_dir(&work)
+                .env("NO_COLOR", "1")
+                .output()
+                .unwrap_or_else(|e| panic!("{}: {e} (run .ci/setup --test)", tool.display()))
+        })
+        .await
+        .expect("schemathesis");
+        assert!(
+            out.status.success(),
+            "schemathesis found problems:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+);

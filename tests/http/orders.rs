@@ -706,6 +706,14 @@ on_both_databases!(
             )
             .await;
         assert_eq!(res.status(), 200);
+        // The link comes in her language too.
+        let mail = server.last_mail("emma@example.org").await.expect("mail");
+        assert!(mail.contains("To create your Mutua account"), "{mail}");
+        let token = mutua_tests::registration_token(&mail).expect("link");
+        let res = english
+            .post_form("/fn/confirm-registration", &[("token", &token)])
+            .await;
+        assert_eq!(res.status(), 200);
         let order = place(&english, m.courier, "mail-order-1", &leg())
             .await
             .expect("placed");

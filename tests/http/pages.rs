@@ -131,6 +131,32 @@ on_both_databases!(
             )
             .await;
         assert_eq!(res.status(), 302);
+        assert_eq!(location(&res), "/register/sent");
+        let sent = c.get("/register/sent").await.text().await.expect("body");
+        assert!(sent.contains("Controlla la tua e-mail"), "{sent}");
+
+        // The mailed link's page and its button, as plain HTML.
+        let mail = server.last_mail("lia@example.it").await.expect("mail");
+        let token = registration_token(&mail).expect("link");
+        let page = format!("{}/register/confirm/{token}", server.url);
+        let html = c
+            .get(&format!("/register/confirm/{token}"))
+            .await
+            .text()
+            .await
+            .expect("body");
+        assert!(
+            html.contains("action=\"/fn/confirm-registration\"") && html.contains(&token),
+            "a real form carries the token"
+        );
+        let res = c
+            .post_form_with(
+                "/fn/confirm-registration",
+                &[("token", &token)],
+                &[("accept", "text/html"), ("referer", page.as_str())],
+            )
+            .await;
+        assert_eq!(res.status(), 302);
         assert_eq!(location(&res), "/account");
         assert!(c.account_page().await.is_some());
     }

@@ -102,16 +102,17 @@ on_both_databases!(
         let res = c.get("/").await;
         assert!(header(&res, "strict-transport-security").contains("max-age="));
         // Writes must come from the public origin.
+        let out = server.cli(
+            &["create-user", "h@example.it", "--name", "Host"],
+            "una-password-lunga",
+        );
+        assert!(out.status.success(), "{out:?}");
         let res = c
             .http
-            .post(format!("{}/fn/register", server.url))
+            .post(format!("{}/fn/login", server.url))
             .header("origin", "https://coop.example")
             .header("accept", "application/json")
-            .form(&[
-                ("email", "h@example.it"),
-                ("display_name", "Host"),
-                ("password", "una-password-lunga"),
-            ])
+            .form(&[("email", "h@example.it"), ("password", "una-password-lunga")])
             .send()
             .await
             .expect("POST");

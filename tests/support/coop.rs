@@ -71,8 +71,9 @@ pub async fn board(server: &TestServer) -> Client {
 pub async fn customer(server: &TestServer, email: &str) -> Client {
     let c = server.client();
     let name = email.split('@').next().unwrap_or("someone");
-    let res = c.register(email, name, PASSWORD).await;
+    let res = server.sign_up(&c, email, name, PASSWORD).await;
     assert_eq!(res.status(), 200, "register {email}");
+    assert_eq!(location(&res), "/account");
     c
 }
 

@@ -142,6 +142,12 @@ impl TestDb {
         self.dir.join("data")
     }
 
+    /// The first column of the first row of `sql`, as text (`None`: no row
+    /// or NULL). Cast in the SQL what is not text.
+    pub async fn query_text(&self, sql: &str) -> Option<String> {
+        query_text(&self.url, sql).await
+    }
+
     /// Runs SQL against this database (for checks the HTTP API cannot make).
     pub async fn query_i64(&self, sql: &str) -> i64 {
         match self.backend {
@@ -169,6 +175,39 @@ impl TestDb {
             }
         }
     }
+}
+
+/// The first column of the first row of `sql` on the database at `url`.
+pub async fn query_text(url: &str, sql: &str) -> Option<String> {
+    if let Some(rest) = url.strip_prefix("sqlite://") {
+        let path = rest.split('?').next().unwrap_or(rest);
+        let out = Command::new("python3")
+            .args(["-c", "import sqlite3,sys,json; r=sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone(); print(json.dumps(r[0] if r else None))"])
+            .arg(path)
+            .arg(sql)
+            .output()
+            .expect("python3 for sqlite checks");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let value: serde_json::Value =
+            serde_json::from_slice(&out.stdout).expect("JSON from python");
+        return value.as_str().map(str::to_owned);
+    }
+    let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .expect("connect test database");
+    tokio::spawn(conn);
+    let row = client.query_opt(sql, &[]).await.expect("query")?;
+    row.get::<_, Option<String>>(0)
+}
+
+/// The token of the registration link in a mail's body.
+pub fn registration_token(body: &str) -> Option<String> {
+    let rest = body.split("/register/confirm/").nth(1)?;
+    rest.split_whitespace().next().map(str::to_owned)
 }
 
 async fn pg_admin() -> tokio_postgres::Client {
@@ -325,6 +364,32 @@ impl TestServer {
             http,
             base: self.url.clone(),
         }
+    }
+
+    /// The body of the newest mail queued for `recipient`, if any.
+    pub async fn last_mail(&self, recipient: &str) -> Option<String> {
+        let sql = format!(
+            "SELECT body FROM email_outbox WHERE recipient = '{}' ORDER BY created_at DESC, id DESC LIMIT 1",
+            recipient.replace('\'', "''")
+        );
+        query_text(&self.db_url, &sql).await
+    }
+
+    /// Registers as a person does: the form, then the link mailed to the
+    /// address, its page, and its button. Returns the button's answer.
+    pub async fn sign_up(&self, c: &Client, email: &str, name: &str, password: &str) -> Response {
+        let res = c.register(email, name, password).await;
+        assert_eq!(res.status(), 200, "register {email}");
+        assert_eq!(location(&res), "/register/sent");
+        let body = self
+            .last_mail(&email.trim().to_lowercase())
+            .await
+            .unwrap_or_else(|| panic!("no mail to {email}"));
+        let token = registration_token(&body).unwrap_or_else(|| panic!("no link in {body}"));
+        let page = c.get(&format!("/register/confirm/{token}")).await;
+        assert_eq!(page.status(), 200);
+        c.post_form("/fn/confirm-registration", &[("token", &token)])
+            .await
     }
 
     /// Runs a `mutua` subcommand against this server's database.

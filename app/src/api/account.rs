@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 mod imp {
-    use crate::error::AppError;
+    use crate::error::{AppError, Refusal};
     use crate::i18n::{locale_cookie, Locale};
     use crate::server::accounts::AccountError;
     use crate::server::password::HashError;
@@ -30,6 +30,8 @@ mod imp {
                 retry_after_secs: 1,
             }),
             AccountError::Hash(e) => internal(e),
+            AccountError::LinkInvalid => fail(AppError::Refused(Refusal::LinkInvalid)),
+            AccountError::AlreadyRegistered => fail(AppError::Refused(Refusal::AlreadyRegistered)),
         }
     }
 
@@ -63,15 +65,17 @@ pub async fn get_viewer() -> Result<Option<Viewer>, AppError> {
     crate::server::auth::viewer().await
 }
 
+/// Asks for an account. The answer is the same whether or not the address
+/// has one (a page saying a link was mailed); only the address's owner
+/// learns which, by the mail they get.
 #[server(prefix = "/fn", endpoint = "register")]
 pub async fn register(
     email: String,
     display_name: String,
     password: String,
 ) -> Result<(), AppError> {
-    use crate::server::{accounts, auth, respond};
+    use crate::server::{accounts, respond};
     let state = respond::state()?;
-    let session = auth::session().await?;
     let ip = respond::client_ip().await?;
     if let Err(retry_after_secs) = state.registrations.check(ip) {
         tracing::warn!(%ip, "registration throttled");
@@ -85,7 +89,7 @@ pub async fn register(
         ("email", email.as_str()),
         ("display_name", display_name.as_str()),
     ];
-    let user = accounts::register(
+    let requested = accounts::request_registration(
         &state.db,
         &state.hasher,
         accounts::NewAccount {
@@ -94,10 +98,42 @@ pub async fn register(
             password: &password,
             locale,
         },
+        chrono::Utc::now(),
     )
     .await
     .map_err(|e| imp::account_error(e, &echo))?;
+    if requested == accounts::Requested::Quiet {
+        tracing::warn!(%ip, "registration mails to one address held back for the hour");
+    }
+    leptos_axum::redirect("/register/sent");
+    Ok(())
+}
+
+/// Who a registration link is for (`None` once used or expired).
+#[server(prefix = "/fn", endpoint = "registration")]
+pub async fn registration(token: String) -> Result<Option<(String, String)>, AppError> {
+    use crate::server::{accounts, respond};
+    let state = respond::state()?;
+    accounts::registration_for(&state.db, &token, chrono::Utc::now())
+        .await
+        .map_err(respond::internal)
+}
+
+/// Creates the account of a registration link and logs this browser in.
+#[server(prefix = "/fn", endpoint = "confirm-registration")]
+pub async fn confirm_registration(token: String) -> Result<(), AppError> {
+    use crate::server::{accounts, auth, login_throttle, respond};
+    let state = respond::state()?;
+    let session = auth::session().await?;
+    let user = accounts::confirm_registration(&state.db, &token, chrono::Utc::now())
+        .await
+        .map_err(|e| imp::account_error(e, &[]))?;
     auth::start_session(&session, user.id, &user.password_hash).await?;
+    imp::set_locale_cookie(crate::i18n::Locale::parse(&user.locale).unwrap_or_default());
+    let value = login_throttle::device_cookie(&state.db, &user.email)
+        .await
+        .map_err(respond::internal)?;
+    imp::set_device_cookie(&value, state.secure_cookies);
     tracing::info!(user = %user.id, "account registered");
     leptos_axum::redirect("/account");
     Ok(())

@@ -24,6 +24,12 @@ pub enum AccountError {
     Db(#[from] DbErr),
     #[error("{0}")]
     Hash(#[from] HashError),
+    /// A registration link that is unknown, used or expired.
+    #[error("registration link not valid")]
+    LinkInvalid,
+    /// The address got an account (by another link) since the request.
+    #[error("already registered")]
+    AlreadyRegistered,
 }
 
 pub struct NewAccount<'a> {
@@ -33,12 +39,10 @@ pub struct NewAccount<'a> {
     pub locale: Locale,
 }
 
-/// Creates an account. Field problems are reported all at once.
-pub async fn register(
-    db: &impl ConnectionTrait,
-    hasher: &Hasher,
-    input: NewAccount<'_>,
-) -> Result<users::Model, AccountError> {
+/// The parsed fields of a new account, or every problem with them at once.
+fn parse_new(
+    input: &NewAccount<'_>,
+) -> Result<(Email, DisplayName, NewPassword), AccountError> {
     let email = Email::parse(input.email);
     let name = DisplayName::parse(input.display_name);
     let password = NewPassword::parse(input.password);
@@ -52,9 +56,21 @@ pub async fn register(
     if let Err(p) = &password {
         problems.push(AppError::field("password", *p));
     }
-    let (Ok(email), Ok(name), Ok(password)) = (email, name, password) else {
-        return Err(AccountError::Invalid(problems));
-    };
+    match (email, name, password) {
+        (Ok(email), Ok(name), Ok(password)) => Ok((email, name, password)),
+        _ => Err(AccountError::Invalid(problems)),
+    }
+}
+
+/// Creates an account at once (the operator's `create-user` and the demo;
+/// people registering on the site go through [`request_registration`]).
+/// Field problems are reported all at once.
+pub async fn register(
+    db: &impl ConnectionTrait,
+    hasher: &Hasher,
+    input: NewAccount<'_>,
+) -> Result<users::Model, AccountError> {
+    let (email, name, password) = parse_new(&input)?;
     let taken = AccountError::Invalid(vec![AppError::field("email", FieldProblem::EmailTaken)]);
     if find_by_email(db, email.as_str()).await?.is_some() {
         return Err(taken);
@@ -75,6 +91,171 @@ pub async fn register(
         Ok(u) => Ok(u),
         // Lost a race with another registration of the same address.
         Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => Err(taken),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// How long a registration link works.
+pub const REGISTRATION_LINK_HOURS: i64 = 24;
+
+/// Registration mails one address gets in an hour at most: the form cannot
+/// be used to fill someone's inbox.
+const REGISTRATION_MAILS_PER_HOUR: u64 = 3;
+
+/// What a registration request led to. The person who sent it is told the
+/// same in every case: only the owner of the address learns which.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Requested {
+    /// A new address: a link to create the account was mailed to it.
+    LinkMailed,
+    /// The address has an account: its owner was told someone tried.
+    OwnerTold,
+    /// The address had its hour's registration mails: nothing was sent.
+    Quiet,
+}
+
+/// The stored form of a registration token.
+fn token_hash(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Asks to create an account: validates the fields and mails the address
+/// either a link that creates the account or, when it already has one, a
+/// note to its owner. Both paths hash the password and queue one mail, so
+/// neither the answer nor its time tells a stranger which it was.
+pub async fn request_registration<C>(
+    db: &C,
+    hasher: &Hasher,
+    input: NewAccount<'_>,
+    now: chrono::DateTime<Utc>,
+) -> Result<Requested, AccountError>
+where
+    C: ConnectionTrait + sea_orm::TransactionTrait,
+{
+    use super::entities::{email_outbox, registration_requests};
+    use sea_orm::PaginatorTrait;
+    let (email, name, password) = parse_new(&input)?;
+    let hash = hasher.hash(password.expose().to_owned()).await?;
+    let token = {
+        use rand::RngCore;
+        let mut bytes = [0u8; 32];
+        rand::thread_rng().fill_bytes(&mut bytes);
+        hex::encode(bytes)
+    };
+    let txn = super::txn::begin_write(db).await?;
+    let recent = email_outbox::Entity::find()
+        .filter(email_outbox::Column::Recipient.eq(email.as_str()))
+        .filter(email_outbox::Column::Notice.eq(super::notify::REGISTRATION))
+        .filter(email_outbox::Column::CreatedAt.gt(now - chrono::Duration::hours(1)))
+        .count(&txn)
+        .await?;
+    if recent >= REGISTRATION_MAILS_PER_HOUR {
+        txn.rollback().await?;
+        return Ok(Requested::Quiet);
+    }
+    let outcome = match find_by_email(&txn, email.as_str()).await? {
+        Some(user) => {
+            super::notify::registration_known(&txn, &user, now).await?;
+            Requested::OwnerTold
+        }
+        None => {
+            // One live link per address (the newest); expired ones go too.
+            registration_requests::Entity::delete_many()
+                .filter(
+                    Condition::any()
+                        .add(registration_requests::Column::Email.eq(email.as_str()))
+                        .add(registration_requests::Column::ExpiresAt.lte(now)),
+                )
+                .exec(&txn)
+                .await?;
+            registration_requests::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                email: Set(email.as_str().to_owned()),
+                display_name: Set(name.as_str().to_owned()),
+                password_hash: Set(hash),
+                locale: Set(input.locale.code().to_owned()),
+                token_hash: Set(token_hash(&token)),
+                created_at: Set(now),
+                expires_at: Set(now + chrono::Duration::hours(REGISTRATION_LINK_HOURS)),
+            }
+            .insert(&txn)
+            .await?;
+            super::notify::registration_link(&txn, email.as_str(), input.locale, &token, now)
+                .await?;
+            Requested::LinkMailed
+        }
+    };
+    txn.commit().await?;
+    Ok(outcome)
+}
+
+/// The display name and address a live registration link is for.
+pub async fn registration_for(
+    db: &impl ConnectionTrait,
+    token: &str,
+    now: chrono::DateTime<Utc>,
+) -> Result<Option<(String, String)>, DbErr> {
+    use super::entities::registration_requests;
+    Ok(registration_requests::Entity::find()
+        .filter(registration_requests::Column::TokenHash.eq(token_hash(token.trim())))
+        .filter(registration_requests::Column::ExpiresAt.gt(now))
+        .one(db)
+        .await?
+        .map(|r| (r.display_name, r.email)))
+}
+
+/// Creates the account a registration link stands for; the link is used up.
+pub async fn confirm_registration<C>(
+    db: &C,
+    token: &str,
+    now: chrono::DateTime<Utc>,
+) -> Result<users::Model, AccountError>
+where
+    C: ConnectionTrait + sea_orm::TransactionTrait,
+{
+    use super::entities::registration_requests;
+    use sea_orm::ModelTrait;
+    let txn = super::txn::begin_write(db).await?;
+    let Some(request) = registration_requests::Entity::find()
+        .filter(registration_requests::Column::TokenHash.eq(token_hash(token.trim())))
+        .filter(registration_requests::Column::ExpiresAt.gt(now))
+        .one(&txn)
+        .await?
+    else {
+        txn.rollback().await?;
+        return Err(AccountError::LinkInvalid);
+    };
+    let taken = find_by_email(&txn, &request.email).await?.is_some();
+    let user = users::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        email: Set(request.email.clone()),
+        display_name: Set(request.display_name.clone()),
+        password_hash: Set(request.password_hash.clone()),
+        locale: Set(request.locale.clone()),
+        bio: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    // Deleting it first settles two clicks on the same link: the second
+    // deletes nothing (on PostgreSQL it waits for the first to commit).
+    if request.delete(&txn).await?.rows_affected == 0 {
+        txn.rollback().await?;
+        return Err(AccountError::LinkInvalid);
+    }
+    if taken {
+        txn.commit().await?;
+        return Err(AccountError::AlreadyRegistered);
+    }
+    match user.insert(&txn).await {
+        Ok(user) => {
+            txn.commit().await?;
+            Ok(user)
+        }
+        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            txn.rollback().await?;
+            Err(AccountError::AlreadyRegistered)
+        }
         Err(e) => Err(e.into()),
     }
 }

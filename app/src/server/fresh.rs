@@ -41,6 +41,8 @@ fn fresh_for() -> Duration {
 pub const QUIET: &[&str] = &[
     "viewer",
     "register",
+    "registration",
+    "confirm-registration",
     "login",
     "change-password",
     "preferences",

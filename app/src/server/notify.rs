@@ -36,6 +36,10 @@ pub enum Notice {
 /// work is done (an order completes by itself 48 h after it went out).
 pub const WORK_DONE: &str = "work_done";
 
+/// The outbox's mark of a mail sent because someone registered an address
+/// (counted to limit how many one address gets).
+pub const REGISTRATION: &str = "registration";
+
 impl Notice {
     fn tag(self) -> Option<&'static str> {
         matches!(self, Notice::Delivered | Notice::Done).then_some(WORK_DONE)
@@ -136,6 +140,16 @@ async fn enqueue_mail(
     mail: Mail,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
+    enqueue_mail_to(db, &user.email, mail, now).await
+}
+
+/// Queues `mail` for an address (written in the caller's transaction).
+async fn enqueue_mail_to(
+    db: &impl ConnectionTrait,
+    recipient: &str,
+    mail: Mail,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     let Mail {
         locale,
         subject,
@@ -145,7 +159,7 @@ async fn enqueue_mail(
     } = mail;
     email_outbox::Entity::insert(email_outbox::ActiveModel {
         id: Set(Uuid::now_v7()),
-        recipient: Set(user.email.clone()),
+        recipient: Set(recipient.to_owned()),
         locale: Set(locale.code().to_owned()),
         subject: Set(subject),
         body: Set(body),
@@ -255,6 +269,82 @@ pub async fn vote(
         body,
         order_id: None,
         notice: None,
+    };
+    enqueue_mail(db, user, mail, now).await
+}
+
+/// Mails the link that creates the account registered for `email`.
+pub async fn registration_link(
+    db: &impl ConnectionTrait,
+    email: &str,
+    locale: Locale,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let (subject, body) = match locale {
+        Locale::It => (
+            "Conferma il tuo indirizzo per Mutua",
+            "Per creare il tuo account su Mutua apri questo link entro 24 ore:",
+        ),
+        Locale::En => (
+            "Confirm your address for Mutua",
+            "To create your Mutua account, open this link within 24 hours:",
+        ),
+        Locale::Es => (
+            "Confirma tu dirección para Mutua",
+            "Para crear tu cuenta en Mutua, abre este enlace en las próximas 24 horas:",
+        ),
+    };
+    let ignore = match locale {
+        Locale::It => "Se non hai chiesto tu di registrarti, ignora questo messaggio.",
+        Locale::En => "If you did not ask to register, ignore this message.",
+        Locale::Es => "Si no has pedido registrarte, ignora este mensaje.",
+    };
+    let body = format!("{body}\n\n{BASE_URL_TOKEN}/register/confirm/{token}\n\n{ignore}\n\n— Mutua\n");
+    let mail = Mail {
+        locale,
+        subject: subject.to_owned(),
+        body,
+        order_id: None,
+        notice: Some(REGISTRATION),
+    };
+    enqueue_mail_to(db, email, mail, now).await
+}
+
+/// Tells the owner of an account that someone tried to register its
+/// address again (perhaps they forgot they have one).
+pub async fn registration_known(
+    db: &impl ConnectionTrait,
+    user: &users::Model,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let locale = Locale::parse(&user.locale).unwrap_or(Locale::It);
+    let (subject, body) = match locale {
+        Locale::It => (
+            "Hai già un account su Mutua",
+            "Qualcuno, forse tu, ha chiesto di creare un account su Mutua con questo indirizzo, ma un account c'è già. Se eri tu, accedi qui:",
+        ),
+        Locale::En => (
+            "You already have a Mutua account",
+            "Someone, perhaps you, asked to create a Mutua account with this address, but there already is one. If it was you, log in here:",
+        ),
+        Locale::Es => (
+            "Ya tienes una cuenta en Mutua",
+            "Alguien, quizá tú, pidió crear una cuenta en Mutua con esta dirección, pero ya existe una. Si fuiste tú, entra aquí:",
+        ),
+    };
+    let ignore = match locale {
+        Locale::It => "Se non eri tu, ignora questo messaggio: il tuo account non è cambiato.",
+        Locale::En => "If it was not you, ignore this message: your account has not changed.",
+        Locale::Es => "Si no fuiste tú, ignora este mensaje: tu cuenta no ha cambiado.",
+    };
+    let body = format!("{body}\n\n{BASE_URL_TOKEN}/login\n\n{ignore}\n\n— Mutua\n");
+    let mail = Mail {
+        locale,
+        subject: subject.to_owned(),
+        body,
+        order_id: None,
+        notice: Some(REGISTRATION),
     };
     enqueue_mail(db, user, mail, now).await
 }

@@ -34,6 +34,7 @@ pub mod payouts;
 pub mod processor_retries;
 pub mod proposal_voters;
 pub mod proposals;
+pub mod registration_requests;
 pub mod sessions;
 pub mod slot_bookings;
 pub mod transfers;
