@@ -57,10 +57,10 @@ pub struct ListingQuery {
     #[param(value_type = Option<uuid::Uuid>)]
     zone: Option<String>,
     /// Lowest price (or rate, or delivery base), in major units, e.g. `10` or `10.50`.
-    #[param(pattern = "^[0-9]{1,7}([.,][0-9]{1,2})?$")]
+    #[param(pattern = "^[0-9]{1,6}([.,][0-9]{1,2})?$")]
     min: Option<String>,
-    /// Highest price, in major units; not below `min`.
-    #[param(pattern = "^[0-9]{1,7}([.,][0-9]{1,2})?$")]
+    /// Highest price, in major units; below `min`, nothing matches.
+    #[param(pattern = "^[0-9]{1,6}([.,][0-9]{1,2})?$")]
     max: Option<String>,
     /// Available on this date (`YYYY-MM-DD`).
     #[param(value_type = Option<chrono::NaiveDate>)]
@@ -76,7 +76,8 @@ pub struct ListingQuery {
     per_page: Option<String>,
 }
 
-/// `^[0-9]{1,7}([.,][0-9]{1,2})?$`, as the document says.
+/// `^[0-9]{1,6}([.,][0-9]{1,2})?$`, as the document says (below the
+/// largest amount the server takes).
 fn plain_amount(v: &str) -> bool {
     let (whole, frac) = match v.split_once(['.', ',']) {
         Some((w, f)) => (w, Some(f)),
@@ -85,7 +86,57 @@ fn plain_amount(v: &str) -> bool {
     let digits = |s: &str, lo: usize, hi: usize| {
         (lo..=hi).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
     };
-    digits(whole, 1, 7) && frac.is_none_or(|f| digits(f, 1, 2))
+    digits(whole, 1, 6) && frac.is_none_or(|f| digits(f, 1, 2))
+}
+
+/// `plain_amount` in cents, for comparing two of them.
+fn amount_minor(v: &str) -> i64 {
+    let (whole, frac) = v.split_once(['.', ',']).unwrap_or((v, ""));
+    let cents = format!("{frac:0<2}");
+    whole.parse::<i64>().unwrap_or(0) * 100 + cents.parse::<i64>().unwrap_or(0)
+}
+
+/// The query parameters that are not written as the document types them,
+/// each with its problem.
+fn untyped(q: &ListingQuery) -> Vec<FieldProblemBody> {
+    let digits_in = |v: &str, lo: u32, hi: u32| {
+        !v.is_empty()
+            && v.len() <= 6
+            && v.bytes().all(|b| b.is_ascii_digit())
+            && v.parse::<u32>().is_ok_and(|n| (lo..=hi).contains(&n))
+    };
+    // The canonical, hyphenated form only.
+    let uuid = |v: &str| v.len() == 36 && Uuid::try_parse(v).is_ok();
+    let date = |v: &str| {
+        v.len() == 10
+            && v.bytes()
+                .enumerate()
+                .all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() })
+            && chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").is_ok()
+    };
+    let checks: [(&str, &Option<String>, &dyn Fn(&str) -> bool, &str); 8] = [
+        ("kind", &q.kind, &|v| matches!(v, "service" | "delivery"), "ChoiceInvalid"),
+        ("zone", &q.zone, &uuid, "ChoiceInvalid"),
+        ("min", &q.min, &plain_amount, "AmountInvalid"),
+        ("max", &q.max, &plain_amount, "AmountInvalid"),
+        ("date", &q.date, &date, "DateInvalid"),
+        (
+            "sort",
+            &q.sort,
+            &|v| matches!(v, "relevance" | "price" | "price_desc" | "newest"),
+            "ChoiceInvalid",
+        ),
+        ("page", &q.page, &|v| digits_in(v, 1, 10_000), "NumberOutOfRange"),
+        ("per_page", &q.per_page, &|v| digits_in(v, 1, 100), "NumberOutOfRange"),
+    ];
+    checks
+        .into_iter()
+        .filter(|(_, value, ok, _)| value.as_deref().is_some_and(|v| !ok(v)))
+        .map(|(field, _, _, problem)| FieldProblemBody {
+            field: field.to_owned(),
+            problem: problem.to_owned(),
+        })
+        .collect()
 }
 
 #[derive(Serialize, ToSchema)]
@@ -250,21 +301,27 @@ fn internal(e: impl std::fmt::Display) -> Response {
 )]
 pub async fn list_listings(
     State(state): State<AppState>,
-    Query(q): Query<ListingQuery>,
+    q: Result<Query<ListingQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    // The API takes amounts only as its document types them (the pages'
-    // search is kinder to what people type).
-    let bad_amounts: Vec<FieldProblemBody> = [("min", &q.min), ("max", &q.max)]
-        .into_iter()
-        .filter(|(_, v)| v.as_deref().is_some_and(|v| !plain_amount(v)))
-        .map(|(field, _)| FieldProblemBody {
-            field: field.to_owned(),
-            problem: "AmountInvalid".to_owned(),
-        })
-        .collect();
-    if !bad_amounts.is_empty() {
-        return api_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid", bad_amounts);
+    // A parameter given twice, or not text at all.
+    let Ok(Query(q)) = q else {
+        return api_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid", Vec::new());
+    };
+    // The API takes values only as its document types them (the pages'
+    // search is kinder to what people type: spaces, empty fields).
+    let malformed = untyped(&q);
+    if !malformed.is_empty() {
+        return api_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid", malformed);
     }
+    // A price range whose top is below its bottom holds no listing.
+    let empty_range = match (&q.min, &q.max) {
+        (Some(min), Some(max)) => amount_minor(max) < amount_minor(min),
+        _ => false,
+    };
+    let q = ListingQuery {
+        max: if empty_range { None } else { q.max },
+        ..q
+    };
     let params = SearchParams {
         q: q.q,
         kind: q.kind,
@@ -290,6 +347,15 @@ pub async fn list_listings(
             return api_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid", fields);
         }
     };
+    if empty_range {
+        return Json(ListingList {
+            items: Vec::new(),
+            total: 0,
+            page: filter.page,
+            per_page: filter.per_page,
+        })
+        .into_response();
+    }
     match search::run(&state.db, &filter, Locale::En).await {
         Ok(page) => Json(ListingList {
             items: page.items.into_iter().map(ListingSummary::from).collect(),

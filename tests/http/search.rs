@@ -163,12 +163,17 @@ on_both_databases!(search_finds_the_same_everywhere, |backend| async move {
         "min=abc",
         "kind=robot",
         "sort=random",
-        "min=30&max=10",
         "zone=nope",
+        "zone=",
+        "kind=service&kind=delivery",
+        "page=+2",
     ] {
         let res = c.get(&format!("/api/v1/listings?{bad}")).await;
         assert_eq!(res.status(), 422, "{bad}");
     }
+    // A price range whose top is below its bottom holds nothing.
+    let (n, empty) = titles(&c, "min=30&max=10").await;
+    assert_eq!((n, empty.len()), (0, 0));
 
     // The search page shows the same results, in the visitor's language.
     let html = c
