@@ -109,13 +109,22 @@ fn untyped(q: &ListingQuery) -> Vec<FieldProblemBody> {
     let uuid = |v: &str| v.len() == 36 && Uuid::try_parse(v).is_ok();
     let date = |v: &str| {
         v.len() == 10
-            && v.bytes()
-                .enumerate()
-                .all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() })
+            && v.bytes().enumerate().all(|(i, b)| {
+                if i == 4 || i == 7 {
+                    b == b'-'
+                } else {
+                    b.is_ascii_digit()
+                }
+            })
             && chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").is_ok()
     };
     let checks: [(&str, &Option<String>, &dyn Fn(&str) -> bool, &str); 8] = [
-        ("kind", &q.kind, &|v| matches!(v, "service" | "delivery"), "ChoiceInvalid"),
+        (
+            "kind",
+            &q.kind,
+            &|v| matches!(v, "service" | "delivery"),
+            "ChoiceInvalid",
+        ),
         ("zone", &q.zone, &uuid, "ChoiceInvalid"),
         ("min", &q.min, &plain_amount, "AmountInvalid"),
         ("max", &q.max, &plain_amount, "AmountInvalid"),
@@ -126,8 +135,18 @@ fn untyped(q: &ListingQuery) -> Vec<FieldProblemBody> {
             &|v| matches!(v, "relevance" | "price" | "price_desc" | "newest"),
             "ChoiceInvalid",
         ),
-        ("page", &q.page, &|v| digits_in(v, 1, 10_000), "NumberOutOfRange"),
-        ("per_page", &q.per_page, &|v| digits_in(v, 1, 100), "NumberOutOfRange"),
+        (
+            "page",
+            &q.page,
+            &|v| digits_in(v, 1, 10_000),
+            "NumberOutOfRange",
+        ),
+        (
+            "per_page",
+            &q.per_page,
+            &|v| digits_in(v, 1, 100),
+            "NumberOutOfRange",
+        ),
     ];
     checks
         .into_iter()

@@ -26,12 +26,19 @@ on_both_databases!(register_login_logout, |backend| async move {
     assert_eq!(db.query_i64("SELECT COUNT(*) FROM users").await, 0);
     let sent = c.get("/register/sent").await;
     assert_eq!(sent.status(), 200);
-    assert!(sent.text().await.expect("body").contains("Controlla la tua e-mail"));
+    assert!(sent
+        .text()
+        .await
+        .expect("body")
+        .contains("Controlla la tua e-mail"));
     let mail = server
         .last_mail("sara.greco@example.it")
         .await
         .expect("a mail to the address, lowercased");
-    assert!(mail.contains("Conferma") || mail.contains("entro 24 ore"), "{mail}");
+    assert!(
+        mail.contains("Conferma") || mail.contains("entro 24 ore"),
+        "{mail}"
+    );
     let token = registration_token(&mail).expect("link");
     assert_eq!(
         db.query_i64(&format!(
@@ -71,7 +78,8 @@ on_both_databases!(register_login_logout, |backend| async move {
     );
     assert_eq!(db.query_i64("SELECT COUNT(*) FROM users").await, 1);
     assert_eq!(
-        db.query_i64("SELECT COUNT(*) FROM registration_requests").await,
+        db.query_i64("SELECT COUNT(*) FROM registration_requests")
+            .await,
         0
     );
 
@@ -219,7 +227,8 @@ on_both_databases!(
         let server = TestServer::start(&db);
         let c = server.client();
         assert_eq!(
-            server.sign_up(&c, "marta@example.it", "Marta", PASSWORD)
+            server
+                .sign_up(&c, "marta@example.it", "Marta", PASSWORD)
                 .await
                 .status(),
             200
@@ -421,7 +430,8 @@ on_both_databases!(
         );
         let c = server.client();
         assert_eq!(
-            server.sign_up(&c, "elio@example.it", "Elio", PASSWORD)
+            server
+                .sign_up(&c, "elio@example.it", "Elio", PASSWORD)
                 .await
                 .status(),
             200
@@ -620,7 +630,8 @@ on_both_databases!(
         let server = TestServer::start(&db);
         let real = server.client();
         assert_eq!(
-            server.sign_up(&real, "vera@example.it", "Vera", PASSWORD)
+            server
+                .sign_up(&real, "vera@example.it", "Vera", PASSWORD)
                 .await
                 .status(),
             200

@@ -112,7 +112,10 @@ on_both_databases!(
             .post(format!("{}/fn/login", server.url))
             .header("origin", "https://coop.example")
             .header("accept", "application/json")
-            .form(&[("email", "h@example.it"), ("password", "una-password-lunga")])
+            .form(&[
+                ("email", "h@example.it"),
+                ("password", "una-password-lunga"),
+            ])
             .send()
             .await
             .expect("POST");

@@ -40,9 +40,7 @@ pub struct NewAccount<'a> {
 }
 
 /// The parsed fields of a new account, or every problem with them at once.
-fn parse_new(
-    input: &NewAccount<'_>,
-) -> Result<(Email, DisplayName, NewPassword), AccountError> {
+fn parse_new(input: &NewAccount<'_>) -> Result<(Email, DisplayName, NewPassword), AccountError> {
     let email = Email::parse(input.email);
     let name = DisplayName::parse(input.display_name);
     let password = NewPassword::parse(input.password);

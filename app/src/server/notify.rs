@@ -300,7 +300,8 @@ pub async fn registration_link(
         Locale::En => "If you did not ask to register, ignore this message.",
         Locale::Es => "Si no has pedido registrarte, ignora este mensaje.",
     };
-    let body = format!("{body}\n\n{BASE_URL_TOKEN}/register/confirm/{token}\n\n{ignore}\n\n— Mutua\n");
+    let body =
+        format!("{body}\n\n{BASE_URL_TOKEN}/register/confirm/{token}\n\n{ignore}\n\n— Mutua\n");
     let mail = Mail {
         locale,
         subject: subject.to_owned(),
