@@ -96,6 +96,15 @@ fn amount_minor(v: &str) -> i64 {
     whole.parse::<i64>().unwrap_or(0) * 100 + cents.parse::<i64>().unwrap_or(0)
 }
 
+/// A parameter's name, its value, whether a value is well written, and the
+/// problem named when it is not.
+type Check<'a> = (
+    &'a str,
+    &'a Option<String>,
+    &'a dyn Fn(&str) -> bool,
+    &'a str,
+);
+
 /// The query parameters that are not written as the document types them,
 /// each with its problem.
 fn untyped(q: &ListingQuery) -> Vec<FieldProblemBody> {
@@ -118,7 +127,7 @@ fn untyped(q: &ListingQuery) -> Vec<FieldProblemBody> {
             })
             && chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").is_ok()
     };
-    let checks: [(&str, &Option<String>, &dyn Fn(&str) -> bool, &str); 8] = [
+    let checks: [Check; 8] = [
         (
             "kind",
             &q.kind,
