@@ -225,6 +225,17 @@ impl Stripe {
         for t in owed {
             // One transfer Stripe refuses does not hold back the others.
             let call = format!("transfer:{}", t.id);
+            // Read here, not in the call: a database error is not Stripe's.
+            let intent = if charges.contains_key(&t.order_id) {
+                None
+            } else {
+                payments::Entity::find()
+                    .filter(payments::Column::OrderId.eq(t.order_id))
+                    .filter(payments::Column::Provider.eq(PROVIDER))
+                    .one(db)
+                    .await?
+                    .and_then(|p| p.external_id)
+            };
             let (t, charges) = (&t, &mut charges);
             let transfer = retries::attempt(
                 db,
@@ -234,12 +245,6 @@ impl Stripe {
                     if let std::collections::hash_map::Entry::Vacant(slot) =
                         charges.entry(t.order_id)
                     {
-                        let intent = payments::Entity::find()
-                            .filter(payments::Column::OrderId.eq(t.order_id))
-                            .filter(payments::Column::Provider.eq(PROVIDER))
-                            .one(db)
-                            .await?
-                            .and_then(|p| p.external_id);
                         let charge = match intent {
                             Some(intent) => RetrievePaymentIntent::new(intent.as_str())
                                 .send(&*self.client)
