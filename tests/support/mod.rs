@@ -156,45 +156,39 @@ impl TestDb {
                 row.get::<_, i64>(0)
             }
             Backend::Sqlite => {
-                let path = self.dir.join("mutua.db");
-                let out = Command::new("python3")
-                    .args(["-c", "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])"])
-                    .arg(&path)
-                    .arg(sql)
-                    .output()
-                    .expect("python3 for sqlite checks");
-                assert!(
-                    out.status.success(),
-                    "{}",
-                    String::from_utf8_lossy(&out.stderr)
-                );
-                String::from_utf8_lossy(&out.stdout)
-                    .trim()
-                    .parse()
-                    .expect("a number")
+                let v = sqlite_value(&self.dir.join("mutua.db"), sql);
+                v.as_i64()
+                    .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+                    .unwrap_or_else(|| panic!("{sql}: not a number: {v}"))
             }
         }
     }
+}
+
+/// The first column of the first row of `sql` on a SQLite file (`null`
+/// when there is no row).
+fn sqlite_value(path: &std::path::Path, sql: &str) -> serde_json::Value {
+    let out = Command::new("python3")
+        .args(["-c", "import sqlite3,sys,json; r=sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone(); print(json.dumps(r[0] if r else None))"])
+        .arg(path)
+        .arg(sql)
+        .output()
+        .expect("python3 for sqlite checks");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON from python")
 }
 
 /// The first column of the first row of `sql` on the database at `url`.
 pub async fn query_text(url: &str, sql: &str) -> Option<String> {
     if let Some(rest) = url.strip_prefix("sqlite://") {
         let path = rest.split('?').next().unwrap_or(rest);
-        let out = Command::new("python3")
-            .args(["-c", "import sqlite3,sys,json; r=sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone(); print(json.dumps(r[0] if r else None))"])
-            .arg(path)
-            .arg(sql)
-            .output()
-            .expect("python3 for sqlite checks");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let value: serde_json::Value =
-            serde_json::from_slice(&out.stdout).expect("JSON from python");
-        return value.as_str().map(str::to_owned);
+        return sqlite_value(std::path::Path::new(path), sql)
+            .as_str()
+            .map(str::to_owned);
     }
     let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
         .await

@@ -300,15 +300,8 @@ pub async fn registration_link(
         Locale::En => "If you did not ask to register, ignore this message.",
         Locale::Es => "Si no has pedido registrarte, ignora este mensaje.",
     };
-    let body =
-        format!("{body}\n\n{BASE_URL_TOKEN}/register/confirm/{token}\n\n{ignore}\n\n— Mutua\n");
-    let mail = Mail {
-        locale,
-        subject: subject.to_owned(),
-        body,
-        order_id: None,
-        notice: Some(REGISTRATION),
-    };
+    let link = format!("/register/confirm/{token}");
+    let mail = registration_mail(locale, subject, body, &link, ignore);
     enqueue_mail_to(db, email, mail, now).await
 }
 
@@ -339,13 +332,18 @@ pub async fn registration_known(
         Locale::En => "If it was not you, ignore this message: your account has not changed.",
         Locale::Es => "Si no fuiste tú, ignora este mensaje: tu cuenta no ha cambiado.",
     };
-    let body = format!("{body}\n\n{BASE_URL_TOKEN}/login\n\n{ignore}\n\n— Mutua\n");
-    let mail = Mail {
+    let mail = registration_mail(locale, subject, body, "/login", ignore);
+    enqueue_mail(db, user, mail, now).await
+}
+
+/// A registration mail: its text, the link (a path on the site), and a
+/// closing line for whoever did not ask for it.
+fn registration_mail(locale: Locale, subject: &str, text: &str, path: &str, closing: &str) -> Mail {
+    Mail {
         locale,
         subject: subject.to_owned(),
-        body,
+        body: format!("{text}\n\n{BASE_URL_TOKEN}{path}\n\n{closing}\n\n— Mutua\n"),
         order_id: None,
         notice: Some(REGISTRATION),
-    };
-    enqueue_mail(db, user, mail, now).await
+    }
 }
