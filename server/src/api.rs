@@ -4,7 +4,8 @@
 use app::api::catalog::{ListingCard, SearchParams};
 use app::api::governance::FeeVersionView;
 use app::domain::fee::FeeTerms;
-use app::domain::listing::PriceModel;
+use app::domain::listing::{ListingKind, PriceModel};
+use app::domain::money::{Currency, Money};
 use app::i18n::Locale;
 use app::server::{listings, search, transparency, AppState};
 use axum::extract::{Path, Query, State};
@@ -89,13 +90,6 @@ fn plain_amount(v: &str) -> bool {
     digits(whole, 1, 6) && frac.is_none_or(|f| digits(f, 1, 2))
 }
 
-/// `plain_amount` in cents, for comparing two of them.
-fn amount_minor(v: &str) -> i64 {
-    let (whole, frac) = v.split_once(['.', ',']).unwrap_or((v, ""));
-    let cents = format!("{frac:0<2}");
-    whole.parse::<i64>().unwrap_or(0) * 100 + cents.parse::<i64>().unwrap_or(0)
-}
-
 /// A parameter's name, its value, whether a value is well written, and the
 /// problem named when it is not.
 type Check<'a> = (
@@ -108,11 +102,11 @@ type Check<'a> = (
 /// The query parameters that are not written as the document types them,
 /// each with its problem.
 fn untyped(q: &ListingQuery) -> Vec<FieldProblemBody> {
-    let digits_in = |v: &str, lo: u32, hi: u32| {
+    let digits_in = |v: &str, hi: u64| {
         !v.is_empty()
             && v.len() <= 6
             && v.bytes().all(|b| b.is_ascii_digit())
-            && v.parse::<u32>().is_ok_and(|n| (lo..=hi).contains(&n))
+            && v.parse::<u64>().is_ok_and(|n| (1..=hi).contains(&n))
     };
     // The canonical, hyphenated form only.
     let uuid = |v: &str| v.len() == 36 && Uuid::try_parse(v).is_ok();
@@ -131,7 +125,7 @@ fn untyped(q: &ListingQuery) -> Vec<FieldProblemBody> {
         (
             "kind",
             &q.kind,
-            &|v| matches!(v, "service" | "delivery"),
+            &|v| ListingKind::parse(v).is_some(),
             "ChoiceInvalid",
         ),
         ("zone", &q.zone, &uuid, "ChoiceInvalid"),
@@ -141,19 +135,19 @@ fn untyped(q: &ListingQuery) -> Vec<FieldProblemBody> {
         (
             "sort",
             &q.sort,
-            &|v| matches!(v, "relevance" | "price" | "price_desc" | "newest"),
+            &|v| search::Sort::parse(v).is_some(),
             "ChoiceInvalid",
         ),
         (
             "page",
             &q.page,
-            &|v| digits_in(v, 1, 10_000),
+            &|v| digits_in(v, search::MAX_PAGE),
             "NumberOutOfRange",
         ),
         (
             "per_page",
             &q.per_page,
-            &|v| digits_in(v, 1, 100),
+            &|v| digits_in(v, search::MAX_PER_PAGE),
             "NumberOutOfRange",
         ),
     ];
@@ -343,7 +337,10 @@ pub async fn list_listings(
     }
     // A price range whose top is below its bottom holds no listing.
     let empty_range = match (&q.min, &q.max) {
-        (Some(min), Some(max)) => amount_minor(max) < amount_minor(min),
+        (Some(min), Some(max)) => {
+            let minor = |v: &str| Money::parse_amount(v, Currency::Eur).map(|m| m.minor());
+            matches!((minor(min), minor(max)), (Ok(min), Ok(max)) if max < min)
+        }
         _ => false,
     };
     let q = ListingQuery {

@@ -1,7 +1,7 @@
 //! Accounts: registration, authentication, password change, preferences.
 //! Plain async functions over the database, no web types.
 
-use super::entities::{board_seats, memberships, users};
+use super::entities::{board_seats, memberships, registration_requests, users};
 use super::password::{HashError, Hasher};
 use crate::domain::account::{DisplayName, Email, FieldProblem, NewPassword};
 use crate::error::AppError;
@@ -131,7 +131,7 @@ pub async fn request_registration<C>(
 where
     C: ConnectionTrait + sea_orm::TransactionTrait,
 {
-    use super::entities::{email_outbox, registration_requests};
+    use super::entities::email_outbox;
     use sea_orm::PaginatorTrait;
     let (email, name, password) = parse_new(&input)?;
     let hash = hasher.hash(password.expose().to_owned()).await?;
@@ -188,16 +188,23 @@ where
     Ok(outcome)
 }
 
+/// The registration request of a link still live at `now`.
+fn live_request(
+    token: &str,
+    now: chrono::DateTime<Utc>,
+) -> sea_orm::Select<registration_requests::Entity> {
+    registration_requests::Entity::find()
+        .filter(registration_requests::Column::TokenHash.eq(token_hash(token.trim())))
+        .filter(registration_requests::Column::ExpiresAt.gt(now))
+}
+
 /// The display name and address a live registration link is for.
 pub async fn registration_for(
     db: &impl ConnectionTrait,
     token: &str,
     now: chrono::DateTime<Utc>,
 ) -> Result<Option<(String, String)>, DbErr> {
-    use super::entities::registration_requests;
-    Ok(registration_requests::Entity::find()
-        .filter(registration_requests::Column::TokenHash.eq(token_hash(token.trim())))
-        .filter(registration_requests::Column::ExpiresAt.gt(now))
+    Ok(live_request(token, now)
         .one(db)
         .await?
         .map(|r| (r.display_name, r.email)))
@@ -212,15 +219,9 @@ pub async fn confirm_registration<C>(
 where
     C: ConnectionTrait + sea_orm::TransactionTrait,
 {
-    use super::entities::registration_requests;
     use sea_orm::ModelTrait;
     let txn = super::txn::begin_write(db).await?;
-    let Some(request) = registration_requests::Entity::find()
-        .filter(registration_requests::Column::TokenHash.eq(token_hash(token.trim())))
-        .filter(registration_requests::Column::ExpiresAt.gt(now))
-        .one(&txn)
-        .await?
-    else {
+    let Some(request) = live_request(token, now).one(&txn).await? else {
         txn.rollback().await?;
         return Err(AccountError::LinkInvalid);
     };

@@ -27,7 +27,8 @@ use uuid::Uuid;
 pub const PAGE_SIZE: u64 = 20;
 /// The most results one API page may hold.
 pub const MAX_PER_PAGE: u64 = 100;
-const MAX_PAGE: u64 = 10_000;
+/// The highest page number a search may ask for.
+pub const MAX_PAGE: u64 = 10_000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Sort {
