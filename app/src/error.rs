@@ -132,15 +132,34 @@ impl AppError {
         }
     }
 
-    /// What the user typed in `field`, echoed back by the server.
+    /// What the user typed in `field`, echoed back by the server (from the
+    /// error itself, or, for a form posted without JavaScript, from the
+    /// session: `server::flash`).
     pub fn echoed(&self, field: &str) -> Option<String> {
         let echo = match self {
             AppError::Invalid { echo, .. } | AppError::InvalidCredentials { echo } => echo,
             _ => return None,
         };
-        echo.iter()
+        let found = echo
+            .iter()
             .find(|(k, _)| k == field)
-            .map(|(_, v)| v.clone())
+            .map(|(_, v)| v.clone());
+        #[cfg(feature = "ssr")]
+        if found.is_none() && echo.is_empty() {
+            return crate::server::flash::current()
+                .and_then(|f| f.echo.into_iter().find(|(k, _)| k == field).map(|(_, v)| v));
+        }
+        found
+    }
+
+    /// Takes the echoed values out of the error (they travel apart from it).
+    pub fn take_echo(&mut self) -> Vec<(String, String)> {
+        match self {
+            AppError::Invalid { echo, .. } | AppError::InvalidCredentials { echo } => {
+                std::mem::take(echo)
+            }
+            _ => Vec::new(),
+        }
     }
 
     /// A translated sentence for the whole form.

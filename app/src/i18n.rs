@@ -170,6 +170,39 @@ pub struct Strings {
     pub err_party: &'static str,
     pub err_unpaid_cash: &'static str,
     pub err_card_refund: &'static str,
+    pub search_try: &'static str,
+    pub search_try_fewer: &'static str,
+    pub search_try_categories: &'static str,
+    pub search_try_zones: &'static str,
+    pub search_try_any_date: &'static str,
+    pub search_try_prices: &'static str,
+    pub search_try_all: &'static str,
+    pub work_waits_you: &'static str,
+    pub work_waits_payment: &'static str,
+    pub work_waits_start: &'static str,
+    pub work_waits_done: &'static str,
+    pub work_open_accept: &'static str,
+    pub work_open: &'static str,
+    pub au_application_rejected: &'static str,
+    pub au_bank_line_handled: &'static str,
+    pub au_bank_statement_uploaded: &'static str,
+    pub au_dispute_resolved: &'static str,
+    pub au_fee_rule_enacted: &'static str,
+    pub au_member_admitted: &'static str,
+    pub au_member_founded: &'static str,
+    pub au_order_disputed: &'static str,
+    pub au_patronage_allocated: &'static str,
+    pub au_payout_batch: &'static str,
+    pub au_payout_iban_changed: &'static str,
+    pub au_proposal_closed: &'static str,
+    pub au_proposal_opened: &'static str,
+    pub au_receivable_paid: &'static str,
+    pub au_settings_changed: &'static str,
+    pub au_vote_rules_enacted: &'static str,
+    pub au_other: &'static str,
+    pub login_reason: &'static str,
+    pub lang_account_uses: &'static str,
+    pub lang_account_save: &'static str,
     pub err_link_invalid: &'static str,
     pub err_already_registered: &'static str,
     pub register_sent_title: &'static str,
@@ -831,6 +864,39 @@ pub static IT: Strings = Strings {
     err_party: "Sei parte di questo ordine: deve occuparsene un altro membro del consiglio.",
     err_unpaid_cash: "Il pagamento in contanti non è ancora stato confermato da chi lo riceve.",
     err_card_refund: "I pagamenti con carta si rimborsano sulla carta, non a mano.",
+    search_try: "Prova così:",
+    search_try_fewer: "cerca solo «{word}»",
+    search_try_categories: "tutte le categorie",
+    search_try_zones: "tutte le zone",
+    search_try_any_date: "qualsiasi giorno",
+    search_try_prices: "qualsiasi prezzo",
+    search_try_all: "tutti gli annunci",
+    work_waits_you: "Aspetta te: accetta il lavoro o rifiutalo.",
+    work_waits_payment: "Aspetta il pagamento del cliente: non serve fare nulla.",
+    work_waits_start: "Accettato: inizia quando è il momento.",
+    work_waits_done: "In corso: segna il lavoro come svolto quando hai finito.",
+    work_open_accept: "Accetta o rifiuta",
+    work_open: "Apri l'ordine",
+    au_application_rejected: "ha respinto la domanda di",
+    au_bank_line_handled: "ha segnato come gestito un movimento bancario",
+    au_bank_statement_uploaded: "ha caricato un estratto conto",
+    au_dispute_resolved: "ha risolto la contestazione dell'ordine",
+    au_fee_rule_enacted: "ha messo in vigore la regola delle commissioni",
+    au_member_admitted: "ha ammesso come socio",
+    au_member_founded: "ha iscritto come socio fondatore",
+    au_order_disputed: "ha contestato l'ordine",
+    au_patronage_allocated: "ha ripartito il ristorno del",
+    au_payout_batch: "ha preparato un lotto di pagamenti ai soci",
+    au_payout_iban_changed: "ha cambiato il conto per i pagamenti di",
+    au_proposal_closed: "ha chiuso la votazione",
+    au_proposal_opened: "ha aperto la votazione",
+    au_receivable_paid: "ha registrato un versamento alla cooperativa di",
+    au_settings_changed: "ha cambiato le impostazioni della cooperativa",
+    au_vote_rules_enacted: "ha messo in vigore le regole di voto",
+    au_other: "ha registrato",
+    login_reason: "Accedi o registrati per continuare: poi torni alla pagina che stavi aprendo.",
+    lang_account_uses: "Il tuo account, e le e-mail che ricevi, sono in",
+    lang_account_save: "Usa questa lingua anche per l'account",
     err_link_invalid: "Questo link non vale più (è già stato usato o è scaduto). Registrati di nuovo.",
     err_already_registered: "Esiste già un account con questo indirizzo: accedi.",
     register_sent_title: "Controlla la tua e-mail",
@@ -1492,6 +1558,39 @@ pub static EN: Strings = Strings {
     err_party: "You are a party to this order: another board member must do this.",
     err_unpaid_cash: "The member who collects the cash has not confirmed it yet.",
     err_card_refund: "Card payments are refunded to the card, not by hand.",
+    search_try: "Try this:",
+    search_try_fewer: "search only for “{word}”",
+    search_try_categories: "all categories",
+    search_try_zones: "all areas",
+    search_try_any_date: "any day",
+    search_try_prices: "any price",
+    search_try_all: "every listing",
+    work_waits_you: "Waiting for you: accept the work or decline it.",
+    work_waits_payment: "Waiting for the customer's payment: nothing to do yet.",
+    work_waits_start: "Accepted: start when it is time.",
+    work_waits_done: "Under way: mark the work done when you finish.",
+    work_open_accept: "Accept or decline",
+    work_open: "Open the order",
+    au_application_rejected: "rejected the application of",
+    au_bank_line_handled: "marked a bank statement line as handled",
+    au_bank_statement_uploaded: "uploaded a bank statement",
+    au_dispute_resolved: "resolved the dispute of order",
+    au_fee_rule_enacted: "put into force the fee rule",
+    au_member_admitted: "admitted as a member",
+    au_member_founded: "entered as a founding member",
+    au_order_disputed: "disputed order",
+    au_patronage_allocated: "shared out the patronage refund of",
+    au_payout_batch: "prepared a batch of payouts to members",
+    au_payout_iban_changed: "changed the payout account of",
+    au_proposal_closed: "closed the vote",
+    au_proposal_opened: "opened the vote",
+    au_receivable_paid: "recorded a payment to the cooperative by",
+    au_settings_changed: "changed the cooperative's settings",
+    au_vote_rules_enacted: "put into force the voting rules",
+    au_other: "recorded",
+    login_reason: "Log in or register to continue; you will come back to the page you were opening.",
+    lang_account_uses: "Your account, and the e-mails you get, are in",
+    lang_account_save: "Use this language for my account too",
     err_link_invalid: "This link no longer works (it was used or it expired). Register again.",
     err_already_registered: "An account with this address already exists: log in.",
     register_sent_title: "Check your e-mail",
@@ -2153,6 +2252,39 @@ pub static ES: Strings = Strings {
     err_party: "Eres parte de este pedido: debe hacerlo otro miembro del consejo.",
     err_unpaid_cash: "Quien cobra el efectivo aún no ha confirmado el pago.",
     err_card_refund: "Los pagos con tarjeta se reembolsan a la tarjeta, no a mano.",
+    search_try: "Prueba así:",
+    search_try_fewer: "busca solo «{word}»",
+    search_try_categories: "todas las categorías",
+    search_try_zones: "todas las zonas",
+    search_try_any_date: "cualquier día",
+    search_try_prices: "cualquier precio",
+    search_try_all: "todos los anuncios",
+    work_waits_you: "Te espera a ti: acepta el trabajo o recházalo.",
+    work_waits_payment: "Espera el pago del cliente: no hace falta hacer nada.",
+    work_waits_start: "Aceptado: empieza cuando sea el momento.",
+    work_waits_done: "En curso: marca el trabajo como hecho cuando termines.",
+    work_open_accept: "Aceptar o rechazar",
+    work_open: "Abrir el pedido",
+    au_application_rejected: "rechazó la solicitud de",
+    au_bank_line_handled: "marcó como gestionado un movimiento bancario",
+    au_bank_statement_uploaded: "subió un extracto bancario",
+    au_dispute_resolved: "resolvió la reclamación del pedido",
+    au_fee_rule_enacted: "puso en vigor la regla de comisiones",
+    au_member_admitted: "admitió como socio a",
+    au_member_founded: "inscribió como socio fundador a",
+    au_order_disputed: "reclamó el pedido",
+    au_patronage_allocated: "repartió el retorno cooperativo de",
+    au_payout_batch: "preparó un lote de pagos a los socios",
+    au_payout_iban_changed: "cambió la cuenta de pagos de",
+    au_proposal_closed: "cerró la votación",
+    au_proposal_opened: "abrió la votación",
+    au_receivable_paid: "registró un pago a la cooperativa de",
+    au_settings_changed: "cambió los ajustes de la cooperativa",
+    au_vote_rules_enacted: "puso en vigor las reglas de votación",
+    au_other: "registró",
+    login_reason: "Inicia sesión o regístrate para continuar; después volverás a la página que estabas abriendo.",
+    lang_account_uses: "Tu cuenta, y los correos que recibes, están en",
+    lang_account_save: "Usar este idioma también en mi cuenta",
     err_link_invalid: "Este enlace ya no vale (se usó o caducó). Regístrate de nuevo.",
     err_already_registered: "Ya existe una cuenta con esta dirección: entra.",
     register_sent_title: "Revisa tu correo",
@@ -2888,6 +3020,33 @@ pub fn format_date(locale: Locale, date: chrono::NaiveDate) -> String {
     }
 }
 
+/// A month as people say it: `gennaio 2026`, `January 2026`, `enero de
+/// 2026`; `month` is `YYYY-MM` (returned as given when it is not).
+pub fn format_month(locale: Locale, month: &str) -> String {
+    let parsed = month.split_once('-').and_then(|(y, m)| {
+        let m: usize = m.parse().ok()?;
+        (1..=12).contains(&m).then_some((y, m - 1))
+    });
+    let Some((y, m)) = parsed else {
+        return month.to_owned();
+    };
+    match locale {
+        Locale::It => format!("{} {y}", MONTHS[0][m]),
+        Locale::En => format!("{} {y}", MONTHS[1][m]),
+        Locale::Es => format!("{} de {y}", MONTHS[2][m]),
+    }
+}
+
+/// A month's short name for a chart's axis: `gen`, `Jan`, `ene`.
+pub fn month_abbr(locale: Locale, month0: usize) -> String {
+    let i = match locale {
+        Locale::It => 0,
+        Locale::En => 1,
+        Locale::Es => 2,
+    };
+    MONTHS[i][month0 % 12].chars().take(3).collect()
+}
+
 #[cfg(test)]
 mod request_tests {
     use super::*;
@@ -2912,5 +3071,11 @@ mod request_tests {
         assert_eq!(format_date(Locale::It, d), "3 novembre 2026");
         assert_eq!(format_date(Locale::En, d), "3 November 2026");
         assert_eq!(format_date(Locale::Es, d), "3 de noviembre de 2026");
+        assert_eq!(format_month(Locale::It, "2026-01"), "gennaio 2026");
+        assert_eq!(format_month(Locale::En, "2026-12"), "December 2026");
+        assert_eq!(format_month(Locale::Es, "2026-05"), "mayo de 2026");
+        assert_eq!(format_month(Locale::It, "2026-13"), "2026-13");
+        assert_eq!(month_abbr(Locale::It, 0), "gen");
+        assert_eq!(month_abbr(Locale::En, 11), "Dec");
     }
 }

@@ -15,6 +15,8 @@ mod m20261202_000009_add_bank_statements;
 mod m20261202_000010_add_work_notices;
 mod m20261202_000011_add_card_disputes;
 mod m20261203_000012_add_registration_requests;
+mod m20261203_000013_add_order_numbers;
+mod m20261203_000014_add_registration_next;
 
 pub struct Migrator;
 
@@ -34,6 +36,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000010_add_work_notices::Migration),
             Box::new(m20261202_000011_add_card_disputes::Migration),
             Box::new(m20261203_000012_add_registration_requests::Migration),
+            Box::new(m20261203_000013_add_order_numbers::Migration),
+            Box::new(m20261203_000014_add_registration_next::Migration),
         ]
     }
 }

@@ -40,8 +40,14 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Database
     Ok(db)
 }
 
+/// Brings the schema up to date, and the search index when what it stores
+/// has changed.
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     Migrator::up(db, None).await?;
+    let indexed = app::server::listings::reindex_if_stale(db).await?;
+    if indexed > 0 {
+        tracing::info!(listings = indexed, "search index rebuilt");
+    }
     refresh_statistics(db).await
 }
 

@@ -4,7 +4,7 @@
 
 use app::server::{auth, money, AppState};
 use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tower_sessions::Session;
@@ -30,11 +30,19 @@ fn attachment(content_type: &'static str, name: String, body: String) -> Respons
         .into_response()
 }
 
-/// The logged-in viewer, or the answer to give instead (to the login page).
-async fn viewer(state: &AppState, session: &Session) -> Result<app::viewer::Viewer, Response> {
+/// The logged-in viewer, or the answer to give instead (to the login page,
+/// and back to `uri` after it).
+async fn viewer(
+    state: &AppState,
+    session: &Session,
+    uri: &Uri,
+) -> Result<app::viewer::Viewer, Response> {
     match auth::viewer_of(state, session).await {
         Ok(Some(v)) => Ok(v),
-        Ok(None) => Err(Redirect::to("/login").into_response()),
+        Ok(None) => {
+            let here = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+            Err(Redirect::to(&app::domain::path::login_for(here)).into_response())
+        }
         Err(_) => Err(StatusCode::INTERNAL_SERVER_ERROR.into_response()),
     }
 }
@@ -47,9 +55,10 @@ fn failed(e: impl std::fmt::Display) -> Response {
 pub async fn statement_csv(
     State(state): State<AppState>,
     session: Session,
+    uri: Uri,
     Query(q): Query<MonthQuery>,
 ) -> Response {
-    let viewer = match viewer(&state, &session).await {
+    let viewer = match viewer(&state, &session, &uri).await {
         Ok(v) => v,
         Err(answer) => return answer,
     };
@@ -69,9 +78,10 @@ pub async fn statement_csv(
 pub async fn sepa_xml(
     State(state): State<AppState>,
     session: Session,
+    uri: Uri,
     Path(id): Path<String>,
 ) -> Response {
-    let viewer = match viewer(&state, &session).await {
+    let viewer = match viewer(&state, &session, &uri).await {
         Ok(v) => v,
         Err(answer) => return answer,
     };

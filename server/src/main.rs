@@ -4,6 +4,7 @@ mod api;
 mod config;
 mod db;
 mod downloads;
+mod form_echo;
 mod listener;
 mod mailer;
 mod middleware;

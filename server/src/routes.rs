@@ -37,27 +37,18 @@ pub async fn logout(session: Session) -> Response {
 pub struct LocaleForm {
     lang: String,
     next: Option<String>,
+    /// Also make it the account's language (mail included); otherwise only
+    /// the pages change.
+    save: Option<String>,
 }
 
-/// Only local paths: never an open redirect. Browsers drop tabs and line
-/// breaks from URLs (`/\t/evil` becomes `//evil`), so no control
-/// character is let through either.
+/// Only local paths: never an open redirect.
 fn safe_next(next: Option<&str>) -> &str {
-    match next {
-        Some(n)
-            if n.starts_with('/')
-                && !n.starts_with("//")
-                && !n.contains('\\')
-                && !n.chars().any(char::is_control) =>
-        {
-            n
-        }
-        _ => "/",
-    }
+    next.and_then(app::domain::path::local_path).unwrap_or("/")
 }
 
 /// `POST /locale`: remembers the language (cookie, and the account's
-/// preference when logged in) and goes back to the page.
+/// preference when asked to with `save=1`) and goes back to the page.
 pub async fn set_locale(
     State(state): State<AppState>,
     session: Session,
@@ -66,13 +57,14 @@ pub async fn set_locale(
     let Some(locale) = Locale::parse(&form.lang) else {
         return (StatusCode::UNPROCESSABLE_ENTITY, "unknown language").into_response();
     };
+    let save = form.save.as_deref() == Some("1");
     match auth::viewer_of(&state, &session).await {
-        Ok(Some(viewer)) => {
+        Ok(Some(viewer)) if save => {
             if let Err(e) = accounts::set_locale(&state.db, viewer.id, locale).await {
                 tracing::error!("cannot save language: {e}");
             }
         }
-        Ok(None) => {}
+        Ok(_) => {}
         Err(e) => tracing::error!("cannot read session: {e}"),
     }
     let mut res = Redirect::to(safe_next(form.next.as_deref())).into_response();

@@ -3,7 +3,7 @@
 
 use crate::config::Config;
 use crate::middleware::{self, Origins};
-use crate::{api, downloads, routes, statements, uploads, webhooks};
+use crate::{api, downloads, form_echo, routes, statements, uploads, webhooks};
 use app::server::session_store::DbSessionStore;
 use app::server::AppState;
 use app::{shell, App};
@@ -113,6 +113,7 @@ pub fn router(config: &Config, leptos: LeptosOptions, app: AppState, origins: Or
             )),
         )
         .fallback(leptos_axum::file_and_error_handler_with_context::<ServerState, _>(fallback_ctx, shell))
+        .layer(axum::middleware::from_fn(form_echo::form_echo))
         .layer(sessions)
         .layer(axum::middleware::from_fn(middleware::refresh_after_writes))
         .layer(axum::middleware::from_fn(middleware::cache_headers))

@@ -58,6 +58,14 @@ for (const js of [true, false]) {
     assert.equal(await page.inputValue('#field-display_name'), 'Tina Tester');
     // Without JavaScript the page round-trips; with it, the hydrated form answers in place.
     assert.equal(page.url().includes('__err='), !js, page.url());
+    // Nothing typed goes into the URL, not even encoded in the error.
+    const errors = new URL(page.url()).searchParams.getAll('__err')
+      .map((e) => Buffer.from(e, 'base64url').toString()).join(' ');
+    for (const typed of [email, 'Tina Tester', 'corta']) {
+      for (const form of [typed, encodeURIComponent(typed)]) {
+        assert.ok(!page.url().includes(form) && !errors.includes(typed), `${typed} in ${page.url()}`);
+      }
+    }
     await page.screenshot({ path: join(shots, `${mode}-register-error.png`), fullPage: true });
 
     await page.fill('#field-password', password);
@@ -79,8 +87,13 @@ for (const js of [true, false]) {
     await page.waitForURL(`${server.url}/`);
     assert.ok(await page.isVisible('a[href="/login"]'));
 
-    // Wrong password, then the right one.
-    await page.goto(`${server.url}/login`);
+    // A page that needs an account sends the visitor to log in, says why,
+    // and brings them back there. Wrong password first, then the right one.
+    await page.goto(`${server.url}/orders`);
+    await page.waitForURL((u) => u.pathname === '/login' && u.searchParams.get('next') === '/orders');
+    if (js) await page.waitForFunction(() => document.body.dataset.hydrated === 'true', null, { timeout: 20_000 });
+    assert.match(await page.textContent('[data-testid=login-reason]'), /torni alla pagina/);
+    assert.equal(await page.getAttribute('main a[href^="/register"]', 'href'), '/register?next=/orders');
     await page.fill('#field-email', email);
     await page.fill('#field-password', 'sbagliata-davvero');
     await page.click('form button[type=submit]');
@@ -88,12 +101,19 @@ for (const js of [true, false]) {
     assert.equal(await page.inputValue('#field-email'), email);
     await page.fill('#field-password', password);
     await page.click('form button[type=submit]');
-    await page.waitForURL('**/account');
+    await page.waitForURL((u) => u.pathname === '/orders');
+    await page.goto(`${server.url}/account`);
 
-    // Switch language: the page comes back in English, and stays so.
+    // Switch language: the page comes back in English, and stays so; the
+    // account (and its mail) keeps Italian until she says so.
     await page.click('[data-testid=lang-en]');
     await page.waitForFunction(() => document.documentElement.lang === 'en');
     assert.match(await page.textContent('h1'), /^Hello, Tina Tester/);
+    assert.match(await page.textContent('[data-testid=lang-account]'), /are in Italiano/);
+    await page.click('[data-testid=lang-account] button');
+    await page.waitForURL('**/account');
+    await page.waitForFunction(() => !document.querySelector('[data-testid=lang-account]'));
+    assert.equal(server.query('SELECT locale FROM users WHERE email = ?', email), 'en');
     await page.goto(`${server.url}/`);
     assert.equal(await page.getAttribute('html', 'lang'), 'en');
     assert.match(await page.textContent('main'), /How it works/);

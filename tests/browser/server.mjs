@@ -91,12 +91,18 @@ export async function startServer(extraEnv = {}, { seed = false } = {}) {
      */
     registrationLink(email) {
       const sql = 'SELECT body FROM email_outbox WHERE recipient = ? ORDER BY created_at DESC, id DESC LIMIT 1';
-      const out = spawnSync('python3', ['-c',
-        'import sqlite3,sys; r=sqlite3.connect(sys.argv[1]).execute(sys.argv[2], (sys.argv[3],)).fetchone(); print(r[0] if r else "")',
-        join(dir, 'mutua.db'), sql, email.toLowerCase()], { encoding: 'utf8' });
-      const m = out.stdout.match(/\/register\/confirm\/(\S+)/);
-      if (!m) throw new Error(`no registration link mailed to ${email}: ${out.stdout}${out.stderr}`);
+      const body = this.query(sql, email.toLowerCase());
+      const m = body.match(/\/register\/confirm\/(\S+)/);
+      if (!m) throw new Error(`no registration link mailed to ${email}: ${body}`);
       return `${url}/register/confirm/${m[1]}`;
+    },
+    /** The first column of the first row `sql` finds in the server's database ('' if none). */
+    query(sql, ...params) {
+      const out = spawnSync('python3', ['-c',
+        'import sqlite3,sys; r=sqlite3.connect(sys.argv[1]).execute(sys.argv[2], tuple(sys.argv[3:])).fetchone(); print(r[0] if r else "")',
+        join(dir, 'mutua.db'), sql, ...params], { encoding: 'utf8' });
+      if (out.status !== 0) throw new Error(`query ${sql}: ${out.stderr}`);
+      return out.stdout.trim();
     },
     /** Runs a `mutua` subcommand on the same database; returns its stdout. */
     cli(args, input = '') {

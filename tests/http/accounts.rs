@@ -798,3 +798,137 @@ on_both_databases!(a_guesser_cannot_lock_the_owner_out, |backend| async move {
         .await;
     assert_eq!(res.status(), 429);
 });
+
+on_both_databases!(
+    logging_in_or_registering_returns_to_the_page,
+    |backend| async move {
+        let db = TestDb::new(backend).await;
+        let server = TestServer::start(&db);
+        let rita = server.client();
+        server
+            .sign_up(&rita, "rita@example.it", "Rita", PASSWORD)
+            .await;
+        rita.post_form("/logout", &[]).await;
+        let login_page = format!("{}/login?next=/orders", server.url);
+        let html_post = [("accept", "text/html"), ("referer", login_page.as_str())];
+
+        // A page that needs an account sends the visitor to log in, says
+        // why, and keeps the way back in the form and the registration link.
+        let visitor = server.client();
+        assert_eq!(
+            location(&visitor.get("/orders").await),
+            "/login?next=/orders"
+        );
+        let page = visitor
+            .get("/login?next=/orders")
+            .await
+            .text()
+            .await
+            .expect("page");
+        assert!(
+            page.contains("data-testid=\"login-reason\""),
+            "reason shown"
+        );
+        assert!(
+            page.contains("name=\"next\" value=\"/orders\""),
+            "way back kept"
+        );
+        assert!(page.contains("href=\"/register?next=/orders\""));
+        let res = visitor
+            .post_form_with(
+                "/fn/login",
+                &[
+                    ("email", "rita@example.it"),
+                    ("password", PASSWORD),
+                    ("next", "/orders"),
+                ],
+                &html_post,
+            )
+            .await;
+        assert_eq!(location(&res), "/orders");
+        assert_eq!(visitor.get("/orders").await.status(), 200);
+
+        // Another site, or the login page itself, is never the way back.
+        for next in [
+            "//evil.example/x",
+            "https://evil.example",
+            "/login?next=/x",
+            "/\\evil",
+        ] {
+            let other = server.client();
+            let res = other
+                .post_form_with(
+                    "/fn/login",
+                    &[
+                        ("email", "rita@example.it"),
+                        ("password", PASSWORD),
+                        ("next", next),
+                    ],
+                    &html_post,
+                )
+                .await;
+            assert_eq!(location(&res), "/account", "{next}");
+            assert!(
+                !server
+                    .client()
+                    .get(&format!("/login?next={next}"))
+                    .await
+                    .text()
+                    .await
+                    .expect("page")
+                    .contains("login-reason"),
+                "{next}"
+            );
+        }
+
+        // Registering: the mailed link returns to the page too.
+        let newbie = server.client();
+        let res = newbie
+            .post_form_with(
+                "/fn/register",
+                &[
+                    ("email", "nuova@example.it"),
+                    ("display_name", "Nuova"),
+                    ("password", PASSWORD),
+                    ("next", "/search?q=bici"),
+                ],
+                &html_post,
+            )
+            .await;
+        assert_eq!(location(&res), "/register/sent");
+        let mail = server.last_mail("nuova@example.it").await.expect("mail");
+        let token = registration_token(&mail).expect("link");
+        let res = newbie
+            .post_form_with(
+                "/fn/confirm-registration",
+                &[("token", &token)],
+                &[("accept", "text/html")],
+            )
+            .await;
+        assert_eq!(location(&res), "/search?q=bici");
+
+        // The language buttons change the pages; the account's language
+        // (its mail too) changes only when she says so.
+        let locale = "SELECT locale FROM users WHERE email = 'nuova@example.it'";
+        let res = newbie
+            .post_form("/locale", &[("lang", "es"), ("next", "/account")])
+            .await;
+        assert_eq!(location(&res), "/account");
+        assert_eq!(db.query_text(locale).await.as_deref(), Some("it"));
+        let page = newbie.get("/account").await.text().await.expect("page");
+        assert!(page.contains("<html lang=\"es\""));
+        assert!(page.contains("data-testid=\"lang-account\""), "asked");
+        newbie
+            .post_form(
+                "/locale",
+                &[("lang", "es"), ("next", "/account"), ("save", "1")],
+            )
+            .await;
+        assert_eq!(db.query_text(locale).await.as_deref(), Some("es"));
+        let page = newbie.get("/account").await.text().await.expect("page");
+        assert!(
+            !page.contains("data-testid=\"lang-account\""),
+            "not asked again"
+        );
+    }
+);

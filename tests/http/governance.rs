@@ -338,6 +338,28 @@ on_both_databases!(
             call(&m.anna, "audit-log", &[]).await.err().map(|e| e.0),
             Some(403)
         );
+        // In words, in the reader's language: who did what to which vote.
+        let opened = call(&m.board, "audit-log", &[("kind", "proposal_opened")])
+            .await
+            .expect("audit log");
+        assert_eq!(
+            opened["events"][0]["subject_label"],
+            "«Commissione servizi al 6 %»"
+        );
+        let page = m
+            .board
+            .get("/board/audit")
+            .await
+            .text()
+            .await
+            .expect("page");
+        assert!(
+            page.contains("ha aperto la votazione")
+                && page.contains("«Commissione servizi al 6 %»")
+                && page.contains("ha messo in vigore la regola delle commissioni"),
+            "the log reads as sentences"
+        );
+        assert!(!page.contains("<code>proposal_opened"), "no internal codes");
         db.assert_append_only(&[
             "UPDATE audit_events SET detail = 'x'",
             "DELETE FROM audit_events",

@@ -35,7 +35,7 @@ on_both_databases!(apply_vote_reject_and_apply_again, |backend| async move {
 
     // Visitors are sent to log in; customers can apply, with field errors first.
     let visitor = server.client();
-    assert_eq!(location(&visitor.get("/join").await), "/login");
+    assert_eq!(location(&visitor.get("/join").await), "/login?next=/join");
     let ada = customer(&server, "ada@example.it").await;
     let err = call(
         &ada,
@@ -253,7 +253,10 @@ on_both_databases!(apply_vote_reject_and_apply_again, |backend| async move {
         404,
         "not a member"
     );
-    assert_eq!(location(&visitor.get("/members").await), "/login");
+    assert_eq!(
+        location(&visitor.get("/members").await),
+        "/login?next=/members"
+    );
 });
 
 on_both_databases!(board_manages_zones_and_categories, |backend| async move {

@@ -79,6 +79,8 @@ on_both_databases!(money_follows_the_order, |backend| async move {
         .collect();
     assert_eq!(kinds, ["payment", "completion"]);
     let completion = v["money"][1]["id"].as_str().expect("entry id").to_owned();
+    let number = v["number"].as_str().expect("order number").to_owned();
+    assert_eq!(v["money"][1]["order_number"], number.as_str());
 
     // Anna earned 41,40 this month; the coop kept 3,60.
     let e = earnings(&m.anna, &[]).await;
@@ -108,10 +110,12 @@ on_both_databases!(money_follows_the_order, |backend| async move {
     assert!(mutua_tests::header(&res, "content-type").starts_with("text/csv"));
     let csv = res.text().await.expect("csv");
     assert!(
-        csv.contains(&format!(",{completion},completion,{order},41.40,EUR")),
+        csv.contains(&format!(
+            ",{completion},completion,{number},{order},41.40,EUR"
+        )),
         "{csv}"
     );
-    assert!(csv.contains(",,total,,41.40,EUR"), "{csv}");
+    assert!(csv.contains(",,total,,,41.40,EUR"), "{csv}");
 
     // The entry: the customer of the order and its provider see it; another
     // member does not, nor does a visitor.
@@ -148,7 +152,7 @@ on_both_databases!(money_follows_the_order, |backend| async move {
     );
     assert_eq!(
         location(&visitor.get("/earnings/statement.csv").await),
-        "/login"
+        "/login?next=/earnings/statement.csv"
     );
     // Carlo's statement does not hold Anna's money.
     assert_eq!(minor(&earnings(&m.carlo, &[]).await["available"]), 0);
@@ -484,7 +488,10 @@ on_both_databases!(payout_batches_pay_members_once, |backend| async move {
     assert_eq!(validate_sepa(&xml, &db.data_dir()), "valid");
     // Only the board downloads it.
     assert_eq!(m.anna.get(&path).await.status(), 404);
-    assert_eq!(location(&server.client().get(&path).await), "/login");
+    assert_eq!(
+        location(&server.client().get(&path).await),
+        format!("/login?next={path}")
+    );
 
     // Nothing is left to pay.
     let again = call(

@@ -86,7 +86,8 @@ on_both_databases!(composite_order_lives_its_whole_life, |backend| async move {
     ] {
         let res = visitor.get(&path).await;
         assert_eq!(res.status(), 302, "{path}");
-        assert_eq!(mutua_tests::location(&res), "/login");
+        // To log in, and back to the page afterwards.
+        assert_eq!(mutua_tests::location(&res), format!("/login?next={path}"));
     }
     assert_eq!(view(&visitor, order).await.err().map(|e| e.0), Some(401));
     // Nobody but the customer cancels; the board only resolves disputes.
@@ -246,14 +247,14 @@ on_both_databases!(composite_order_lives_its_whole_life, |backend| async move {
         call(&m.anna, "board-orders", &[]).await.err().map(|e| e.0),
         Some(403)
     );
-    // Seven e-mails about the order: two new-order, accepted, repaired,
-    // delivered, two completed.
+    // Eight e-mails about the order: the customer's confirmation, two
+    // new-order, accepted, repaired, delivered, two completed.
     assert_eq!(
         db.query_i64(
             "SELECT COUNT(*) FROM email_outbox WHERE notice IS NULL OR notice <> 'registration'"
         )
         .await,
-        7
+        8
     );
 });
 
@@ -535,7 +536,7 @@ on_both_databases!(timed_transitions_follow_the_clock, |backend| async move {
     // A day before its deadline, the customer is reminded of the transfer, once.
     clock.advance(4 * 24 * 3600 + 3600);
     let reminders =
-        "SELECT COUNT(*) FROM email_outbox WHERE subject = 'Promemoria: pagamento dell''ordine'";
+        "SELECT COUNT(*) FROM email_outbox WHERE subject LIKE 'Promemoria: pagamento dell''ordine · Ordine %'";
     for _ in 0..100 {
         if db.query_i64(reminders).await > 0 {
             break;
@@ -561,8 +562,10 @@ on_both_databases!(timed_transitions_follow_the_clock, |backend| async move {
         .is_some_and(|e| e["actor_name"].is_null()));
     // The customer is told, in Italian.
     assert_eq!(
-        db.query_i64("SELECT COUNT(*) FROM email_outbox WHERE subject = 'Ordine scaduto'")
-            .await,
+        db.query_i64(
+            "SELECT COUNT(*) FROM email_outbox WHERE subject LIKE 'Ordine scaduto · Ordine %'"
+        )
+        .await,
         1
     );
     // Paying for it now is too late.
@@ -613,7 +616,7 @@ on_both_databases!(
         // dispute, even for a service (not only a delivery).
         let told = format!(
             "SELECT COUNT(*) FROM email_outbox WHERE notice = 'work_done' \
-             AND subject = 'Lavoro svolto' \
+             AND subject LIKE 'Lavoro svolto · Ordine %' \
              AND body LIKE '%/orders/{order}%'"
         );
         assert_eq!(db.query_i64(&told).await, 1);
@@ -723,6 +726,24 @@ on_both_databases!(
         let order = place(&english, m.courier, "mail-order-1", &leg())
             .await
             .expect("placed");
+        // Her confirmation comes in English, with the order's number.
+        let number = view(&english, order).await.expect("v")["number"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let placed = sink
+            .wait_for("emma@example.org", "We have your order")
+            .await;
+        assert_eq!(
+            placed["subject"],
+            format!("We have your order · Order {number}").as_str()
+        );
+        assert!(
+            placed["body"]
+                .as_str()
+                .is_some_and(|b| b.contains("Thank you!")),
+            "{placed}"
+        );
         // The courier is Italian: the new order reaches him in Italian.
         let new = sink
             .wait_for("carlo@coop.example", "Nuovo ordine su Mutua")
@@ -756,14 +777,14 @@ on_both_databases!(
         sink.wait_for("carlo@coop.example", "Ordine completato")
             .await;
         // Each queued mail was sent exactly once and marked so: the two
-        // customers' registration links and the order's four.
+        // customers' registration links and the order's five.
         tokio::time::sleep(Duration::from_millis(1500)).await;
         let subjects: Vec<Value> = sink
             .messages()
             .iter()
             .map(|m| m["subject"].clone())
             .collect();
-        assert_eq!(subjects.len(), 6, "{subjects:?}");
+        assert_eq!(subjects.len(), 7, "{subjects:?}");
         let links = [
             "Conferma il tuo indirizzo per Mutua",
             "Confirm your address for Mutua",
@@ -975,5 +996,155 @@ on_both_databases!(
             (2.into(), 270)
         );
         assert_eq!(minor(&new["lines"][0]["net"]), 4230);
+    }
+);
+
+on_both_databases!(
+    orders_carry_a_human_number_everywhere,
+    |backend| async move {
+        use chrono::Datelike;
+        let db = TestDb::new(backend).await;
+        let server = TestServer::start(&db);
+        let m = market(&server).await;
+        call(
+            &m.board,
+            "coop-bank",
+            &[
+                ("name", "Cooperativa Mutua"),
+                ("iban", "IT60 X054 2811 1010 0000 0123 456"),
+                ("bic", ""),
+            ],
+        )
+        .await
+        .expect("bank saved");
+        let year = chrono::Utc::now().year();
+        let mut orders = Vec::new();
+        for (n, payment) in ["cash", "bank"].into_iter().enumerate() {
+            let form = order_form(&m.customer, m.service).await;
+            let key = form["key"].as_str().expect("key").to_owned();
+            let order = place(
+                &m.customer,
+                m.service,
+                &key,
+                &[("slot", opening(&form, 0)), ("payment", payment.to_owned())],
+            )
+            .await
+            .expect("placed");
+            // The same form sent again is the same order: no new number.
+            let again = place(
+                &m.customer,
+                m.service,
+                &key,
+                &[("slot", opening(&form, 0)), ("payment", payment.to_owned())],
+            )
+            .await
+            .expect("repeat");
+            assert_eq!(again, order);
+            let v = view(&m.customer, order).await.expect("view");
+            assert_eq!(v["number"], format!("{year}-{:04}", n + 1), "{payment}");
+            orders.push((order, v));
+        }
+        let (cash, cash_view) = &orders[0];
+        let (bank, bank_view) = &orders[1];
+        let bank_number = bank_view["number"].as_str().expect("number").to_owned();
+        let cash_number = cash_view["number"].as_str().expect("number").to_owned();
+
+        // The bank reference carries the number, with ISO 11649's check digits.
+        let reference = bank_view["payment"]["reference"]
+            .as_str()
+            .expect("reference")
+            .to_owned();
+        assert!(reference.starts_with("RF"), "{reference}");
+        assert!(
+            reference
+                .replace(' ', "")
+                .ends_with(&bank_number.replace('-', "")),
+            "{reference}"
+        );
+
+        // The customer's confirmation, in her language: the number, what to
+        // pay, how and by when.
+        let subject = db
+            .query_text(&format!(
+                "SELECT subject FROM email_outbox WHERE recipient = 'giulia@example.org' \
+             AND notice = 'placed' AND subject LIKE '%{bank_number}%'"
+            ))
+            .await;
+        assert_eq!(
+            subject,
+            Some(format!(
+                "Abbiamo ricevuto il tuo ordine · Ordine {bank_number}"
+            ))
+        );
+        let mail = server.last_mail("giulia@example.org").await.expect("mail");
+        for expected in [
+            bank_number.as_str(),
+            "45,00",
+            "bonifico",
+            "IBAN: IT60 X054 2811 1010 0000 0123 456",
+            reference.as_str(),
+            "Cooperativa Mutua",
+        ] {
+            assert!(mail.contains(expected), "{expected:?} in {mail}");
+        }
+        let cash_mail = db
+            .query_text(&format!(
+            "SELECT body FROM email_outbox WHERE notice = 'placed' AND body LIKE '%{cash_number}%'"
+        ))
+            .await
+            .unwrap_or_default();
+        assert!(
+            cash_mail.contains(&format!("/orders/{cash}")),
+            "{cash_mail}"
+        );
+        assert!(cash_mail.contains("in contanti a anna"), "{cash_mail}");
+        // The provider's mail names the number too.
+        let anna_mail = server.last_mail("anna@coop.example").await.expect("mail");
+        assert!(anna_mail.contains(&bank_number), "{anna_mail}");
+
+        // Pages: the order's own, the customer's list, the provider's dashboard.
+        let page = m
+            .customer
+            .get(&format!("/orders/{bank}"))
+            .await
+            .text()
+            .await
+            .unwrap_or_default();
+        assert!(page.contains(&bank_number), "order page");
+        let list = m
+            .customer
+            .get("/orders")
+            .await
+            .text()
+            .await
+            .unwrap_or_default();
+        assert!(list.contains(&bank_number) && list.contains(&cash_number));
+        let dashboard = m
+            .anna
+            .get("/dashboard")
+            .await
+            .text()
+            .await
+            .unwrap_or_default();
+        assert!(dashboard.contains(&cash_number), "dashboard");
+        // It says what the cash order waits for: Anna.
+        assert!(
+            dashboard.contains("Aspetta te: accetta il lavoro"),
+            "what it waits for"
+        );
+
+        // Unique in the database, and the year's counter knows the last one.
+        assert_eq!(
+            db.query_i64("SELECT COUNT(DISTINCT number) FROM orders")
+                .await,
+            2
+        );
+        assert_eq!(
+            db.query_i64(&format!(
+                "SELECT CAST(last AS BIGINT) FROM order_numbers WHERE year = {year}"
+            ))
+            .await,
+            2
+        );
     }
 );

@@ -99,6 +99,43 @@ on_both_databases!(
             back.starts_with(&referer) && back.contains("__err="),
             "{back}"
         );
+        // Nothing typed goes into the URL, not even encoded: it waits in
+        // the session for the page that shows the form again.
+        let typed_in = |url: &str| {
+            let decoded: String = url
+                .split(['?', '&', '='])
+                .filter_map(|part| {
+                    use base64::Engine as _;
+                    let part = part.replace("%3D", "=");
+                    base64::engine::general_purpose::URL_SAFE
+                        .decode(part.as_bytes())
+                        .ok()
+                        .map(|b| String::from_utf8_lossy(&b).into_owned())
+                })
+                .collect();
+            let all = format!("{url} {decoded}");
+            [
+                "lia@example.it",
+                "lia%40example.it",
+                "Lia Neri",
+                "Lia+Neri",
+                "Lia%20Neri",
+                "corta",
+            ]
+            .iter()
+            .any(|v| all.contains(v))
+        };
+        assert!(!typed_in(&back), "{back}");
+        // Someone else opening that URL sees the error, not the values.
+        let stranger = server
+            .client()
+            .get(back.trim_start_matches(&server.url))
+            .await
+            .text()
+            .await
+            .expect("body");
+        assert!(stranger.contains("La password deve avere almeno 8 caratteri."));
+        assert!(!stranger.contains("lia@example.it"));
         let html = c
             .get(back.trim_start_matches(&server.url))
             .await
@@ -117,6 +154,33 @@ on_both_databases!(
         assert!(
             !html.contains("value=\"corta\""),
             "the password is never echoed"
+        );
+        // Refused again from that page: still one error in the URL, and
+        // still no typed value.
+        let retry = [("accept", "text/html"), ("referer", back.as_str())];
+        let res = c
+            .post_form_with(
+                "/fn/register",
+                &[
+                    ("email", "lia@example.it"),
+                    ("display_name", "Lia Neri"),
+                    ("password", "corta"),
+                ],
+                &retry,
+            )
+            .await;
+        let again = location(&res);
+        assert_eq!(again.matches("__err=").count(), 1, "{again}");
+        assert!(!typed_in(&again), "{again}");
+        let html = c
+            .get(again.trim_start_matches(&server.url))
+            .await
+            .text()
+            .await
+            .expect("body");
+        assert!(
+            html.contains("value=\"lia@example.it\""),
+            "kept on the retry"
         );
 
         let res = c

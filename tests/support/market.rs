@@ -338,11 +338,12 @@ impl SmtpSink {
     /// Waits until a message to `to` with `subject` arrives.
     pub async fn wait_for(&self, to: &str, subject: &str) -> Value {
         for _ in 0..150 {
-            if let Some(m) = self
-                .messages()
-                .into_iter()
-                .find(|m| m["to"][0] == to && m["subject"] == subject)
-            {
+            if let Some(m) = self.messages().into_iter().find(|m| {
+                m["to"][0] == to
+                    && m["subject"]
+                        .as_str()
+                        .is_some_and(|s| s.starts_with(subject))
+            }) {
                 return m;
             }
             tokio::time::sleep(std::time::Duration::from_millis(200)).await;

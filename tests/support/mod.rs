@@ -578,7 +578,7 @@ impl Client {
     pub async fn account_page(&self) -> Option<String> {
         let res = self.get("/account").await;
         if res.status() == 302 {
-            assert_eq!(location(&res), "/login");
+            assert_eq!(location(&res), "/login?next=/account");
             return None;
         }
         assert_eq!(res.status(), 200);

@@ -73,6 +73,7 @@ pub async fn register(
     email: String,
     display_name: String,
     password: String,
+    next: Option<String>,
 ) -> Result<(), AppError> {
     use crate::server::{accounts, respond};
     let state = respond::state()?;
@@ -98,6 +99,7 @@ pub async fn register(
             password: &password,
             locale,
         },
+        next.as_deref().and_then(crate::domain::path::return_path),
         chrono::Utc::now(),
     )
     .await
@@ -125,7 +127,7 @@ pub async fn confirm_registration(token: String) -> Result<(), AppError> {
     use crate::server::{accounts, auth, login_throttle, respond};
     let state = respond::state()?;
     let session = auth::session().await?;
-    let user = accounts::confirm_registration(&state.db, &token, chrono::Utc::now())
+    let (user, next) = accounts::confirm_registration(&state.db, &token, chrono::Utc::now())
         .await
         .map_err(|e| imp::account_error(e, &[]))?;
     auth::start_session(&session, user.id, &user.password_hash).await?;
@@ -135,12 +137,16 @@ pub async fn confirm_registration(token: String) -> Result<(), AppError> {
         .map_err(respond::internal)?;
     imp::set_device_cookie(&value, state.secure_cookies);
     tracing::info!(user = %user.id, "account registered");
-    leptos_axum::redirect("/account");
+    leptos_axum::redirect(
+        next.as_deref()
+            .and_then(crate::domain::path::return_path)
+            .unwrap_or("/account"),
+    );
     Ok(())
 }
 
 #[server(prefix = "/fn", endpoint = "login")]
-pub async fn login(email: String, password: String) -> Result<(), AppError> {
+pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
     use crate::server::{accounts, auth, login_throttle, respond};
     let state = respond::state()?;
     let session = auth::session().await?;
@@ -200,7 +206,11 @@ pub async fn login(email: String, password: String) -> Result<(), AppError> {
                     .map_err(respond::internal)?;
                 imp::set_device_cookie(&value, state.secure_cookies);
             }
-            leptos_axum::redirect("/account");
+            leptos_axum::redirect(
+                next.as_deref()
+                    .and_then(crate::domain::path::return_path)
+                    .unwrap_or("/account"),
+            );
             Ok(())
         }
         Err(e) => {

@@ -362,6 +362,10 @@ pub struct AuditRow {
     pub actor: Option<String>,
     pub kind: String,
     pub subject: String,
+    /// What the subject is, in words (a vote's title, a member's name, an
+    /// order's number), and its page.
+    pub subject_label: Option<String>,
+    pub subject_href: Option<String>,
     pub detail: String,
 }
 

@@ -18,6 +18,7 @@ pub struct EntryRow {
     pub kind: String,
     pub created_at: DateTime<Utc>,
     pub order_id: Option<Uuid>,
+    pub order_number: Option<String>,
     /// What the entry means for the list's reader (a member's statement:
     /// positive earned, negative paid out), or what it moves.
     pub amount: Money,
@@ -27,6 +28,7 @@ pub struct EntryRow {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PendingLine {
     pub order_id: Uuid,
+    pub order_number: String,
     pub title: String,
     pub status: String,
     pub net: Money,
@@ -80,6 +82,7 @@ pub struct EntryView {
     pub kind: String,
     pub created_at: DateTime<Utc>,
     pub order_id: Option<Uuid>,
+    pub order_number: Option<String>,
     pub memo: Option<String>,
     pub postings: Vec<PostingView>,
     /// Only the viewer's own part is shown (a co-provider of the order).
@@ -118,6 +121,7 @@ pub struct BatchView {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RefundOwed {
     pub order_id: Uuid,
+    pub order_number: String,
     pub customer_name: String,
     pub amount: Money,
 }
@@ -125,6 +129,7 @@ pub struct RefundOwed {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DisputeOutcome {
     pub order_id: Uuid,
+    pub order_number: String,
     pub resolution: String,
     pub refunded: Money,
     pub released: Money,
@@ -184,6 +189,7 @@ pub struct ProcessorProblem {
     /// refund | transfer | fee | cancel
     pub kind: String,
     pub order_id: Uuid,
+    pub order_number: String,
     pub attempts: i32,
     pub next_attempt_at: DateTime<Utc>,
     pub last_error: Option<String>,
@@ -195,6 +201,7 @@ pub struct ProcessorProblem {
 pub struct CardMismatch {
     pub event_id: String,
     pub order_id: Option<Uuid>,
+    pub order_number: Option<String>,
     pub received_at: DateTime<Utc>,
 }
 
@@ -213,6 +220,7 @@ pub struct BankLineView {
     pub reference: Option<String>,
     pub debtor: Option<String>,
     pub order_id: Option<Uuid>,
+    pub order_number: Option<String>,
     pub outcome: String,
 }
 

@@ -102,6 +102,8 @@ pub struct MessageView {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OrderView {
     pub id: Uuid,
+    /// The human number, `2026-0042`.
+    pub number: String,
     pub status: Status,
     pub created_at: DateTime<Utc>,
     pub customer_name: String,
@@ -149,6 +151,7 @@ pub struct PaymentView {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderSummary {
     pub id: Uuid,
+    pub number: String,
     pub status: Status,
     pub created_at: DateTime<Utc>,
     pub total: Money,
@@ -160,6 +163,7 @@ pub struct OrderSummary {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct WorkItem {
     pub order_id: Uuid,
+    pub order_number: String,
     pub line_id: Uuid,
     pub order_status: Status,
     pub status: Status,

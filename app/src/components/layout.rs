@@ -27,10 +27,26 @@ pub fn Layout(children: Children) -> impl IntoView {
     }
 }
 
+/// The page shown, path and query, as the router sees it now.
+fn here() -> Signal<String> {
+    let location = use_location();
+    Signal::derive(move || {
+        let search = location.search.get();
+        if search.is_empty() {
+            location.pathname.get()
+        } else {
+            format!("{}?{}", location.pathname.get(), search)
+        }
+    })
+}
+
 #[component]
 fn Header() -> impl IntoView {
     let t = use_i18n();
     let viewer = use_viewer();
+    let page = here();
+    let login = move || crate::domain::path::login_for(&page.get());
+    let register = move || crate::domain::path::with_next("/register", &page.get());
     let account = move || {
         viewer.and_then(|v| v.get()).map(|r| match r.ok().flatten() {
             Some(v) => view! {
@@ -56,8 +72,8 @@ fn Header() -> impl IntoView {
             }
             .into_any(),
             None => view! {
-                <li><a href="/login">{t.nav_login}</a></li>
-                <li><a href="/register" class="button button-small">{t.nav_register}</a></li>
+                <li><a href=login>{t.nav_login}</a></li>
+                <li><a href=register class="button button-small">{t.nav_register}</a></li>
             }
             .into_any(),
         })
@@ -80,21 +96,33 @@ fn Header() -> impl IntoView {
 }
 
 /// A plain form posting to `/locale`: works with and without JavaScript
-/// (the page reloads in the chosen language).
+/// (the page reloads in the chosen language). It changes the page's
+/// language only; a signed-in person whose account (and mail) is in
+/// another language is asked whether to change that too.
 #[component]
 pub fn LanguageSwitcher() -> impl IntoView {
     let t = use_i18n();
     let current = use_locale();
-    let location = use_location();
-    let next = move || {
-        let search = location.search.get();
-        if search.is_empty() {
-            location.pathname.get()
-        } else {
-            format!("{}?{}", location.pathname.get(), search)
-        }
+    let next = here();
+    let viewer = use_viewer();
+    let ask = move || {
+        let saved = viewer
+            .and_then(|v| v.get())
+            .and_then(|r| r.ok().flatten())
+            .map(|v| v.locale)
+            .filter(|l| *l != current)?;
+        Some(view! {
+            <form method="post" action="/locale" class="lang-account" data-testid="lang-account">
+                <input type="hidden" name="next" value=next/>
+                <input type="hidden" name="lang" value=current.code()/>
+                <input type="hidden" name="save" value="1"/>
+                <span>{t.lang_account_uses}" "<span lang=saved.code()>{saved.endonym()}</span>". "</span>
+                <button type="submit" class="link-button">{t.lang_account_save}</button>
+            </form>
+        })
     };
     view! {
+        <Transition fallback=|| ()>{ask}</Transition>
         <form method="post" action="/locale" class="lang-switcher" aria-label=t.language>
             <input type="hidden" name="next" value=next/>
             <span class="lang-label">{t.language}": "</span>

@@ -264,9 +264,9 @@ mod tests {
     use super::*;
 
     fn reference() -> CreditorReference {
-        CreditorReference::of_order(uuid::Uuid::from_u128(
-            0x0193_a1b2_c3d4_7e5f_8a9b_0c1d_2e3f_4a5b,
-        ))
+        crate::domain::order_number::OrderNumber::new(2026, 42)
+            .unwrap()
+            .creditor_reference()
     }
 
     const V2: &str = r#"<?xml version="1.0" encoding="UTF-8"?>

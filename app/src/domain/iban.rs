@@ -159,14 +159,6 @@ impl CreditorReference {
     pub fn pretty(&self) -> String {
         in_fours(&self.0)
     }
-
-    /// The reference of an order: its id's last 16 hexadecimal digits
-    /// (random bits of a UUIDv7).
-    pub fn of_order(order: uuid::Uuid) -> CreditorReference {
-        let hex = order.simple().to_string();
-        let body = &hex[hex.len() - 16..];
-        CreditorReference::new(body).unwrap_or(CreditorReference(String::new()))
-    }
 }
 
 impl fmt::Debug for CreditorReference {
@@ -334,8 +326,7 @@ mod tests {
         assert!(CreditorReference::parse("rf18 5390 0754 7034").is_some());
         assert!(CreditorReference::parse("RF18539007547043").is_none());
         assert!(CreditorReference::parse("RF18").is_none());
-        let id = uuid::Uuid::now_v7();
-        let r = CreditorReference::of_order(id);
+        let r = CreditorReference::new("3f4a5b6c7d8e9f01").unwrap();
         assert_eq!(r.as_str().len(), 20);
         assert_eq!(CreditorReference::parse(&r.pretty()), Some(r));
     }

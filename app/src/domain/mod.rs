@@ -11,6 +11,8 @@ pub mod listing;
 pub mod money;
 pub mod order;
 pub mod order_form;
+pub mod order_number;
+pub mod path;
 pub mod patronage;
 pub mod pricing;
 pub mod search;

@@ -13,7 +13,7 @@ use crate::domain::fee::{FeeRule, FeeTerms};
 use crate::domain::governance::{Body, ProposalKind, Threshold, VoteRuleSet, VoteRules};
 use crate::domain::money::Money;
 use crate::error::AppError;
-use crate::i18n::{use_i18n, use_locale, Locale, Strings};
+use crate::i18n::{format_month, month_abbr, use_i18n, use_locale, Locale, Strings};
 use crate::pages::listing::path_id;
 use crate::pages::orders::moment;
 use leptos::form::ActionForm;
@@ -47,15 +47,25 @@ fn choice_name(t: &Strings, choice: &str) -> &'static str {
     }
 }
 
-/// `8 %`, `6,5 %`: basis points as a percentage in the locale's style.
+/// `8`, `6,5` (`6.5` in English): basis points as a percentage number.
+pub fn percent_number(locale: Locale, bps: u32) -> String {
+    let (whole, frac) = (bps / 100, bps % 100);
+    let sep = if locale == Locale::En { '.' } else { ',' };
+    match frac {
+        0 => whole.to_string(),
+        f if f % 10 == 0 => format!("{whole}{sep}{}", f / 10),
+        f => format!("{whole}{sep}{f:02}"),
+    }
+}
+
+/// `8 %`, `6,5 %` in Italian and Spanish, `8%` in English: never with a
+/// currency sign.
 pub fn percent(locale: Locale, bps: u32) -> String {
-    let m = Money::eur(i64::from(bps)).format(locale);
-    let number = m.trim_end_matches('€').trim().trim_end_matches('\u{a0}');
-    let number = number
-        .strip_suffix(",00")
-        .or_else(|| number.strip_suffix(".00"))
-        .unwrap_or(number);
-    format!("{number} %")
+    let n = percent_number(locale, bps);
+    match locale {
+        Locale::En => format!("{n}%"),
+        Locale::It | Locale::Es => format!("{n} %"),
+    }
 }
 
 /// One kind's fee terms in words: `8 % + 0,20 €, min 0,50 €, max 5,00 €`.
@@ -170,7 +180,7 @@ fn terms_values(
     q: &leptos_router::params::ParamsMap,
 ) -> Vec<(&'static str, String)> {
     let amount = |m: i64| Money::eur(m).format_input(locale);
-    let pct = |bps: u32| percent(locale, bps).trim_end_matches(" %").to_owned();
+    let pct = |bps: u32| percent_number(locale, bps);
     let opt = |m: Option<i64>| m.map(amount).unwrap_or_default();
     let defaults = [
         ("service_percent", pct(rule.service.percent_bps)),
@@ -475,7 +485,7 @@ fn VoteRulesForm(
                 <Field error name="closes_on" label=t.gov_closes_on input_type="date"/>
                 {RULE_INPUTS.into_iter().map(|(kind, voters, quorum, threshold, min_days)| {
                     let r = rules.of(kind);
-                    let q = percent(locale, r.quorum_bps).trim_end_matches(" %").to_owned();
+                    let q = percent_number(locale, r.quorum_bps);
                     let days = r.min_days_for(kind).to_string();
                     view! {
                         <fieldset data-kind=kind.as_str()>
@@ -623,6 +633,29 @@ fn FeeChange(
 // ---------------------------------------------------------------------------
 // The audit log (board)
 
+/// What an audit event's actor did, in the reader's language.
+fn audit_action(t: &Strings, kind: &str) -> &'static str {
+    match kind {
+        "application_rejected" => t.au_application_rejected,
+        "bank_line_handled" => t.au_bank_line_handled,
+        "bank_statement_uploaded" => t.au_bank_statement_uploaded,
+        "dispute_resolved" => t.au_dispute_resolved,
+        "fee_rule_enacted" => t.au_fee_rule_enacted,
+        "member_admitted" => t.au_member_admitted,
+        "member_founded" => t.au_member_founded,
+        "order_disputed" => t.au_order_disputed,
+        "patronage_allocated" => t.au_patronage_allocated,
+        "payout_batch" => t.au_payout_batch,
+        "payout_iban_changed" => t.au_payout_iban_changed,
+        "proposal_closed" => t.au_proposal_closed,
+        "proposal_opened" => t.au_proposal_opened,
+        "receivable_paid" => t.au_receivable_paid,
+        "settings_changed" => t.au_settings_changed,
+        "vote_rules_enacted" => t.au_vote_rules_enacted,
+        _ => t.au_other,
+    }
+}
+
 #[component]
 pub fn AuditPage() -> impl IntoView {
     let t = use_i18n();
@@ -654,7 +687,7 @@ fn AuditView(l: crate::api::governance::AuditLog) -> impl IntoView {
             <select id="kind" name="kind">
                 <option value="" selected=selected.is_empty()>{t.audit_all}</option>
                 {l.kinds.iter().map(|k| view! {
-                    <option value=k.clone() selected=*k == selected>{k.clone()}</option>
+                    <option value=k.clone() selected=*k == selected>{audit_action(t, k)}</option>
                 }).collect_view()}
             </select>
             <button type="submit" class="button button-secondary">{t.audit_filter}</button>
@@ -671,7 +704,14 @@ fn AuditView(l: crate::api::governance::AuditLog) -> impl IntoView {
                                 <tr data-kind=e.kind.clone()>
                                     <td>{moment(locale, e.at)}</td>
                                     <td>{e.actor.clone().unwrap_or_else(|| t.audit_system.to_owned())}</td>
-                                    <td><code>{e.kind.clone()}</code>" "{e.subject.clone()}<br/><span class="muted">{e.detail.clone()}</span></td>
+                                    <td>
+                                        {audit_action(t, &e.kind)}
+                                        {e.subject_label.clone().map(|label| match e.subject_href.clone() {
+                                            Some(href) => view! { " "<a href=href>{label}</a> }.into_any(),
+                                            None => view! { " "{label} }.into_any(),
+                                        })}
+                                        {(!e.detail.is_empty()).then(|| view! { <br/><span class="muted small">{e.detail.clone()}</span> })}
+                                    </td>
                                 </tr>
                             }).collect_view()}
                         </tbody>
@@ -734,30 +774,52 @@ fn MyPatronage(shares: Vec<crate::api::patronage::MyShare>) -> impl IntoView {
     }
 }
 
-/// Two bars per month, scaled to the largest figure; the table below the
-/// chart carries the same numbers for screen readers and text browsers.
+/// Two bars per month (paid out to members, kept as fees) at the chart's
+/// real proportions, with a value axis, month names and the year; the
+/// table beside it carries the same numbers for screen readers and text
+/// browsers.
 #[component]
 fn MonthChart(months: Vec<MonthFigures>) -> impl IntoView {
     let t = use_i18n();
+    let locale = use_locale();
     let top = months
         .iter()
         .map(|m| m.fees.minor().max(m.paid_out.minor()))
         .max()
         .unwrap_or(0)
         .max(1);
-    let (w, h, gap) = (30i64, 120i64, 6i64);
-    let width = months.len() as i64 * (w + gap);
-    let bar = |v: i64| v.max(0) * h / top;
+    // Units of the drawing: bars 24 wide, 120 high, axis labels at the left.
+    let (w, gap, h, left, bottom) = (24i64, 10i64, 120i64, 56i64, 30i64);
+    let width = left + months.len() as i64 * (w + gap) + gap;
+    // A figure above zero is always at least a line, so both series show.
+    let bar = |v: i64| if v <= 0 { 0 } else { (v * h / top).max(2) };
+    let currency = months
+        .first()
+        .map(|m| m.fees.currency())
+        .unwrap_or(crate::domain::money::Currency::Eur);
+    let top_label = Money::new(top, currency).format(locale);
+    let zero_label = Money::new(0, currency).format(locale);
     view! {
-        <svg class="chart" role="img" aria-label=t.tr_chart_label viewBox=format!("0 0 {width} {}", h + 16) preserveAspectRatio="none" data-testid="month-chart">
+        <svg class="chart" role="img" aria-label=t.tr_chart_label viewBox=format!("0 0 {width} {}", h + bottom + 8) data-testid="month-chart">
+            <line class="chart-axis" x1=left y1=8 x2=left y2=h + 8/>
+            <line class="chart-axis" x1=left y1=h + 8 x2=width y2=h + 8/>
+            <text x=left - 4 y=12 text-anchor="end" class="chart-label">{top_label}</text>
+            <text x=left - 4 y=h + 8 text-anchor="end" class="chart-label">{zero_label}</text>
             {months.iter().enumerate().map(|(i, m)| {
-                let x = i as i64 * (w + gap);
+                let x = left + gap + i as i64 * (w + gap);
                 let (f, p) = (bar(m.fees.minor()), bar(m.paid_out.minor()));
+                let (year, month0) = m
+                    .month
+                    .split_once('-')
+                    .map(|(y, mm)| (y.to_owned(), mm.parse::<usize>().unwrap_or(1).saturating_sub(1)))
+                    .unwrap_or_default();
+                let show_year = i == 0 || month0 == 0;
                 view! {
-                    <g>
-                        <rect class="bar-paid" x=x y=h - p width=w / 2 height=p/>
-                        <rect class="bar-fees" x=x + w / 2 y=h - f width=w / 2 height=f/>
-                        <text x=x + w / 2 y=h + 12 text-anchor="middle" class="chart-label">{m.month[5..].to_owned()}</text>
+                    <g data-month=m.month.clone()>
+                        <rect class="bar-paid" x=x y=h + 8 - p width=w / 2 height=p/>
+                        <rect class="bar-fees" x=x + w / 2 y=h + 8 - f width=w / 2 height=f/>
+                        <text x=x + w / 2 y=h + 20 text-anchor="middle" class="chart-label">{month_abbr(locale, month0)}</text>
+                        {show_year.then(|| view! { <text x=x + w / 2 y=h + 32 text-anchor="middle" class="chart-label chart-year">{year}</text> })}
                     </g>
                 }
             }).collect_view()}
@@ -798,7 +860,7 @@ fn TransparencyView(f: Transparency) -> impl IntoView {
                 <thead><tr><th scope="col">{t.tr_month}</th><th scope="col" class="num">{t.tr_fees}</th><th scope="col" class="num">{t.tr_paid}</th></tr></thead>
                 <tbody>
                     {f.months.iter().map(|m| view! {
-                        <tr><th scope="row">{m.month.clone()}</th><td class="num">{m.fees.format(locale)}</td><td class="num">{m.paid_out.format(locale)}</td></tr>
+                        <tr><th scope="row">{format_month(locale, &m.month)}</th><td class="num">{m.fees.format(locale)}</td><td class="num">{m.paid_out.format(locale)}</td></tr>
                     }).collect_view()}
                 </tbody>
             </table>
@@ -812,5 +874,26 @@ fn TransparencyView(f: Transparency) -> impl IntoView {
                 <dt>{t.tr_orders}</dt><dd>{f.completed_orders}</dd>
             </dl>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentages_carry_no_currency_sign() {
+        let terms = FeeTerms {
+            percent_bps: 800,
+            fixed_minor: 0,
+            min_minor: 50,
+            max_minor: None,
+        };
+        assert_eq!(terms_text(Locale::It, &terms), "8 %, min 0,50\u{a0}€");
+        assert_eq!(terms_text(Locale::En, &terms), "8%, min €0.50");
+        assert_eq!(terms_text(Locale::Es, &terms), "8 %, min 0,50\u{a0}€");
+        assert_eq!(percent(Locale::It, 650), "6,5 %");
+        assert_eq!(percent(Locale::En, 1234), "12.34%");
+        assert_eq!(percent_number(Locale::Es, 5), "0,05");
     }
 }

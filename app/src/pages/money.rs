@@ -10,7 +10,7 @@ use crate::api::money::{
 use crate::components::form::{Field, FormError, FormMessage};
 use crate::components::listing::load_error;
 use crate::error::AppError;
-use crate::i18n::{format_date, use_i18n, use_locale, Strings};
+use crate::i18n::{format_date, format_month, use_i18n, use_locale, Strings};
 use crate::pages::listing::path_id;
 use crate::pages::orders::moment;
 use leptos::form::ActionForm;
@@ -65,7 +65,7 @@ fn EntryTable(entries: Vec<EntryRow>, #[prop(optional)] testid: &'static str) ->
                         <td>{moment(locale, e.created_at)}</td>
                         <td>
                             <a href=format!("/ledger/{}", e.id)>{entry_kind_name(t, &e.kind)}</a>
-                            {e.order_id.map(|o| view! { " · "<a href=format!("/orders/{o}")>{t.ledger_for_order}" "{o.simple().to_string()[..8].to_owned()}</a> })}
+                            {e.order_id.map(|o| view! { " · "<a href=format!("/orders/{o}")>{t.ledger_for_order}" "{e.order_number.clone().unwrap_or_default()}</a> })}
                         </td>
                         <td class="num">{e.amount.format(locale)}</td>
                     </tr>
@@ -136,7 +136,7 @@ fn EarningsView(e: Earnings, save: ServerAction<SavePayoutAccount>) -> impl Into
                 <h2>{t.earnings_pending_list}</h2>
                 <ul class="plain">
                     {e.pending_lines.iter().map(|l| view! {
-                        <li><a href=format!("/orders/{}", l.order_id)>{l.title.clone()}</a>" · "{l.net.format(locale)}</li>
+                        <li><span class="order-number">{l.order_number.clone()}</span>" "<a href=format!("/orders/{}", l.order_id)>{l.title.clone()}</a>" · "{l.net.format(locale)}</li>
                     }).collect_view()}
                 </ul>
             </section>
@@ -160,7 +160,7 @@ fn EarningsView(e: Earnings, save: ServerAction<SavePayoutAccount>) -> impl Into
         })}
         {detail}
         <section class="card" id="statement">
-            <h2>{t.earnings_statement}</h2>
+            <h2>{t.earnings_statement}" · "<span data-testid="statement-month">{format_month(locale, &month)}</span></h2>
             <form method="get" action="/earnings" class="filters">
                 <label for="month">{t.earnings_month}</label>
                 <input id="month" name="month" type="month" value=month.clone()/>
@@ -270,7 +270,7 @@ fn EntryDetails(e: EntryView) -> impl IntoView {
         <article class="card" data-testid="ledger-entry" data-kind=e.kind.clone()>
             <h1>{t.ledger_entry_title}": "{entry_kind_name(t, &e.kind)}</h1>
             <p class="muted">{moment(locale, e.created_at)}" · "{t.ledger_key}" "<code>{e.key.clone()}</code></p>
-            {e.order_id.map(|o| view! { <p><a href=format!("/orders/{o}")>{t.ledger_for_order}" "{o.simple().to_string()[..8].to_owned()}</a></p> })}
+            {e.order_id.map(|o| view! { <p><a href=format!("/orders/{o}")>{t.ledger_for_order}" "{e.order_number.clone().unwrap_or_default()}</a></p> })}
             {e.memo.clone().map(|m| view! { <p>{m}</p> })}
             {e.partial.then(|| view! { <p class="muted" data-testid="postings-partial">{t.ledger_partial}</p> })}
             <table class="entries" data-testid="postings">
@@ -391,7 +391,7 @@ fn BankStatement(
                                         <td>{l.debtor.clone()}</td>
                                         <td>
                                             <span class="mono">{l.reference.clone()}</span>
-                                            {l.order_id.map(|o| view! { " "<a href=format!("/orders/{o}")>{t.ledger_for_order}</a> })}
+                                            {l.order_id.map(|o| view! { " "<a href=format!("/orders/{o}")>{t.ledger_for_order}" "{l.order_number.clone().unwrap_or_default()}</a> })}
                                         </td>
                                         <td class="num">{amount}</td>
                                         <td>{bank_outcome_name(t, &l.outcome)}</td>
@@ -487,7 +487,7 @@ fn ProcessorProblems(
                     };
                     view! {
                         <li data-kind=p.kind.clone() data-parked=p.parked.to_string()>
-                            <strong>{kind}</strong>" · "<a href=format!("/orders/{}", p.order_id)>{t.ledger_for_order}</a>
+                            <strong>{kind}</strong>" · "<a href=format!("/orders/{}", p.order_id)>{t.ledger_for_order}" "{p.order_number.clone()}</a>
                             " · "{t.processor_attempts}": "{p.attempts}
                             {if p.parked {
                                 view! { " · "<span class="badge">{t.processor_parked}</span> }.into_any()
@@ -635,7 +635,7 @@ fn BoardMoneyView(
                     {m.card_mismatches.iter().map(|c| view! {
                         <li>
                             {moment(locale, c.received_at)}" · "<code>{c.event_id.clone()}</code>
-                            {c.order_id.map(|o| view! { " · "<a href=format!("/orders/{o}")>{t.ledger_for_order}</a> })}
+                            {c.order_id.map(|o| view! { " · "<a href=format!("/orders/{o}")>{t.ledger_for_order}" "{c.order_number.clone().unwrap_or_default()}</a> })}
                         </li>
                     }).collect_view()}
                 </ul>
@@ -666,7 +666,7 @@ fn BoardMoneyView(
             <ul class="plain" data-testid="refunds-owed">
                 {m.refunds_owed.into_iter().map(|r| view! {
                     <li>
-                        <a href=format!("/orders/{}", r.order_id)>{r.customer_name.clone()}</a>" · "{r.amount.format(locale)}
+                        <a href=format!("/orders/{}", r.order_id)>{t.ledger_for_order}" "{r.order_number.clone()}</a>" · "{r.customer_name.clone()}" · "{r.amount.format(locale)}
                         <ActionForm action=returned attr:class="inline-form">
                             <input type="hidden" name="order" value=r.order_id.to_string()/>
                             <button type="submit" class="button button-secondary">{t.money_mark_returned}</button>
@@ -683,7 +683,7 @@ fn BoardMoneyView(
                 <tbody>
                     {m.disputes.iter().map(|d| view! {
                         <tr>
-                            <td><a href=format!("/orders/{}", d.order_id)>{d.order_id.simple().to_string()[..8].to_owned()}</a></td>
+                            <td><a href=format!("/orders/{}", d.order_id)>{d.order_number.clone()}</a></td>
                             <td class="num">{d.refunded.format(locale)}</td>
                             <td class="num">{d.released.format(locale)}</td>
                         </tr>

@@ -294,14 +294,14 @@ fn OrderDetails(
     let locale = use_locale();
     let act_error: FormError = Signal::derive(move || act.value().get().and_then(Result::err));
     let id = order.id;
-    let short = id.simple().to_string()[..8].to_owned();
+    let number = order.number.clone();
     let kinds: Vec<ListingKind> = order.lines.iter().map(|l| l.kind).collect();
     let order_actions = order.actions.clone();
     view! {
-        <Title text=format!("{} {short}", t.order_title)/>
+        <Title text=format!("{} {number}", t.order_title)/>
         <article class="order-page" data-testid="order" data-status=order.status.as_str()>
             <header class="order-head">
-                <h1>{t.order_title}" "<span class="muted">{short.clone()}</span></h1>
+                <h1>{t.order_title}" "<span class="order-number" data-testid="order-number">{number.clone()}</span></h1>
                 <p>{status_badge(t, order.status)}" "<span class="muted">{moment(locale, order.created_at)}" · "{order.customer_name.clone()}</span></p>
             </header>
             <FormMessage error=act_error/>
@@ -568,6 +568,7 @@ fn OrderList(
         <ul class="order-list" data-testid="order-list">
             {orders.into_iter().map(|o| view! {
                 <li>
+                    <span class="order-number">{o.number.clone()}</span>" "
                     <a href=format!("/orders/{}", o.id)>{o.titles.join(" + ")}</a>
                     " "{status_badge(t, o.status)}
                     <span class="muted">" "{moment(locale, o.created_at)}" · "{o.total.format(locale)}
@@ -635,8 +636,22 @@ pub fn BoardOrdersPage() -> impl IntoView {
 pub fn WorkRow(item: WorkItem) -> impl IntoView {
     let t = use_i18n();
     let locale = use_locale();
+    // What the line waits for, and the step the member takes on its page.
+    let yours = matches!(item.status, Status::Placed | Status::Paid);
+    let waits = match item.status {
+        Status::Placed | Status::Paid => t.work_waits_you,
+        Status::PendingPayment => t.work_waits_payment,
+        Status::Accepted => t.work_waits_start,
+        _ => t.work_waits_done,
+    };
+    let open_label = if yours {
+        t.work_open_accept
+    } else {
+        t.work_open
+    };
     view! {
         <li class="work-item" data-status=item.status.as_str()>
+            <span class="order-number">{item.order_number.clone()}</span>" "
             <a href=format!("/orders/{}", item.order_id)>{item.title.clone()}</a>
             " "{status_badge(t, item.status)}
             <p class="muted small">
@@ -647,6 +662,8 @@ pub fn WorkRow(item: WorkItem) -> impl IntoView {
             {item.delivery.as_ref().map(|d| view! {
                 <p class="small">{t.order_pickup}": "{d.pickup_address.clone()}" → "{t.order_dropoff}": "{d.dropoff_address.clone()}</p>
             })}
+            <p class="small work-next" data-testid="work-next">{waits}</p>
+            <p><a class=if yours { "button button-small" } else { "button button-small button-secondary" } href=format!("/orders/{}", item.order_id)>{open_label}</a></p>
         </li>
     }
 }
@@ -715,7 +732,7 @@ pub fn CourierDayPage() -> impl IntoView {
                                         let d = i.delivery.clone();
                                         view! {
                                             <li class="stop" data-status=i.status.as_str()>
-                                                <p><strong>{i.when.map(|w| w.format("%H:%M").to_string())}{i.until.map(|u| format!("–{}", u.format("%H:%M")))}</strong>" "{status_badge(t, i.status)}</p>
+                                                <p><strong>{i.when.map(|w| w.format("%H:%M").to_string())}{i.until.map(|u| format!("–{}", u.format("%H:%M")))}</strong>" "{status_badge(t, i.status)}" "<span class="order-number">{i.order_number.clone()}</span></p>
                                                 {d.map(|d| view! {
                                                     <p>{t.order_pickup}": "{d.pickup_address}</p>
                                                     <p>{t.order_dropoff}": "{d.dropoff_address}</p>

@@ -11,18 +11,22 @@ pub fn RegisterPage() -> impl IntoView {
     let t = use_i18n();
     let action = ServerAction::<Register>::new();
     let error: FormError = Signal::derive(move || action.value().get().and_then(Result::err));
+    let next = crate::pages::login::next_of_query();
+    let login = crate::domain::path::with_next("/login", next.as_deref().unwrap_or_default());
     view! {
         <Title text=t.register_title/>
         <section class="card narrow">
             <h1>{t.register_title}</h1>
+            {next.is_some().then(|| view! { <p class="alert alert-info" data-testid="login-reason">{t.login_reason}</p> })}
             <ActionForm action=action attr:novalidate="" attr:class="stack">
                 <FormMessage error/>
+                {next.clone().map(|n| view! { <input type="hidden" name="next" value=n/> })}
                 <Field error name="display_name" label=t.field_display_name autocomplete="name"/>
                 <Field error name="email" label=t.field_email input_type="email" autocomplete="email"/>
                 <Field error name="password" label=t.field_password input_type="password" autocomplete="new-password" hint=t.password_hint/>
                 <button type="submit" class="button" disabled=move || action.pending().get()>{t.submit_register}</button>
             </ActionForm>
-            <p class="muted">{t.have_account}" "<a href="/login">{t.nav_login}</a></p>
+            <p class="muted">{t.have_account}" "<a href=login>{t.nav_login}</a></p>
         </section>
     }
 }

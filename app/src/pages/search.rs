@@ -51,6 +51,74 @@ fn page_href(p: &SearchParams, page: u64) -> String {
     format!("/search?{}", query.join("&"))
 }
 
+/// "No results", and what to try instead: fewer words, every category,
+/// every zone, any day or price; each a link to that search.
+#[component]
+fn NoResults(p: SearchParams) -> impl IntoView {
+    let t = use_i18n();
+    let mut tries: Vec<(String, String)> = Vec::new();
+    let words: Vec<String> =
+        p.q.as_deref()
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect();
+    if words.len() > 1 {
+        let longest = words
+            .iter()
+            .max_by_key(|w| w.chars().count())
+            .cloned()
+            .unwrap_or_default();
+        let fewer = SearchParams {
+            q: Some(longest.clone()),
+            ..p.clone()
+        };
+        tries.push((
+            t.search_try_fewer.replace("{word}", &longest),
+            page_href(&fewer, 1),
+        ));
+    }
+    if p.category.is_some() {
+        let all = SearchParams {
+            category: None,
+            ..p.clone()
+        };
+        tries.push((t.search_try_categories.to_owned(), page_href(&all, 1)));
+    }
+    if p.zone.is_some() {
+        let all = SearchParams {
+            zone: None,
+            ..p.clone()
+        };
+        tries.push((t.search_try_zones.to_owned(), page_href(&all, 1)));
+    }
+    if p.date.is_some() {
+        let all = SearchParams {
+            date: None,
+            ..p.clone()
+        };
+        tries.push((t.search_try_any_date.to_owned(), page_href(&all, 1)));
+    }
+    if p.min.is_some() || p.max.is_some() {
+        let all = SearchParams {
+            min: None,
+            max: None,
+            ..p.clone()
+        };
+        tries.push((t.search_try_prices.to_owned(), page_href(&all, 1)));
+    }
+    tries.push((t.search_try_all.to_owned(), "/search".to_owned()));
+    view! {
+        <section class="card" data-testid="no-results">
+            <p>{t.search_no_results}</p>
+            <p>{t.search_try}</p>
+            <ul class="plain tries">
+                {tries.into_iter().map(|(label, href)| view! { <li><a href=href>{label}</a></li> }).collect_view()}
+            </ul>
+        </section>
+    }
+}
+
 fn urlencode(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
@@ -156,7 +224,7 @@ pub fn SearchPage() -> impl IntoView {
                     let next = (page.page < pages).then(|| page_href(&p, page.page + 1));
                     view! {
                         <h2 class="muted results-heading"><span role="status" data-testid="result-count">{format!("{} {}", page.total, t.search_results)}</span></h2>
-                        {page.items.is_empty().then(|| view! { <p class="card">{t.search_no_results}</p> })}
+                        {page.items.is_empty().then(|| view! { <NoResults p=p.clone()/> })}
                         <ul class="listing-grid" data-testid="results">
                             {page.items.into_iter().map(|card| view! { <ListingCardView card/> }).collect_view()}
                         </ul>

@@ -126,6 +126,7 @@ pub async fn request_registration<C>(
     db: &C,
     hasher: &Hasher,
     input: NewAccount<'_>,
+    next: Option<&str>,
     now: chrono::DateTime<Utc>,
 ) -> Result<Requested, AccountError>
 where
@@ -176,6 +177,7 @@ where
                 token_hash: Set(token_hash(&token)),
                 created_at: Set(now),
                 expires_at: Set(now + chrono::Duration::hours(REGISTRATION_LINK_HOURS)),
+                next_path: Set(next.map(str::to_owned)),
             }
             .insert(&txn)
             .await?;
@@ -215,7 +217,7 @@ pub async fn confirm_registration<C>(
     db: &C,
     token: &str,
     now: chrono::DateTime<Utc>,
-) -> Result<users::Model, AccountError>
+) -> Result<(users::Model, Option<String>), AccountError>
 where
     C: ConnectionTrait + sea_orm::TransactionTrait,
 {
@@ -238,6 +240,7 @@ where
     };
     // Deleting it first settles two clicks on the same link: the second
     // deletes nothing (on PostgreSQL it waits for the first to commit).
+    let next = request.next_path.clone();
     if request.delete(&txn).await?.rows_affected == 0 {
         txn.rollback().await?;
         return Err(AccountError::LinkInvalid);
@@ -249,7 +252,7 @@ where
     match user.insert(&txn).await {
         Ok(user) => {
             txn.commit().await?;
-            Ok(user)
+            Ok((user, next))
         }
         Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
             txn.rollback().await?;

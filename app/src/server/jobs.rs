@@ -203,15 +203,12 @@ async fn remind_unpaid(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<()
                 .await?
                 .map(|l| l.title)
                 .unwrap_or_default();
-            enqueue(
-                &txn,
-                Notice::PaymentReminder,
-                o.customer_id,
-                o.id,
-                &title,
-                now,
-            )
-            .await?;
+            let about = super::notify::About {
+                id: o.id,
+                number: &o.number,
+                title: &title,
+            };
+            enqueue(&txn, Notice::PaymentReminder, o.customer_id, about, now).await?;
         }
         txn.commit().await?;
     }

@@ -16,14 +16,16 @@ use crate::domain::listing::{
     parse_listing, ListingDraft, ListingInput, ListingKind, ListingStatus, PriceModel, MAX_IMAGES,
 };
 use crate::domain::money::Currency;
-use crate::domain::search::normalize;
+use crate::domain::search::index_text;
 use crate::error::{AppError, FieldError};
 use crate::i18n::Locale;
 use chrono::{NaiveDate, NaiveDateTime, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, Set, SqlErr, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set, SqlErr, TransactionTrait,
 };
+use std::collections::HashMap;
 use std::path::Path;
 use uuid::Uuid;
 
@@ -80,21 +82,75 @@ async fn validate(
     }
 }
 
+/// What search reads of a listing: its title, and everything it is found by.
 fn search_texts(
-    draft: &ListingDraft,
+    title: &str,
+    description: &str,
     category: &categories::Model,
     owner_name: &str,
 ) -> (String, String) {
     let all = [
-        draft.title.as_str(),
-        draft.description.as_str(),
+        title,
+        description,
         category.name_it.as_str(),
         category.name_en.as_str(),
         category.name_es.as_str(),
         owner_name,
     ]
     .join(" ");
-    (normalize(&draft.title), normalize(&all))
+    (index_text(title), index_text(&all))
+}
+
+/// Indexes every listing again when what search stores has changed since
+/// (`domain::search::INDEX_VERSION`); run as the server starts.
+pub async fn reindex_if_stale(db: &DatabaseConnection) -> Result<u64, DbErr> {
+    use super::entities::coop_settings;
+    use crate::domain::search::INDEX_VERSION;
+    const KEY: &str = "search_index_version";
+    let current = coop_settings::Entity::find_by_id(KEY.to_owned())
+        .one(db)
+        .await?;
+    if current.as_ref().map(|c| c.value.as_str()) == Some(INDEX_VERSION) {
+        return Ok(0);
+    }
+    let categories: HashMap<Uuid, categories::Model> = categories::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
+    let rows = listings::Entity::find().all(db).await?;
+    let names = super::accounts::display_names(db, rows.iter().map(|l| l.owner_id)).await?;
+    let mut done = 0;
+    for l in rows {
+        let Some(category) = categories.get(&l.category_id) else {
+            continue;
+        };
+        let owner = names
+            .get(&l.owner_id)
+            .map(String::as_str)
+            .unwrap_or_default();
+        let (title, text) = search_texts(&l.title, &l.description, category, owner);
+        listings::Entity::update_many()
+            .col_expr(listings::Column::SearchTitle, Expr::value(title))
+            .col_expr(listings::Column::SearchText, Expr::value(text))
+            .filter(listings::Column::Id.eq(l.id))
+            .exec(db)
+            .await?;
+        done += 1;
+    }
+    coop_settings::Entity::insert(coop_settings::ActiveModel {
+        key: Set(KEY.to_owned()),
+        value: Set(INDEX_VERSION.to_owned()),
+    })
+    .on_conflict(
+        sea_orm::sea_query::OnConflict::column(coop_settings::Column::Key)
+            .update_column(coop_settings::Column::Value)
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(done)
 }
 
 fn price_columns(price: &PriceModel) -> (i64, Option<i64>, Option<i32>, Option<i32>, Option<i32>) {
@@ -132,7 +188,8 @@ fn apply_draft(
     owner_name: &str,
 ) {
     let (price, per_km, min_h, max_h, max_km) = price_columns(&draft.price);
-    let (search_title, search_text) = search_texts(draft, category, owner_name);
+    let (search_title, search_text) =
+        search_texts(&draft.title, &draft.description, category, owner_name);
     row.kind = Set(draft.kind.as_str().to_owned());
     row.category_id = Set(category.id);
     row.title = Set(draft.title.clone());

@@ -11,6 +11,7 @@ pub mod client_ip;
 pub mod clock;
 pub mod connect;
 pub mod entities;
+pub mod flash;
 pub mod fresh;
 pub mod governance;
 pub mod images;

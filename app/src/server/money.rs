@@ -10,6 +10,7 @@ use super::entities::{
     payout_batches, payouts,
 };
 use super::ledger::{self, Context};
+use super::orders::numbers as order_numbers;
 use super::service::ServiceError;
 use crate::api::money::{
     BalanceView, BankLineView, BatchView, BoardMoney, CoopBank, DisputeOutcome, Earnings, EntryRow,
@@ -26,7 +27,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
-    FromQueryResult, QueryFilter, QueryOrder, Set, Statement,
+    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Set, Statement,
 };
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -74,6 +75,7 @@ struct MemberEntry {
     kind: String,
     created_at: DateTime<Utc>,
     order_id: Option<Uuid>,
+    order_number: Option<String>,
     amount: i64,
 }
 
@@ -87,9 +89,10 @@ async fn member_entries(
 ) -> Result<Vec<EntryRow>, DbErr> {
     let backend = db.get_database_backend();
     let mut sql = format!(
-        "SELECT e.id, e.kind, e.created_at, e.order_id, \
+        "SELECT e.id, e.kind, e.created_at, e.order_id, o.number AS order_number, \
                 CAST(-SUM(p.amount_minor) AS BIGINT) AS amount \
          FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id \
+         LEFT JOIN orders o ON o.id = e.order_id \
          WHERE p.account_code = {}",
         ph(backend, 1)
     );
@@ -107,7 +110,9 @@ async fn member_entries(
         sql.push_str(&format!(" AND e.kind = {}", ph(backend, values.len() + 1)));
         values.push(k.as_str().into());
     }
-    sql.push_str(" GROUP BY e.id, e.kind, e.created_at, e.order_id ORDER BY e.created_at, e.id");
+    sql.push_str(
+        " GROUP BY e.id, e.kind, e.created_at, e.order_id, o.number ORDER BY e.created_at, e.id",
+    );
     let rows = MemberEntry::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
         .all(db)
         .await?;
@@ -118,6 +123,7 @@ async fn member_entries(
             kind: r.kind,
             created_at: r.created_at,
             order_id: r.order_id,
+            order_number: r.order_number,
             amount: eur(r.amount),
         })
         .collect())
@@ -126,14 +132,17 @@ async fn member_entries(
 const OPEN_LINE_STATUSES: [&str; 5] = ["paid", "accepted", "in_progress", "fulfilled", "disputed"];
 
 async fn pending_lines(db: &impl ConnectionTrait, member: Uuid) -> Result<Vec<PendingLine>, DbErr> {
-    Ok(order_lines::Entity::find()
+    let lines = order_lines::Entity::find()
         .filter(order_lines::Column::ProviderId.eq(member))
         .filter(order_lines::Column::Status.is_in(OPEN_LINE_STATUSES))
         .order_by_asc(order_lines::Column::UpdatedAt)
         .all(db)
-        .await?
+        .await?;
+    let numbers = order_numbers(db, lines.iter().map(|l| l.order_id)).await?;
+    Ok(lines
         .into_iter()
         .map(|l| PendingLine {
+            order_number: numbers.get(&l.order_id).cloned().unwrap_or_default(),
             order_id: l.order_id,
             title: l.title,
             status: l.status,
@@ -215,23 +224,24 @@ pub async fn statement_csv(
     let (first, range) = month_range(now, month);
     let statement = member_entries(db, member, Some(range), None).await?;
     let total: i64 = statement.iter().map(|e| e.amount.minor()).sum();
-    let mut out = String::from("date,entry,kind,order,amount,currency\r\n");
+    let mut out = String::from("date,entry,kind,order,order_id,amount,currency\r\n");
     let dec = |m: i64| {
         let sign = if m < 0 { "-" } else { "" };
         format!("{sign}{}.{:02}", m.abs() / 100, m.abs() % 100)
     };
     for r in &statement {
         out.push_str(&format!(
-            "{},{},{},{},{},{}\r\n",
+            "{},{},{},{},{},{},{}\r\n",
             r.created_at.format("%Y-%m-%d %H:%M:%S"),
             r.id,
             r.kind,
+            r.order_number.as_deref().unwrap_or_default(),
             r.order_id.map(|o| o.to_string()).unwrap_or_default(),
             dec(r.amount.minor()),
             r.amount.currency().code()
         ));
     }
-    out.push_str(&format!(",,total,,{},{}\r\n", dec(total), CURRENCY.code()));
+    out.push_str(&format!(",,total,,,{},{}\r\n", dec(total), CURRENCY.code()));
     Ok((first.format("%Y-%m").to_string(), out))
 }
 
@@ -420,8 +430,10 @@ pub async fn entry(
     let mut lines = Vec::new();
     let mut allowed = viewer.board || accounts.iter().any(|a| a.member() == Some(viewer.id));
     let mut sees_all = viewer.board;
+    let mut order_number = None;
     if let Some(order) = e.order_id {
         if let Some(o) = orders::Entity::find_by_id(order).one(db).await? {
+            order_number = Some(o.number.clone());
             lines = order_lines::Entity::find()
                 .filter(order_lines::Column::OrderId.eq(order))
                 .all(db)
@@ -471,6 +483,7 @@ pub async fn entry(
         kind: e.kind,
         created_at: e.created_at,
         order_id: e.order_id,
+        order_number,
         memo: e.memo,
         postings: postings_view(&postings, &names, &titles),
         partial: !sees_all,
@@ -479,6 +492,7 @@ pub async fn entry(
 
 /// An order's entries, for its page (the caller has checked who sees it).
 pub async fn order_entries(db: &impl ConnectionTrait, order: Uuid) -> Result<Vec<EntryRow>, DbErr> {
+    let number = order_numbers(db, [order]).await?.remove(&order);
     Ok(ledger::entries_of_order(db, order)
         .await?
         .into_iter()
@@ -487,6 +501,7 @@ pub async fn order_entries(db: &impl ConnectionTrait, order: Uuid) -> Result<Vec
             kind: e.kind,
             created_at: e.created_at,
             order_id: e.order_id,
+            order_number: number.clone(),
             amount: eur(p.iter().map(|p| p.amount_minor.max(0)).sum()),
         })
         .collect())
@@ -810,6 +825,23 @@ pub async fn board(
         })
         .collect();
     let disputes = dispute_outcomes(db).await?;
+    let bank_lines = super::bank_statements::open_lines(db).await?;
+    let mismatches: Vec<_> = super::entities::webhook_events::Entity::find()
+        .filter(super::entities::webhook_events::Column::Outcome.eq("mismatch"))
+        .order_by_desc(super::entities::webhook_events::Column::ReceivedAt)
+        .limit(50)
+        .all(db)
+        .await?;
+    let problems = super::retries::open(db).await?;
+    let numbers_of = order_numbers(
+        db,
+        owed.iter()
+            .map(|(o, _)| *o)
+            .chain(bank_lines.iter().filter_map(|l| l.order_id))
+            .chain(mismatches.iter().filter_map(|e| e.order_id))
+            .chain(problems.iter().map(|r| r.order_id)),
+    )
+    .await?;
     Ok(BoardMoney {
         balances: balances
             .into_iter()
@@ -840,6 +872,7 @@ pub async fn board(
             .into_iter()
             .map(|(o, amount)| RefundOwed {
                 order_id: o,
+                order_number: numbers_of.get(&o).cloned().unwrap_or_default(),
                 customer_name: customers
                     .get(&o)
                     .and_then(|c| names.get(c).cloned())
@@ -858,8 +891,7 @@ pub async fn board(
             .collect(),
         reconciliation: reconciliation(db).await?,
         bank: coop_bank(db).await?,
-        bank_lines: super::bank_statements::open_lines(db)
-            .await?
+        bank_lines: bank_lines
             .into_iter()
             .map(|l| BankLineView {
                 id: l.id,
@@ -872,29 +904,26 @@ pub async fn board(
                 currency: l.currency,
                 reference: l.reference,
                 debtor: l.debtor,
+                order_number: l.order_id.and_then(|o| numbers_of.get(&o).cloned()),
                 order_id: l.order_id,
                 outcome: l.outcome,
             })
             .collect(),
-        card_mismatches: super::entities::webhook_events::Entity::find()
-            .filter(super::entities::webhook_events::Column::Outcome.eq("mismatch"))
-            .order_by_desc(super::entities::webhook_events::Column::ReceivedAt)
-            .all(db)
-            .await?
+        card_mismatches: mismatches
             .into_iter()
-            .take(50)
             .map(|e| crate::api::money::CardMismatch {
                 event_id: e.event_id,
+                order_number: e.order_id.and_then(|o| numbers_of.get(&o).cloned()),
                 order_id: e.order_id,
                 received_at: e.received_at,
             })
             .collect(),
-        processor_problems: super::retries::open(db)
-            .await?
+        processor_problems: problems
             .into_iter()
             .map(|r| crate::api::money::ProcessorProblem {
                 call: r.call_key,
                 kind: r.kind,
+                order_number: numbers_of.get(&r.order_id).cloned().unwrap_or_default(),
                 order_id: r.order_id,
                 attempts: r.attempts,
                 next_attempt_at: r.next_attempt_at,
@@ -926,6 +955,7 @@ async fn dispute_outcomes(db: &impl ConnectionTrait) -> Result<Vec<DisputeOutcom
         }
         out.push(DisputeOutcome {
             order_id: o.id,
+            order_number: o.number,
             resolution: o.resolution.unwrap_or_default(),
             refunded: eur(refunded),
             released: eur(released),

@@ -30,11 +30,16 @@ pub enum Notice {
     Refunded,
     /// To the customer: a bank transfer is due within a day.
     PaymentReminder,
+    /// To the customer: the order is placed; what to pay, how and by when.
+    Placed,
 }
 
 /// The outbox's mark of a mail the order waits for: the customer told the
 /// work is done (an order completes by itself 48 h after it went out).
 pub const WORK_DONE: &str = "work_done";
+
+/// The outbox's mark of an order's confirmation to its customer.
+pub const PLACED: &str = "placed";
 
 /// The outbox's mark of a mail sent because someone registered an address
 /// (counted to limit how many one address gets).
@@ -73,30 +78,55 @@ fn texts(notice: Notice, locale: Locale) -> (&'static str, &'static str) {
         (Locale::Es, Completed) => ("Pedido completado", "El pedido «{title}» está completado. ¡Gracias por tu trabajo!"),
         (Locale::Es, Expired) => ("Pedido caducado", "Tu pedido «{title}» caducó: el pago no llegó a tiempo."),
         (Locale::Es, Refunded) => ("Pedido cancelado: te devolvemos el dinero", "Tu pedido «{title}» fue cancelado; se te devolverá lo pagado."),
+        (Locale::It, Placed) => ("Abbiamo ricevuto il tuo ordine", "Grazie! Il tuo ordine «{title}» è registrato.\n{pay}\nLo segui qui:"),
+        (Locale::En, Placed) => ("We have your order", "Thank you! Your order “{title}” is in.\n{pay}\nFollow it here:"),
+        (Locale::Es, Placed) => ("Hemos recibido tu pedido", "¡Gracias! Tu pedido «{title}» está registrado.\n{pay}\nSíguelo aquí:"),
     }
 }
 
-/// The subject and body of a notice, with the order link.
-pub fn render(notice: Notice, locale: Locale, title: &str, order_id: Uuid) -> (String, String) {
-    let (subject, body) = texts(notice, locale);
-    let body = format!(
-        "{}\n\n{BASE_URL_TOKEN}/orders/{order_id}\n\n— Mutua\n",
-        body.replace("{title}", title)
-    );
-    (subject.to_owned(), body)
+/// The word before an order's number, per language.
+fn order_word(locale: Locale) -> &'static str {
+    match locale {
+        Locale::It => "Ordine",
+        Locale::En => "Order",
+        Locale::Es => "Pedido",
+    }
 }
 
-/// Queues `notice` about `order_id` for the user `recipient`.
+/// The order a notice is about.
+#[derive(Clone, Copy, Debug)]
+pub struct About<'a> {
+    pub id: Uuid,
+    /// Its human number, `2026-0042`.
+    pub number: &'a str,
+    /// The line the notice is about, or the order's first.
+    pub title: &'a str,
+}
+
+/// The subject and body of a notice, with the order's number and link;
+/// `pay` fills the `{pay}` of `Placed` (what to pay, how, by when).
+pub fn render(notice: Notice, locale: Locale, about: About<'_>, pay: &str) -> (String, String) {
+    let (subject, body) = texts(notice, locale);
+    let word = order_word(locale);
+    let number = about.number;
+    let body = format!(
+        "{word} {number}\n\n{}\n\n{BASE_URL_TOKEN}/orders/{}\n\n— Mutua\n",
+        body.replace("{title}", about.title).replace("{pay}", pay),
+        about.id
+    );
+    (format!("{subject} · {word} {number}"), body)
+}
+
+/// Queues `notice` about an order for the user `recipient`.
 pub async fn enqueue(
     db: &impl ConnectionTrait,
     notice: Notice,
     recipient: Uuid,
-    order_id: Uuid,
-    title: &str,
+    about: About<'_>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     match users::Entity::find_by_id(recipient).one(db).await? {
-        Some(user) => enqueue_to(db, notice, &user, order_id, title, now).await,
+        Some(user) => enqueue_to(db, notice, &user, about, now).await,
         None => Ok(()),
     }
 }
@@ -106,20 +136,81 @@ pub async fn enqueue_to(
     db: &impl ConnectionTrait,
     notice: Notice,
     user: &users::Model,
-    order_id: Uuid,
-    title: &str,
+    about: About<'_>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let locale = Locale::parse(&user.locale).unwrap_or(Locale::It);
-    let (subject, body) = render(notice, locale, title, order_id);
+    let (subject, body) = render(notice, locale, about, "");
     let mail = Mail {
         locale,
         subject,
         body,
-        order_id: Some(order_id),
+        order_id: Some(about.id),
         notice: notice.tag(),
     };
     enqueue_mail(db, user, mail, now).await
+}
+
+/// How an order is paid, as its confirmation mail says it.
+pub enum HowToPay<'a> {
+    /// In cash to `collector`, when the work is done.
+    Cash { collector: &'a str },
+    /// By bank transfer to the cooperative's account, with the reference,
+    /// by a deadline.
+    Bank {
+        beneficiary: &'a str,
+        iban: &'a str,
+        reference: &'a str,
+        by: DateTime<Utc>,
+    },
+    /// By card on the order's page, by a deadline.
+    Card { by: DateTime<Utc> },
+}
+
+/// When a deadline falls, as a mail says it (UTC until the cooperative's
+/// time zone is configurable).
+fn deadline(locale: Locale, at: DateTime<Utc>) -> String {
+    let date = crate::i18n::format_date(locale, at.date_naive());
+    let time = at.format("%H:%M");
+    match locale {
+        Locale::It => format!("{date} alle {time} (UTC)"),
+        Locale::En => format!("{date} at {time} (UTC)"),
+        Locale::Es => format!("{date} a las {time} (UTC)"),
+    }
+}
+
+/// Tells the customer their order is placed: its number, what to pay, how
+/// and by when.
+pub async fn placed(
+    db: &impl ConnectionTrait,
+    customer: &crate::viewer::Viewer,
+    about: About<'_>,
+    amount: crate::domain::money::Money,
+    how: HowToPay<'_>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let locale = customer.locale;
+    let amount = amount.format(locale);
+    let pay = match (locale, how) {
+        (Locale::It, HowToPay::Cash { collector }) => format!("Pagherai {amount} in contanti a {collector}, a lavoro svolto."),
+        (Locale::En, HowToPay::Cash { collector }) => format!("You pay {amount} in cash to {collector} once the work is done."),
+        (Locale::Es, HowToPay::Cash { collector }) => format!("Pagarás {amount} en efectivo a {collector}, con el trabajo hecho."),
+        (Locale::It, HowToPay::Bank { beneficiary, iban, reference, by }) => format!("Paga {amount} con bonifico entro il {}:\nBeneficiario: {beneficiary}\nIBAN: {iban}\nCausale (riferimento): {reference}\nSenza pagamento entro quella data l'ordine scade.", deadline(locale, by)),
+        (Locale::En, HowToPay::Bank { beneficiary, iban, reference, by }) => format!("Pay {amount} by bank transfer by {}:\nBeneficiary: {beneficiary}\nIBAN: {iban}\nReference: {reference}\nWithout payment by then, the order expires.", deadline(locale, by)),
+        (Locale::Es, HowToPay::Bank { beneficiary, iban, reference, by }) => format!("Paga {amount} por transferencia antes del {}:\nBeneficiario: {beneficiary}\nIBAN: {iban}\nConcepto (referencia): {reference}\nSin el pago en ese plazo, el pedido caduca.", deadline(locale, by)),
+        (Locale::It, HowToPay::Card { by }) => format!("Paga {amount} con carta dalla pagina dell'ordine entro il {}; poi l'ordine scade.", deadline(locale, by)),
+        (Locale::En, HowToPay::Card { by }) => format!("Pay {amount} by card on the order's page by {}; after that the order expires.", deadline(locale, by)),
+        (Locale::Es, HowToPay::Card { by }) => format!("Paga {amount} con tarjeta en la página del pedido antes del {}; después el pedido caduca.", deadline(locale, by)),
+    };
+    let (subject, body) = render(Notice::Placed, locale, about, &pay);
+    let mail = Mail {
+        locale,
+        subject,
+        body,
+        order_id: Some(about.id),
+        notice: Some(PLACED),
+    };
+    enqueue_mail_to(db, &customer.email, mail, now).await
 }
 
 /// A mail to queue, in the recipient's language.

@@ -9,7 +9,7 @@ use super::accounts::display_names as names;
 use super::clock::Clock;
 use super::entities::{
     availability_exceptions, availability_slots, email_outbox, fee_rule_versions, listing_zones,
-    listings, memberships, order_events, order_lines, order_messages, orders,
+    listings, memberships, order_events, order_lines, order_messages, order_numbers, orders,
     payments as payment_rows, slot_bookings, users, zones,
 };
 use super::ledger;
@@ -34,13 +34,14 @@ use crate::domain::order_form::{
     format_slot, parse_delivery, parse_slot, parse_text, valid_key, DeliveryRequest, OrderInput,
     Problems, MESSAGE_MAX, NOTE_MAX,
 };
+use crate::domain::order_number::OrderNumber;
 use crate::domain::pricing::{
     billable_km, delivery_price, price_line, service_price, totals, Point, PriceError, PricedLine,
     ServiceRequest,
 };
 use crate::error::{AppError, Refusal};
 use crate::viewer::Viewer;
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
@@ -768,6 +769,7 @@ async fn place_new(
     if !problems.is_empty() {
         return Err(invalid(problems));
     }
+    let number = next_number(db, now).await?;
     // Priced with the cached fee rule; the order's insert checks that it is
     // still the one in force, and on a change the order is priced again.
     let mut fresh = false;
@@ -808,6 +810,7 @@ async fn place_new(
                 method,
                 collector,
                 pay_by: settings.pay_by(method, now),
+                number,
             },
         )
         .await;
@@ -917,16 +920,36 @@ async fn place_new(
             now,
         )
         .await?;
+        let number_text = number.to_string();
         for (provider, known, title) in providers {
+            let about = notify::About {
+                id: order_id,
+                number: &number_text,
+                title: &title,
+            };
             match known {
-                Some(user) => {
-                    notify::enqueue_to(&txn, Notice::NewOrder, user, order_id, &title, now).await?
-                }
-                None => {
-                    notify::enqueue(&txn, Notice::NewOrder, provider, order_id, &title, now).await?
-                }
+                Some(user) => notify::enqueue_to(&txn, Notice::NewOrder, user, about, now).await?,
+                None => notify::enqueue(&txn, Notice::NewOrder, provider, about, now).await?,
             }
         }
+        confirm_to_customer(
+            &txn,
+            customer,
+            notify::About {
+                id: order_id,
+                number: &number_text,
+                title: &lines
+                    .first()
+                    .map(|l| l.listing.title.clone())
+                    .unwrap_or_default(),
+            },
+            t.total,
+            method,
+            collector,
+            settings.pay_by(method, now),
+            now,
+        )
+        .await?;
         txn.commit().await?;
         tracing::info!(order = %order_id, lines = lines.len(), "order placed");
         return Ok(order_id);
@@ -962,6 +985,80 @@ struct NewOrder<'a> {
     method: Method,
     collector: Option<Uuid>,
     pay_by: Option<DateTime<Utc>>,
+    number: OrderNumber,
+}
+
+/// Tells the customer what they ordered: its number, what to pay, how and
+/// by when (in the order's transaction, like every notice).
+#[allow(clippy::too_many_arguments)]
+async fn confirm_to_customer(
+    txn: &DatabaseTransaction,
+    customer: &Viewer,
+    about: notify::About<'_>,
+    total: Money,
+    method: Method,
+    collector: Option<Uuid>,
+    pay_by: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let collector_name = match collector {
+        Some(c) => names(txn, [c]).await?.remove(&c).unwrap_or_default(),
+        None => String::new(),
+    };
+    let bank = match method {
+        Method::Bank => super::money::coop_bank(txn).await?,
+        _ => None,
+    };
+    let reference = OrderNumber::parse(about.number)
+        .map(|n| n.creditor_reference().pretty())
+        .unwrap_or_default();
+    let iban = bank
+        .as_ref()
+        .and_then(|b| Iban::parse(&b.iban).ok())
+        .map(|i| i.pretty())
+        .unwrap_or_default();
+    let by = pay_by.unwrap_or(now);
+    let how = match method {
+        Method::Cash => notify::HowToPay::Cash {
+            collector: &collector_name,
+        },
+        Method::Bank => notify::HowToPay::Bank {
+            beneficiary: bank.as_ref().map(|b| b.name.as_str()).unwrap_or_default(),
+            iban: &iban,
+            reference: &reference,
+            by,
+        },
+        Method::Card => notify::HowToPay::Card { by },
+    };
+    notify::placed(txn, customer, about, total, how, now).await
+}
+
+/// Takes the next order number of `now`'s year, in a statement of its own
+/// (not in the order's transaction, which would hold every other placement
+/// until it commits); a placement that fails afterwards leaves a gap.
+async fn next_number(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<OrderNumber, DbErr> {
+    use order_numbers::Column as C;
+    use sea_orm::sea_query::{OnConflict, Query};
+    let year = now.year();
+    let upsert = Query::insert()
+        .into_table(order_numbers::Entity)
+        .columns([C::Year, C::Last])
+        .values_panic([year.into(), 1i64.into()])
+        .on_conflict(
+            OnConflict::column(C::Year)
+                .value(C::Last, Expr::col((order_numbers::Entity, C::Last)).add(1))
+                .to_owned(),
+        )
+        .returning_col(C::Last)
+        .to_owned();
+    let backend = db.get_database_backend();
+    let row = db
+        .query_one(backend.build(&upsert))
+        .await?
+        .ok_or_else(|| DbErr::Custom("order number: no row returned".into()))?;
+    let last: i64 = row.try_get("", "last")?;
+    OrderNumber::new(year, last)
+        .ok_or_else(|| DbErr::Custom(format!("order number: {year}-{last} out of range")))
 }
 
 /// Inserts the order only if `fee_rule_version` is still the version in
@@ -1001,10 +1098,10 @@ async fn insert_order(db: &impl ConnectionTrait, o: NewOrder<'_>) -> Result<u64,
         Expr::val(o.collector).into(),
         Expr::val(o.pay_by).into(),
         Expr::val(
-            (o.method == Method::Bank)
-                .then(|| CreditorReference::of_order(o.id).as_str().to_owned()),
+            (o.method == Method::Bank).then(|| o.number.creditor_reference().as_str().to_owned()),
         )
         .into(),
+        Expr::val(o.number.to_string()).into(),
     ];
     let row = Query::select()
         .exprs(values)
@@ -1039,6 +1136,7 @@ async fn insert_order(db: &impl ConnectionTrait, o: NewOrder<'_>) -> Result<u64,
             C::CollectorId,
             C::PayBy,
             C::PaymentReference,
+            C::Number,
         ])
         .select_from(row)
         .map_err(|e| DbErr::Custom(format!("order insert: {e}")))?
@@ -1396,7 +1494,12 @@ pub async fn apply_in(
             } else {
                 Notice::Done
             };
-            notify::enqueue(txn, notice, order.customer_id, order.id, &line.title, now).await?;
+            let about = notify::About {
+                id: order.id,
+                number: &order.number,
+                title: &line.title,
+            };
+            notify::enqueue(txn, notice, order.customer_id, about, now).await?;
         }
     }
     if matches!(action, Action::Resolve(_) | Action::Dispute) {
@@ -1443,21 +1546,23 @@ pub async fn apply_in(
             _ => None,
         };
         if let Some(n) = customer_notice {
-            notify::enqueue(txn, n, order.customer_id, order.id, &first_title, now).await?;
+            let about = notify::About {
+                id: order.id,
+                number: &order.number,
+                title: &first_title,
+            };
+            notify::enqueue(txn, n, order.customer_id, about, now).await?;
         }
         if t.order_to == Status::Completed {
             let mut seen = HashSet::new();
             for l in &loaded.lines {
                 if seen.insert(l.provider_id) {
-                    notify::enqueue(
-                        txn,
-                        Notice::Completed,
-                        l.provider_id,
-                        order.id,
-                        &l.title,
-                        now,
-                    )
-                    .await?;
+                    let about = notify::About {
+                        id: order.id,
+                        number: &order.number,
+                        title: &l.title,
+                    };
+                    notify::enqueue(txn, Notice::Completed, l.provider_id, about, now).await?;
                 }
             }
         }
@@ -1773,6 +1878,7 @@ pub async fn view(
     Ok(OrderView {
         payment,
         id: order.id,
+        number: order.number.clone(),
         status: state.status,
         created_at: order.created_at,
         customer_name: name(&order.customer_id),
@@ -1839,6 +1945,7 @@ async fn summaries(
         .into_iter()
         .map(|o| OrderSummary {
             id: o.id,
+            number: o.number,
             status: Status::parse(&o.status).unwrap_or(Status::PendingPayment),
             created_at: o.created_at,
             total: money(&o.currency, o.total_minor),
@@ -1846,6 +1953,26 @@ async fn summaries(
             customer_name: people.get(&o.customer_id).cloned().unwrap_or_default(),
         })
         .collect())
+}
+
+/// The human numbers of `ids` (those that exist).
+pub async fn numbers(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> Result<HashMap<Uuid, String>, DbErr> {
+    let ids: HashSet<Uuid> = ids.into_iter().collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(Uuid, String)> = orders::Entity::find()
+        .select_only()
+        .column(orders::Column::Id)
+        .column(orders::Column::Number)
+        .filter(orders::Column::Id.is_in(ids))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().collect())
 }
 
 /// A customer's orders, newest first.
@@ -1912,6 +2039,7 @@ async fn work_items(
             let (when, until) = when(&l);
             Some(WorkItem {
                 order_id: l.order_id,
+                order_number: o.number.clone(),
                 line_id: l.id,
                 order_status: Status::parse(&o.status)?,
                 status: Status::parse(&l.status)?,
@@ -1935,7 +2063,9 @@ pub async fn work(
     clock: &Clock,
     provider: Uuid,
 ) -> Result<MyWork, DbErr> {
+    // A cash order waits for its providers from the start (`placed`).
     let open = [
+        Status::Placed,
         Status::PendingPayment,
         Status::Paid,
         Status::Accepted,
@@ -1954,7 +2084,10 @@ pub async fn work(
         upcoming: Vec::new(),
     };
     for item in work_items(db, lines).await? {
-        if matches!(item.status, Status::PendingPayment | Status::Paid) {
+        if matches!(
+            item.status,
+            Status::Placed | Status::PendingPayment | Status::Paid
+        ) {
             out.to_act.push(item);
         } else if item.when.is_none_or(|w| w.date() <= today) {
             out.today.push(item);
@@ -1979,6 +2112,7 @@ pub async fn courier_day(
         .filter(order_lines::Column::WindowStart.gte(start))
         .filter(order_lines::Column::WindowStart.lt(end))
         .filter(order_lines::Column::Status.is_in([
+            Status::Placed.as_str(),
             Status::Paid.as_str(),
             Status::Accepted.as_str(),
             Status::InProgress.as_str(),

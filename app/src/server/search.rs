@@ -1,7 +1,8 @@
 //! Search over active listings of active members. One portable approach for
-//! SQLite and PostgreSQL: every word of the query must occur in the
-//! listing's normalised text (`LIKE '%word%'`), words in the title rank
-//! higher. Results and order are the same on both engines.
+//! SQLite and PostgreSQL: every word of the query, or one of its stems,
+//! must occur in the listing's indexed text (`LIKE '%word%'`; the text
+//! holds its words' stems too, `domain::search::index_text`), words in the
+//! title rank higher. Results and order are the same on both engines.
 
 use super::entities::{
     availability_exceptions, availability_slots, categories, listing_images, listing_zones,
@@ -12,14 +13,14 @@ use crate::domain::account::FieldProblem;
 use crate::domain::availability::weekday_of;
 use crate::domain::listing::{ListingKind, PriceModel};
 use crate::domain::money::{Currency, Money};
-use crate::domain::search::terms;
+use crate::domain::search::{forms, terms};
 use crate::error::{AppError, FieldError};
 use crate::i18n::Locale;
 use chrono::NaiveDate;
 use sea_orm::sea_query::{Expr, Order, Query, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, JoinType, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, JoinType,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select,
 };
 use uuid::Uuid;
 
@@ -199,8 +200,13 @@ fn base_query(filter: &Filter) -> Select<listings::Entity> {
                     .to_owned(),
             ),
         );
+    // Every word must match, by itself or by one of its stems.
     for term in &filter.terms {
-        q = q.filter(listings::Column::SearchText.contains(term));
+        let any_form = forms(term)
+            .into_iter()
+            .map(|f| listings::Column::SearchText.contains(f))
+            .fold(Condition::any(), Condition::add);
+        q = q.filter(any_form);
     }
     if let Some(kind) = filter.kind {
         q = q.filter(listings::Column::Kind.eq(kind.as_str()));
@@ -267,12 +273,14 @@ fn relevance(terms: &[String]) -> SimpleExpr {
     terms
         .iter()
         .map(|t| -> SimpleExpr {
-            Expr::case(
-                Expr::col((listings::Entity, listings::Column::SearchTitle)).like(format!("%{t}%")),
-                1,
-            )
-            .finally(0)
-            .into()
+            let in_title = forms(t)
+                .into_iter()
+                .map(|f| {
+                    Expr::col((listings::Entity, listings::Column::SearchTitle))
+                        .like(format!("%{f}%"))
+                })
+                .fold(Condition::any(), Condition::add);
+            Expr::case(in_title, 1).finally(0).into()
         })
         .reduce(|a, b| a.add(b))
         .unwrap_or_else(|| Expr::val(0).into())

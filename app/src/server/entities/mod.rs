@@ -24,6 +24,7 @@ pub mod memberships;
 pub mod order_events;
 pub mod order_lines;
 pub mod order_messages;
+pub mod order_numbers;
 pub mod orders;
 pub mod patronage_rounds;
 pub mod patronage_shares;

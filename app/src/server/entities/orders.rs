@@ -38,6 +38,8 @@ pub struct Model {
     pub payment_reference: Option<String>,
     /// When the customer was reminded to pay.
     pub reminded_at: Option<DateTimeUtc>,
+    /// The human number, `2026-0042` (`domain::order_number`).
+    pub number: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -16,6 +16,8 @@ pub struct Model {
     pub token_hash: String,
     pub created_at: DateTimeUtc,
     pub expires_at: DateTimeUtc,
+    /// The page to return to once the account exists (a local path).
+    pub next_path: Option<String>,
 }
 
 // Hand-written so the password hash never reaches a log.
