@@ -132,6 +132,17 @@ impl AppError {
         }
     }
 
+    /// Each refused field and its translated problem, in the order given.
+    pub fn field_problems(&self, t: &Strings) -> Vec<(String, &'static str)> {
+        match self {
+            AppError::Invalid { fields, .. } => fields
+                .iter()
+                .map(|f| (f.field.clone(), problem_message(t, f.problem)))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// What the user typed in `field`, echoed back by the server (from the
     /// error itself, or, for a form posted without JavaScript, from the
     /// session: `server::flash`).

@@ -54,6 +54,12 @@ for (const js of [true, false]) {
     await page.fill('#field-password', 'corta');
     await page.click('form button[type=submit]');
     await page.waitForSelector('#field-password-error:has-text("almeno 8 caratteri")');
+    // The summary at the top names the problem and links to the field; with
+    // JavaScript the focus is on the first wrong field.
+    assert.equal(await page.getAttribute('[data-testid=form-summary] a', 'href'), '#field-password');
+    if (js) {
+      await page.waitForFunction(() => document.activeElement?.id === 'field-password');
+    }
     assert.equal(await page.inputValue('#field-email'), email);
     assert.equal(await page.inputValue('#field-display_name'), 'Tina Tester');
     // Without JavaScript the page round-trips; with it, the hydrated form answers in place.

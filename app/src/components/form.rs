@@ -72,15 +72,61 @@ fn described_by(
     }
 }
 
-/// A summary above the form for errors that belong to no single field.
+/// The summary above a form: what went wrong, and each field's problem as
+/// a link to that field. With JavaScript, a refused form also puts the
+/// focus on its first wrong field.
 #[component]
 pub fn FormMessage(error: FormError) -> impl IntoView {
     let t = use_i18n();
+    let summary = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        if error.get().is_some() {
+            // After the fields have marked themselves invalid.
+            request_animation_frame(move || focus_first_invalid(summary));
+        }
+    });
     view! {
-        <div class="form-message" role="alert" aria-live="assertive">
-            {move || error.get().map(|e| view! { <p class="alert alert-error">{e.message(t)}</p> })}
+        <div class="form-message" role="alert" aria-live="assertive" node_ref=summary>
+            {move || error.get().map(|e| {
+                let fields = e.field_problems(t);
+                view! {
+                    <div class="alert alert-error" data-testid="form-summary">
+                        <p>{e.message(t)}</p>
+                        {(!fields.is_empty()).then(|| view! {
+                            <ul>
+                                {fields.into_iter().map(|(name, message)| view! {
+                                    <li><a href=format!("#field-{name}")>{message}</a></li>
+                                }).collect_view()}
+                            </ul>
+                        })}
+                    </div>
+                }
+            })}
         </div>
     }
+}
+
+/// Focuses the first field marked invalid in the form around `summary`
+/// (in the browser, once the fields show their errors).
+fn focus_first_invalid(summary: NodeRef<leptos::html::Div>) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let Some(el) = summary.get_untracked() else {
+            return;
+        };
+        let scope: web_sys::Element = match el.closest("form") {
+            Ok(Some(form)) => form,
+            _ => el.unchecked_into(),
+        };
+        if let Ok(Some(field)) = scope.query_selector("[aria-invalid=\"true\"]") {
+            if let Ok(field) = field.dyn_into::<web_sys::HtmlElement>() {
+                let _ = field.focus();
+            }
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = summary;
 }
 
 /// A multi-line text field with the same error and echo behaviour as `Field`.
