@@ -265,8 +265,8 @@ mod tests {
 
     fn reference() -> CreditorReference {
         crate::domain::order_number::OrderNumber::new(2026, 42)
-            .unwrap()
-            .creditor_reference()
+            .map(|n| n.creditor_reference())
+            .unwrap_or_else(|| panic!("2026-42"))
     }
 
     const V2: &str = r#"<?xml version="1.0" encoding="UTF-8"?>

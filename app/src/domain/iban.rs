@@ -326,7 +326,9 @@ mod tests {
         assert!(CreditorReference::parse("rf18 5390 0754 7034").is_some());
         assert!(CreditorReference::parse("RF18539007547043").is_none());
         assert!(CreditorReference::parse("RF18").is_none());
-        let r = CreditorReference::new("3f4a5b6c7d8e9f01").unwrap();
+        let Some(r) = CreditorReference::new("3f4a5b6c7d8e9f01") else {
+            panic!("a valid body")
+        };
         assert_eq!(r.as_str().len(), 20);
         assert_eq!(CreditorReference::parse(&r.pretty()), Some(r));
     }
