@@ -1006,17 +1006,7 @@ on_both_databases!(
         let db = TestDb::new(backend).await;
         let server = TestServer::start(&db);
         let m = market(&server).await;
-        call(
-            &m.board,
-            "coop-bank",
-            &[
-                ("name", "Cooperativa Mutua"),
-                ("iban", "IT60 X054 2811 1010 0000 0123 456"),
-                ("bic", ""),
-            ],
-        )
-        .await
-        .expect("bank saved");
+        mutua_tests::market::save_coop_bank(&m.board, "IT60 X054 2811 1010 0000 0123 456").await;
         let year = chrono::Utc::now().year();
         let mut orders = Vec::new();
         for (n, payment) in ["cash", "bank"].into_iter().enumerate() {

@@ -287,17 +287,7 @@ on_both_databases!(
 
         // She sees where to pay (once the cooperative's account is set), the
         // reference and the deadline.
-        call(
-            &m.board,
-            "coop-bank",
-            &[
-                ("name", "Cooperativa Mutua"),
-                ("iban", "IT60 X054 2811 1010 0000 0123 456"),
-                ("bic", ""),
-            ],
-        )
-        .await
-        .expect("bank saved");
+        mutua_tests::market::save_coop_bank(&m.board, "IT60 X054 2811 1010 0000 0123 456").await;
         let v = view(&treasurer, order).await.expect("view");
         assert_eq!(v["payment"]["method"], "bank");
         assert_eq!(v["payment"]["iban"], "IT60 X054 2811 1010 0000 0123 456");

@@ -59,17 +59,7 @@ on_both_databases!(
         let db = TestDb::new(backend).await;
         let server = TestServer::start(&db);
         let m = market(&server).await;
-        call(
-            &m.board,
-            "coop-bank",
-            &[
-                ("name", "Cooperativa Mutua"),
-                ("iban", COOP_IBAN),
-                ("bic", ""),
-            ],
-        )
-        .await
-        .expect("bank saved");
+        mutua_tests::market::save_coop_bank(&m.board, COOP_IBAN).await;
         let exact = bank_leg(&m.customer, m.courier).await;
         let spaced = bank_leg(&m.customer, m.courier).await;
         let short = bank_leg(&m.customer, m.courier).await;

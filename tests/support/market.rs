@@ -424,3 +424,15 @@ pub async fn upload_statement(c: &Client, xml: &str, json: bool) -> crate::Respo
     }
     req.send().await.expect("upload")
 }
+
+/// The board saves the cooperative's bank account (customers are shown it
+/// for transfers); `iban` as typed.
+pub async fn save_coop_bank(board: &Client, iban: &str) {
+    call(
+        board,
+        "coop-bank",
+        &[("name", "Cooperativa Mutua"), ("iban", iban), ("bic", "")],
+    )
+    .await
+    .expect("bank saved");
+}
