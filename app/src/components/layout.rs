@@ -28,7 +28,7 @@ pub fn Layout(children: Children) -> impl IntoView {
 }
 
 /// The page shown, path and query, as the router sees it now.
-fn here() -> Signal<String> {
+pub fn here() -> Signal<String> {
     let location = use_location();
     Signal::derive(move || {
         let search = location.search.get();

@@ -9,22 +9,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-/// The page being shown, path and query (`/orders/…?x=1`).
-pub fn current_page() -> String {
-    let location = leptos_router::hooks::use_location();
-    let search = location.search.get_untracked();
-    let path = location.pathname.get_untracked();
-    if search.is_empty() {
-        path
-    } else {
-        format!("{path}?{search}")
-    }
-}
-
 /// Sends a visitor to the login page (a 302 during server rendering), with
 /// the way back to the page they wanted.
 pub fn redirect_to_login() {
-    let to = crate::domain::path::login_for(&current_page());
+    let to = crate::domain::path::login_for(&crate::components::layout::here().get_untracked());
     #[cfg(feature = "ssr")]
     leptos_axum::redirect(&to);
     #[cfg(not(feature = "ssr"))]
