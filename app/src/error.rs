@@ -14,6 +14,35 @@ use serde::{Deserialize, Serialize};
 pub struct FieldError {
     pub field: String,
     pub problem: FieldProblem,
+    /// The allowed range of a number out of it, said in the message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits: Option<(i64, i64)>,
+}
+
+impl FieldError {
+    /// This problem, saying the range the number must be in.
+    pub fn within(mut self, min: i64, max: i64) -> FieldError {
+        self.limits = Some((min, max));
+        self
+    }
+
+    /// The problem in words, with its range when it has one.
+    pub fn message(&self, t: &Strings) -> String {
+        match (self.problem, self.limits) {
+            (FieldProblem::NumberOutOfRange | FieldProblem::Required, Some((min, max))) => {
+                let rule = t
+                    .err_between
+                    .replace("{min}", &min.to_string())
+                    .replace("{max}", &max.to_string());
+                if self.problem == FieldProblem::Required {
+                    format!("{} {rule}", problem_message(t, self.problem))
+                } else {
+                    rule
+                }
+            }
+            _ => problem_message(t, self.problem).to_owned(),
+        }
+    }
 }
 
 /// Why the server refused an action that is otherwise well formed.
@@ -87,6 +116,7 @@ impl AppError {
         FieldError {
             field: field.to_owned(),
             problem,
+            limits: None,
         }
     }
 
@@ -122,22 +152,22 @@ impl AppError {
     }
 
     /// The translated problem with one field, if any.
-    pub fn field_message(&self, t: &Strings, field: &str) -> Option<&'static str> {
+    pub fn field_message(&self, t: &Strings, field: &str) -> Option<String> {
         match self {
             AppError::Invalid { fields, .. } => fields
                 .iter()
                 .find(|f| f.field == field)
-                .map(|f| problem_message(t, f.problem)),
+                .map(|f| f.message(t)),
             _ => None,
         }
     }
 
     /// Each refused field and its translated problem, in the order given.
-    pub fn field_problems(&self, t: &Strings) -> Vec<(String, &'static str)> {
+    pub fn field_problems(&self, t: &Strings) -> Vec<(String, String)> {
         match self {
             AppError::Invalid { fields, .. } => fields
                 .iter()
-                .map(|f| (f.field.clone(), problem_message(t, f.problem)))
+                .map(|f| (f.field.clone(), f.message(t)))
                 .collect(),
             _ => Vec::new(),
         }
@@ -226,7 +256,10 @@ pub fn problem_message(t: &Strings, p: FieldProblem) -> &'static str {
         FieldProblem::Taken => t.err_taken,
         FieldProblem::SlotUnavailable => t.err_slot_unavailable,
         FieldProblem::SlotTaken => t.err_slot_taken,
+        FieldProblem::PostcodeInvalid => t.err_postcode_invalid,
         FieldProblem::PostcodeUnknown => t.err_postcode_unknown,
+        FieldProblem::PlaceNotServed => t.err_place_not_served,
+        FieldProblem::HoursDoNotFit => t.err_hours_do_not_fit,
         FieldProblem::ZoneNotServed => t.err_zone_not_served,
         FieldProblem::OutOfRange => t.err_out_of_range,
         FieldProblem::NoCourier => t.err_no_courier,

@@ -1,6 +1,9 @@
 //! Mutua's web application: pages, components and server functions, shared
 //! by the server (`ssr`) and the browser bundle (`hydrate`).
 
+// The order form's view types nest deeper than the default limit allows.
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod components;
 pub mod domain;

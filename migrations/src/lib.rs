@@ -17,6 +17,7 @@ mod m20261202_000011_add_card_disputes;
 mod m20261203_000012_add_registration_requests;
 mod m20261203_000013_add_order_numbers;
 mod m20261203_000014_add_registration_next;
+mod m20261204_000015_add_booking_units;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000012_add_registration_requests::Migration),
             Box::new(m20261203_000013_add_order_numbers::Migration),
             Box::new(m20261203_000014_add_registration_next::Migration),
+            Box::new(m20261204_000015_add_booking_units::Migration),
         ]
     }
 }

@@ -276,7 +276,8 @@ pub struct ListingDetailBody {
     zones: Vec<String>,
     /// Picture URLs (display size).
     images: Vec<String>,
-    /// The next bookable openings.
+    /// A service's next free start times, each as long as one booking;
+    /// a courier's next working windows.
     next_openings: Vec<OpeningBody>,
 }
 

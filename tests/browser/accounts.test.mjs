@@ -88,7 +88,9 @@ for (const js of [true, false]) {
     await page.waitForURL('**/account');
     assert.equal(await page.textContent('[data-testid=account-email]'), email);
 
-    // Log out.
+    // Log out: on a phone the signed-in header folds into a menu.
+    assert.equal(await page.isVisible('[data-testid=logout]'), false, 'folded on a phone');
+    await page.click('[data-testid=nav-toggle]');
     await page.click('[data-testid=logout]');
     await page.waitForURL(`${server.url}/`);
     assert.ok(await page.isVisible('a[href="/login"]'));

@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, startFakeStripe, root, launchBrowser, openPage, hydrated, goto, login, act, reloadUntil, whenWorkBegins, confirmRegistration } from './server.mjs';
+import { startServer, startFakeStripe, root, launchBrowser, openPage, hydrated, goto, login, act, reloadUntil, whenWorkBegins, confirmRegistration, fillPlace } from './server.mjs';
 
 const shots = join(root, 'target', 'browser-screenshots');
 mkdirSync(shots, { recursive: true });
@@ -58,6 +58,7 @@ test('a connected member is paid by transfer for an order paid by card', async (
   await customer.page.click('main form button[type=submit]');
   await confirmRegistration(server, customer.page, true, 'laura.card@example.org');
   await goto(customer.page, true, `${server.url}/listings/${repair.id}/order`);
+  await fillPlace(server, customer.page, repair.id);
   await customer.page.click('[data-testid=place-order]');
   await customer.page.waitForURL(/\/orders\/[0-9a-f-]+$/);
   await hydrated(customer.page, true);
@@ -82,6 +83,7 @@ test('a connected member is paid by transfer for an order paid by card', async (
   const other = await openPage(browser, false, { locale: 'en-GB' });
   await login(server, other, false, 'laura.card@example.org', 'a red cargo bike');
   await goto(other.page, false, `${server.url}/listings/${repair.id}/order`);
+  await fillPlace(server, other.page, repair.id);
   await other.page.click('[data-testid=place-order]');
   await other.page.waitForURL(/\/orders\/[0-9a-f-]+$/);
   assert.equal(await other.page.locator('[data-card-fallback]').isVisible(), true);

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, root, launchBrowser, openPage, hydrated, goto, login, reloadUntil } from './server.mjs';
+import { startServer, root, launchBrowser, openPage, hydrated, goto, login, reloadUntil, fillPlace } from './server.mjs';
 
 const shots = join(root, 'target', 'browser-screenshots');
 mkdirSync(shots, { recursive: true });
@@ -55,6 +55,7 @@ test('a passed fee vote takes effect by itself', async () => {
   const paola = await openPage(browser, true);
   await login(server, paola, true, 'paolo.conti@mutua.example', demoPassword);
   await goto(paola.page, true, `${server.url}/listings/${repair.id}/order`);
+  await fillPlace(server, paola.page, repair.id);
   await paola.page.click('[data-testid=place-order]');
   await paola.page.waitForURL(/\/orders\/[0-9a-f-]+$/);
   await hydrated(paola.page, true);
@@ -109,6 +110,7 @@ test('a passed fee vote takes effect by itself', async () => {
 
   // 4. Nobody did anything else: a new order pays 6 %, the older one 8 %.
   await goto(paola.page, true, `${server.url}/listings/${repair.id}/order`);
+  await fillPlace(server, paola.page, repair.id);
   await paola.page.click('[data-testid=place-order]');
   await paola.page.waitForURL((u) => /\/orders\/[0-9a-f-]+$/.test(u.pathname) && u.href !== olderOrder);
   await hydrated(paola.page, true);

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, root, launchBrowser, openPage, hydrated, goto, login, act, whenWorkBegins, confirmRegistration } from './server.mjs';
+import { startServer, root, launchBrowser, openPage, hydrated, goto, login, act, whenWorkBegins, confirmRegistration, fillPlace } from './server.mjs';
 
 const shots = join(root, 'target', 'browser-screenshots');
 mkdirSync(shots, { recursive: true });
@@ -59,6 +59,7 @@ for (const js of [true, false]) {
     await confirmRegistration(server, customer.page, js, `paola-${mode}@example.it`);
     await goto(customer.page, js, `${server.url}/listings/${repair.id}/order`);
     await hydrated(customer.page, js);
+    await fillPlace(server, customer.page, repair.id);
     await customer.page.check('#payment-bank');
     await customer.page.click('[data-testid=place-order]');
     await customer.page.waitForURL(/\/orders\/[0-9a-f-]+$/);
@@ -154,6 +155,12 @@ for (const js of [true, false]) {
     // 4. Payouts to Elena's new IBAN wait 72 hours; then the board pays
     //    what is owed and downloads the bank file.
     await goto(board.page, js, `${server.url}/board/money`);
+    // Balances in two groups whose totals are equal, and the page says so.
+    const held = await board.page.getAttribute('[data-testid=total-held]', 'data-minor');
+    assert.equal(held, await board.page.getAttribute('[data-testid=total-owed]', 'data-minor'));
+    assert.ok(Number(held) > 0, 'money somewhere');
+    assert.equal(await board.page.getAttribute('[data-testid=balances-add-up]', 'data-balanced'), 'true');
+    assert.match(await board.page.textContent('[data-testid=balances-add-up]'), /il registro è in pari/);
     // First the cash a courier collected for others comes into the bank:
     // a payout never sends money the cooperative does not hold.
     const owing = board.page.locator('[data-testid=receivables] li');

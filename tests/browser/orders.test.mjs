@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, root, launchBrowser, openPage, hydrated, goto, login, act, whenWorkBegins, confirmRegistration } from './server.mjs';
+import { startServer, root, launchBrowser, openPage, hydrated, goto, login, act, whenWorkBegins, confirmRegistration, fillPlace } from './server.mjs';
 
 const shots = join(root, 'target', 'browser-screenshots');
 mkdirSync(shots, { recursive: true });
@@ -66,6 +66,7 @@ for (const js of [true, false]) {
     const note = `Freni da registrare (${mode})`;
     const pickup = `Via Irnerio ${js ? 41 : 42}`;
     await customer.page.fill('#field-note', note);
+    await fillPlace(server, customer.page, repair.id);
     await customer.page.check('#field-with_delivery');
     await customer.page.fill('#field-pickup_postcode', '40126');
     await customer.page.fill('#field-dropoff_address', 'Via di Corticella 30');

@@ -242,3 +242,25 @@ export async function reloadUntil(page, js, selector) {
   }
   throw new Error(`${selector} never appeared on ${page.url()}`);
 }
+
+/** A postcode of each demo zone. */
+const DEMO_POSTCODES = {
+  'Centro Storico': '40121',
+  Bolognina: '40128',
+  'San Donato': '40127',
+  Saragozza: '40135',
+  Savena: '40137',
+  'Borgo Panigale': '40132',
+};
+
+/**
+ * On the order form of a service done at the customer's place, types an
+ * address in the listing's first zone; false when the form asks for none.
+ */
+export async function fillPlace(server, page, listingId) {
+  if ((await page.locator('#field-place_address').count()) === 0) return false;
+  const listing = await (await fetch(`${server.url}/api/v1/listings/${listingId}`)).json();
+  await page.fill('#field-place_address', 'Via Mascarella 12');
+  await page.fill('#field-place_postcode', DEMO_POSTCODES[listing.zones[0]] ?? '40121');
+  return true;
+}

@@ -283,7 +283,7 @@ on_both_databases!(two_customers_race_for_one_slot, |backend| async move {
         vec![("slot".to_owned(), "SlotTaken".to_owned())]
     );
     assert_eq!(count(&db, "orders").await, 1);
-    assert_eq!(count(&db, "slot_bookings").await, 1);
+    assert_eq!(count(&db, "slot_units").await, 8);
     // The taken opening is no longer offered; a cancelled order frees it.
     let again = order_form(&other, m.service).await;
     assert_ne!(opening(&again, 0), slot);
@@ -299,7 +299,7 @@ on_both_databases!(two_customers_race_for_one_slot, |backend| async move {
     act(winner_client, *winner, "cancel", None)
         .await
         .expect("cancelled");
-    assert_eq!(count(&db, "slot_bookings").await, 0);
+    assert_eq!(count(&db, "slot_units").await, 0);
     assert_eq!(opening(&order_form(&other, m.service).await, 0), slot);
 });
 
@@ -859,7 +859,7 @@ on_both_databases!(
         assert_eq!(v["lines"][0]["status"], "Declined");
         assert_eq!(v["lines"][1]["status"], "Cancelled");
         assert!(v["actions"].as_array().is_some_and(Vec::is_empty));
-        assert_eq!(count(&db, "slot_bookings").await, 0);
+        assert_eq!(count(&db, "slot_units").await, 0);
         assert!(slot.is_array());
 
         // A dispute needs a reason; only the board resolves it.
@@ -1136,5 +1136,253 @@ on_both_databases!(
             .await,
             2
         );
+    }
+);
+
+/// The start times of `form` on the day of its first one, as `HH:MM`.
+fn first_day_times(form: &Value) -> (String, Vec<String>) {
+    let all = form["openings"].as_array().cloned().unwrap_or_default();
+    let day = all
+        .first()
+        .and_then(|o| o[0].as_str())
+        .and_then(|s| s.split_once('T'))
+        .map(|(d, _)| d.to_owned())
+        .unwrap_or_else(|| panic!("no openings in {form}"));
+    let times = all
+        .iter()
+        .filter_map(|o| o[0].as_str())
+        .filter_map(|s| s.split_once('T'))
+        .filter(|(d, _)| *d == day)
+        .map(|(_, t)| t.to_owned())
+        .collect();
+    (day, times)
+}
+
+on_both_databases!(
+    a_booking_takes_its_own_time_and_a_home_service_asks_where,
+    |backend| async move {
+        let db = TestDb::new(backend).await;
+        let server = TestServer::start(&db);
+        let m = market(&server).await;
+
+        // A two-hour service in 08:00–12:00 offers 08:00 and 10:00; booking
+        // 08:00 leaves 10:00 free (once, the whole window went).
+        let form = order_form(&m.customer, m.service).await;
+        assert_eq!(form["title"], "Riparazione bicicletta");
+        assert_eq!(form["minutes"], 120);
+        assert_eq!(minor(&form["quote"]["total"]), 4500);
+        assert_eq!(minor(&form["quote"]["fee"]), 360);
+        let (day, times) = first_day_times(&form);
+        let morning: Vec<&String> = times.iter().filter(|t| t.as_str() < "12:00").collect();
+        if morning.len() == 2 {
+            assert_eq!(morning, ["08:00", "10:00"]);
+            place(
+                &m.customer,
+                m.service,
+                "own-time-1",
+                &[("slot", format!("{day}T08:00"))],
+            )
+            .await
+            .expect("08:00 booked");
+            let (again_day, again) = first_day_times(&order_form(&m.customer, m.service).await);
+            assert_eq!(again_day, day);
+            assert_eq!(again.first().map(String::as_str), Some("10:00"));
+            assert_eq!(count(&db, "slot_units").await, 8);
+        }
+
+        // By the hour: two hours at 08:00 hold 08:00–10:00 only; three hours
+        // at 10:00 overrun the window; nine are out of the listing's range.
+        let hourly = mutua_tests::coop::published(
+            &m.anna,
+            &[
+                ("category", "riparazioni"),
+                ("title", "Piccole riparazioni a ore"),
+                ("price_model", "hourly"),
+                ("price", "20,00"),
+                ("min_hours", "1"),
+                ("max_hours", "4"),
+                ("duration_minutes", "60"),
+            ],
+        )
+        .await;
+        mutua_tests::market::open_every_day(&m.anna, hourly).await;
+        let form = order_form(&m.customer, hourly).await;
+        let (day, _) = first_day_times(&form);
+        let tomorrow = if first_day_times(&form).1.len() < 8 {
+            // Today's morning may be over: use the next day, whole.
+            let all = form["openings"].as_array().cloned().unwrap_or_default();
+            all.iter()
+                .filter_map(|o| o[0].as_str())
+                .filter_map(|s| s.split_once('T').map(|(d, _)| d.to_owned()))
+                .find(|d| *d != day)
+                .unwrap_or_else(|| panic!("a second day in {form}"))
+        } else {
+            day
+        };
+        place(
+            &m.customer,
+            hourly,
+            "own-time-2",
+            &[("slot", format!("{tomorrow}T08:00")), ("hours", "2".into())],
+        )
+        .await
+        .expect("two hours at 08:00");
+        let quote = call(
+            &m.customer,
+            "order-quote",
+            &[
+                ("input[listing]", &hourly.to_string()),
+                ("input[hours]", "3"),
+            ],
+        )
+        .await
+        .expect("quote");
+        assert_eq!(minor(&quote["total"]), 6000);
+        assert_eq!(minor(&quote["fee"]), 480);
+        assert_eq!(quote["lines"][0]["hours"], 3);
+        let err = place(
+            &m.customer,
+            hourly,
+            "own-time-3",
+            &[("slot", format!("{tomorrow}T09:00")), ("hours", "1".into())],
+        )
+        .await
+        .expect_err("09:00 is taken");
+        assert_eq!(
+            field_problems(&err.1),
+            vec![("slot".to_owned(), "SlotTaken".to_owned())]
+        );
+        let err = place(
+            &m.customer,
+            hourly,
+            "own-time-4",
+            &[("slot", format!("{tomorrow}T10:00")), ("hours", "3".into())],
+        )
+        .await
+        .expect_err("10:00 + 3 h is past 12:00");
+        assert_eq!(
+            field_problems(&err.1),
+            vec![("hours".to_owned(), "HoursDoNotFit".to_owned())]
+        );
+        let err = place(
+            &m.customer,
+            hourly,
+            "own-time-5",
+            &[("slot", format!("{tomorrow}T10:00")), ("hours", "9".into())],
+        )
+        .await
+        .expect_err("nine hours");
+        assert_eq!(err.1["Invalid"]["fields"][0]["field"], "hours");
+        assert_eq!(err.1["Invalid"]["fields"][0]["problem"], "NumberOutOfRange");
+        assert_eq!(
+            err.1["Invalid"]["fields"][0]["limits"],
+            serde_json::json!([1, 4])
+        );
+        place(
+            &m.customer,
+            hourly,
+            "own-time-6",
+            &[("slot", format!("{tomorrow}T10:00")), ("hours", "2".into())],
+        )
+        .await
+        .expect("10:00–12:00 is free");
+
+        // A service at the customer's place, in Centro only.
+        let zones = mutua_tests::market::zone_ids(&m.board).await;
+        let home = mutua_tests::coop::published(
+            &m.anna,
+            &[("title", "Pulizie a casa tua"), ("at_customer", "on")],
+        )
+        .await;
+        mutua_tests::market::open_every_day(&m.anna, home).await;
+        let centro: Vec<(String, String)> = zones
+            .iter()
+            .filter(|(n, _)| n == "Centro")
+            .cloned()
+            .collect();
+        mutua_tests::market::serve_zones(&m.anna, home, &centro).await;
+        let form = order_form(&m.customer, home).await;
+        assert_eq!(form["at_customer"], true);
+        let slot = opening(&form, 0);
+        // Every wrong field in one round, each with its own rule.
+        let err = place(
+            &m.customer,
+            home,
+            "home-1",
+            &[("slot", slot.clone()), ("place_postcode", "4012".into())],
+        )
+        .await
+        .expect_err("no address, no postcode");
+        assert_eq!(
+            field_problems(&err.1),
+            vec![
+                ("place_address".to_owned(), "Required".to_owned()),
+                ("place_postcode".to_owned(), "PostcodeInvalid".to_owned()),
+            ]
+        );
+        for (postcode, problem) in [("20121", "PostcodeUnknown"), ("40128", "PlaceNotServed")] {
+            let err = place(
+                &m.customer,
+                home,
+                "home-2",
+                &[
+                    ("slot", slot.clone()),
+                    ("place_address", "Via Saffi 20".into()),
+                    ("place_postcode", postcode.into()),
+                ],
+            )
+            .await
+            .expect_err(postcode);
+            assert_eq!(
+                field_problems(&err.1),
+                vec![("place_postcode".to_owned(), problem.to_owned())]
+            );
+        }
+        let order = place(
+            &m.customer,
+            home,
+            "home-3",
+            &[
+                ("slot", slot),
+                ("place_address", "Via Zamboni 1".into()),
+                ("place_postcode", "40126".into()),
+                ("access_notes", "Citofono Neri, terzo piano".into()),
+            ],
+        )
+        .await
+        .expect("placed");
+        let provider_view = view(&m.anna, order).await.expect("anna sees it");
+        let place_seen = &provider_view["lines"][0]["place"];
+        assert_eq!(place_seen["address"], "Via Zamboni 1");
+        assert_eq!(place_seen["postcode"], "40126");
+        assert_eq!(place_seen["notes"], "Citofono Neri, terzo piano");
+
+        // A delivery asked for with no addresses yet: no total until priced.
+        let quote = call(
+            &m.customer,
+            "order-quote",
+            &[
+                ("input[listing]", &m.service.to_string()),
+                ("input[with_delivery]", "on"),
+            ],
+        )
+        .await
+        .expect("quote");
+        assert_eq!(quote["delivery_pending"], true);
+        assert!(quote["total"].is_null());
+        let mut fields: Vec<(String, String)> = vec![
+            ("input[listing]".into(), m.service.to_string()),
+            ("input[with_delivery]".into(), "on".into()),
+        ];
+        fields.extend(leg().into_iter().map(|(k, v)| (format!("input[{k}]"), v)));
+        let form: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let quote = call(&m.customer, "order-quote", &form)
+            .await
+            .expect("quote");
+        assert_eq!(quote["delivery_pending"], false);
+        assert_eq!(minor(&quote["total"]), 5260);
     }
 );

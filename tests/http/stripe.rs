@@ -848,3 +848,30 @@ on_both_databases!(a_won_dispute_gives_the_money_back, |backend| async move {
     let (ok, report) = server.ledger_verify();
     assert!(ok, "{report}");
 });
+
+on_both_databases!(
+    an_unpaid_card_order_is_reminded_once_then_expires,
+    |backend| async move {
+        let db = TestDb::new(backend).await;
+        let fake = FakeStripe::start();
+        let server = stripe_server(&db, &fake).await;
+        let clock = mutua_tests::Clock::new(&db);
+        let m = market(&server).await;
+        let order = service_order(&m, 0).await;
+        let reminders = "SELECT COUNT(*) FROM email_outbox \
+             WHERE subject LIKE 'Promemoria: paga il tuo ordine con la carta · Ordine %'";
+        // Ten minutes in: nothing yet (the order has half an hour).
+        clock.advance(10 * 60);
+        tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+        assert_eq!(db.query_i64(reminders).await, 0);
+        // A quarter of an hour before it expires: reminded, once.
+        clock.advance(16 * 60);
+        wait_for(&db, reminders, 1).await;
+        tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+        assert_eq!(db.query_i64(reminders).await, 1);
+        // Past its half hour the order expires by itself.
+        clock.advance(31 * 60);
+        let v = wait_for_status(&m, order, "Cancelled").await;
+        assert_eq!(v["payment"]["paid"], false);
+    }
+);

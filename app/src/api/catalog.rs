@@ -80,6 +80,8 @@ pub struct ListingView {
     pub description: String,
     pub status: ListingStatus,
     pub duration_minutes: Option<u16>,
+    /// Done at the customer's place.
+    pub at_customer: bool,
     pub zones: Vec<String>,
     pub images: Vec<Uuid>,
     pub openings: Vec<Opening>,

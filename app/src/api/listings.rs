@@ -105,6 +105,7 @@ pub async fn save_listing(
     #[server(default)] max_hours: String,
     #[server(default)] max_km: String,
     #[server(default)] duration_minutes: String,
+    #[server(default)] at_customer: String,
 ) -> Result<(), AppError> {
     use crate::server::{listings, respond};
     let viewer = imp::require_worker().await?;
@@ -128,6 +129,7 @@ pub async fn save_listing(
         max_hours,
         max_km,
         duration_minutes,
+        at_customer,
     };
     let refused = |e| imp::listing_error(e, &input.echo());
     match id {

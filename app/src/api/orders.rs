@@ -28,15 +28,58 @@ pub struct CourierChoice {
 pub struct OrderForm {
     pub listing_id: Uuid,
     pub kind: ListingKind,
+    pub title: String,
+    pub provider_id: Uuid,
+    pub provider_name: String,
+    pub price: crate::domain::listing::PriceModel,
+    /// How long one booking lasts (its shortest, for one booked by the hour).
+    pub minutes: Option<u16>,
+    /// Done at the customer's place: the form asks for the address.
+    pub at_customer: bool,
+    /// The cooperative's fee terms for this listing's line (and a delivery's).
+    pub fee_terms: crate::domain::fee::FeeTerms,
+    pub delivery_fee_terms: crate::domain::fee::FeeTerms,
+    /// The price as the form first stands.
+    pub quote: Quote,
     /// A fresh idempotency key for this showing of the form.
     pub key: String,
-    /// Free openings of a service: (`YYYY-MM-DDTHH:MM`, date, start, end).
+    /// Free start times of a service: (`YYYY-MM-DDTHH:MM`, date, start, end).
     pub openings: Vec<(String, NaiveDate, u16, u16)>,
     /// Hours an hourly service may be booked for.
     pub hours: Option<(u8, u8)>,
     pub couriers: Vec<CourierChoice>,
     /// The payment methods offered, the default first.
     pub payment_methods: Vec<crate::domain::order::Method>,
+}
+
+/// Where a service at the customer's place is done.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlaceView {
+    pub address: String,
+    pub postcode: String,
+    pub notes: Option<String>,
+}
+
+/// What an order would cost as its form stands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Quote {
+    pub lines: Vec<QuoteLine>,
+    /// Once every line is priced.
+    pub total: Option<Money>,
+    /// The cooperative's part of the total.
+    pub fee: Option<Money>,
+    /// A delivery asked for whose price needs its addresses.
+    pub delivery_pending: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuoteLine {
+    pub kind: ListingKind,
+    pub title: String,
+    pub provider_name: String,
+    pub hours: Option<u8>,
+    pub price: Money,
+    pub fee: Money,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -68,6 +111,8 @@ pub struct LineView {
     pub net: Option<Money>,
     pub hours: Option<i16>,
     pub slot: Option<(NaiveDate, u16, u16)>,
+    /// A service at the customer's place.
+    pub place: Option<PlaceView>,
     pub delivery: Option<DeliveryView>,
     /// When the work begins: it can be marked done from then.
     pub begins: Option<DateTime<Utc>>,
@@ -230,6 +275,9 @@ pub async fn place_order(
     #[server(default)] window_from: String,
     #[server(default)] window_to: String,
     #[server(default)] payment: String,
+    #[server(default)] place_address: String,
+    #[server(default)] place_postcode: String,
+    #[server(default)] access_notes: String,
 ) -> Result<Uuid, AppError> {
     use crate::server::{auth, orders, respond};
     let viewer = auth::require(crate::viewer::Role::Customer).await?;
@@ -256,12 +304,26 @@ pub async fn place_order(
         window_from,
         window_to,
         payment,
+        place_address,
+        place_postcode,
+        access_notes,
     };
     let id = orders::place(&state.db, &state.clock, &viewer, &input, &state.payments)
         .await
         .map_err(|e| imp::order_error(e, &input.echo()))?;
     leptos_axum::redirect(&format!("/orders/{id}"));
     Ok(id)
+}
+
+/// What the order form would cost as it stands (nothing is booked).
+#[server(prefix = "/fn", endpoint = "order-quote")]
+pub async fn quote_order(input: crate::domain::order_form::OrderInput) -> Result<Quote, AppError> {
+    use crate::server::{auth, orders, respond};
+    let viewer = auth::require(crate::viewer::Role::Customer).await?;
+    let state = respond::state()?;
+    orders::quote(&state.db, &state.clock, viewer.id, &input)
+        .await
+        .map_err(|e| imp::order_error(e, &[]))
 }
 
 #[server(prefix = "/fn", endpoint = "order")]

@@ -58,10 +58,10 @@ pub fn Field(
 }
 
 /// The `aria-describedby` of a field: its hint, and its error while shown.
-fn described_by(
+fn described_by<M>(
     hint_id: Option<String>,
     err_id: String,
-    message: impl Fn() -> Option<&'static str> + Clone,
+    message: impl Fn() -> Option<M> + Clone,
 ) -> impl Fn() -> Option<String> + Clone {
     move || {
         let mut ids: Vec<String> = hint_id.iter().cloned().collect();
@@ -76,7 +76,12 @@ fn described_by(
 /// a link to that field. With JavaScript, a refused form also puts the
 /// focus on its first wrong field.
 #[component]
-pub fn FormMessage(error: FormError) -> impl IntoView {
+pub fn FormMessage(
+    error: FormError,
+    /// Each field's label by name: the summary then says which field.
+    #[prop(optional)]
+    labels: Vec<(&'static str, &'static str)>,
+) -> impl IntoView {
     let t = use_i18n();
     let summary = NodeRef::<leptos::html::Div>::new();
     Effect::new(move |_| {
@@ -94,8 +99,14 @@ pub fn FormMessage(error: FormError) -> impl IntoView {
                         <p>{e.message(t)}</p>
                         {(!fields.is_empty()).then(|| view! {
                             <ul>
-                                {fields.into_iter().map(|(name, message)| view! {
-                                    <li><a href=format!("#field-{name}")>{message}</a></li>
+                                {fields.into_iter().map(|(name, message)| {
+                                    let label = labels.iter().find(|(n, _)| *n == name).map(|(_, l)| *l);
+                                    view! {
+                                        <li><a href=format!("#field-{name}")>
+                                            {label.map(|l| view! { <strong>{l}</strong>": " })}
+                                            {message}
+                                        </a></li>
+                                    }
                                 }).collect_view()}
                             </ul>
                         })}
@@ -119,7 +130,8 @@ fn focus_first_invalid(summary: NodeRef<leptos::html::Div>) {
             Ok(Some(form)) => form,
             _ => el.unchecked_into(),
         };
-        if let Ok(Some(field)) = scope.query_selector("[aria-invalid=\"true\"]") {
+        // A wrong field, or a whole group of choices (its fieldset).
+        if let Ok(Some(field)) = scope.query_selector("[aria-invalid=\"true\"], .group-invalid") {
             if let Ok(field) = field.dyn_into::<web_sys::HtmlElement>() {
                 let _ = field.focus();
             }
@@ -167,6 +179,38 @@ pub fn TextArea(
                 aria-describedby=described
                 prop:value=echoed
             >{text}</textarea>
+            <p class="field-error" id=err_id role="alert">{message}</p>
+        </div>
+    }
+}
+
+/// A check box sending `on` when ticked; `checked` when the form is new.
+#[component]
+pub fn Checkbox(
+    error: FormError,
+    name: &'static str,
+    label: &'static str,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(default = false)] checked: bool,
+) -> impl IntoView {
+    let t = use_i18n();
+    let id = format!("field-{name}");
+    let err_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let message = move || error.get().and_then(|e| e.field_message(t, name));
+    let ticked = move || {
+        error
+            .get()
+            .and_then(|e| e.echoed(name))
+            .map_or(checked, |v| v == "on")
+    };
+    let described = described_by(hint.map(|_| hint_id.clone()), err_id.clone(), message);
+    view! {
+        <div class="field checkbox" class:field-invalid=move || message().is_some()>
+            <input type="checkbox" id=id.clone() name=name value="on" checked=ticked
+                aria-invalid=move || message().map(|_| "true") aria-describedby=described/>
+            <label for=id>{label}</label>
+            {hint.map(|h| view! { <p class="field-hint" id=hint_id.clone()>{h}</p> })}
             <p class="field-error" id=err_id role="alert">{message}</p>
         </div>
     }

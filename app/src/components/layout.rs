@@ -84,7 +84,13 @@ fn Header() -> impl IntoView {
                 <svg aria-hidden="true" width="28" height="28" viewBox="0 0 32 32"><circle cx="11" cy="16" r="9" fill="currentColor" opacity=".55"/><circle cx="21" cy="16" r="9" fill="currentColor"/></svg>
                 <span>{t.site_name}</span>
             </a>
-            <nav aria-label=t.nav_menu_label>
+            // A signed-in phone folds its many links behind this toggle
+            // (CSS only: it works without JavaScript).
+            <input type="checkbox" id="nav-toggle" class="nav-toggle" aria-controls="site-nav"/>
+            <label for="nav-toggle" class="nav-toggle-label" data-testid="nav-toggle">
+                <span aria-hidden="true">"☰ "</span>{t.nav_menu_button}
+            </label>
+            <nav aria-label=t.nav_menu_label id="site-nav">
                 <ul class="nav-list">
                     <li><a href="/">{t.nav_home}</a></li>
                     <li><a href="/search">{t.nav_search}</a></li>

@@ -39,8 +39,15 @@ pub enum FieldProblem {
     SlotUnavailable,
     /// Someone else booked this opening first.
     SlotTaken,
+    /// Not a postcode at all (Italian and Spanish ones have five digits).
+    PostcodeInvalid,
     /// No zone of the cooperative has this postcode.
     PostcodeUnknown,
+    /// The provider does not work in this postcode's zone.
+    PlaceNotServed,
+    /// The hours chosen do not fit between the start time and the end of
+    /// the opening.
+    HoursDoNotFit,
     /// The courier does not serve the zone.
     ZoneNotServed,
     /// Farther than the courier rides.

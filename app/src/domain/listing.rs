@@ -154,6 +154,9 @@ pub struct ListingInput {
     pub max_hours: String,
     pub max_km: String,
     pub duration_minutes: String,
+    /// A service done at the customer's place: `on` when ticked.
+    #[serde(default)]
+    pub at_customer: String,
 }
 
 impl ListingInput {
@@ -171,6 +174,7 @@ impl ListingInput {
             ("max_hours", self.max_hours.as_str()),
             ("max_km", self.max_km.as_str()),
             ("duration_minutes", self.duration_minutes.as_str()),
+            ("at_customer", self.at_customer.as_str()),
         ]
     }
 }
@@ -185,6 +189,8 @@ pub struct ListingDraft {
     pub description: String,
     pub price: PriceModel,
     pub duration_minutes: Option<u16>,
+    /// Done at the customer's place (services only).
+    pub at_customer: bool,
 }
 
 /// An amount typed in a form, with the problem to show next to the field.
@@ -351,6 +357,8 @@ pub fn parse_listing(
             description,
             price,
             duration_minutes: duration,
+            at_customer: kind == ListingKind::Service
+                && matches!(input.at_customer.as_str(), "on" | "true" | "1"),
         }),
         _ => Err(problems),
     }

@@ -15,6 +15,7 @@ pub const WEIGHT_MAX_KG: u16 = 150;
 
 /// Every field of the order form, as strings (a form sends strings).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct OrderInput {
     /// The listing ordered (a service, or a courier's delivery listing).
     pub listing: String,
@@ -43,6 +44,13 @@ pub struct OrderInput {
     pub window_to: String,
     /// `cash`, `bank` or `card`; empty for the cooperative's default.
     pub payment: String,
+    /// A service at the customer's place: where, and how to get in.
+    #[serde(default)]
+    pub place_address: String,
+    #[serde(default)]
+    pub place_postcode: String,
+    #[serde(default)]
+    pub access_notes: String,
 }
 
 impl OrderInput {
@@ -68,6 +76,9 @@ impl OrderInput {
             ("window_from", &self.window_from),
             ("window_to", &self.window_to),
             ("payment", &self.payment),
+            ("place_address", &self.place_address),
+            ("place_postcode", &self.place_postcode),
+            ("access_notes", &self.access_notes),
         ]
     }
 
@@ -147,14 +158,23 @@ pub fn parse_text(raw: &str, max: usize, required: bool) -> Result<String, Field
     Ok(s.to_owned())
 }
 
-/// A postcode: 3 to 10 letters, digits or spaces.
-fn parse_postcode(raw: &str) -> Result<String, FieldProblem> {
+/// A postcode: five digits (Italy, Spain and most of Europe), or 3 to 10
+/// letters, digits and spaces with at least one digit elsewhere.
+pub fn parse_postcode(raw: &str) -> Result<String, FieldProblem> {
     let s = raw.trim().to_uppercase();
     if s.is_empty() {
         return Err(FieldProblem::Required);
     }
-    if s.len() < 3 || s.len() > 10 || !s.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ') {
-        return Err(FieldProblem::ChoiceInvalid);
+    let digits_only = s.chars().all(|c| c.is_ascii_digit());
+    let valid = if digits_only {
+        s.len() == 5
+    } else {
+        (3..=10).contains(&s.len())
+            && s.chars().any(|c| c.is_ascii_digit())
+            && s.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ')
+    };
+    if !valid {
+        return Err(FieldProblem::PostcodeInvalid);
     }
     Ok(s)
 }
@@ -402,6 +422,15 @@ mod tests {
         if let Some(d) = day {
             assert_eq!(format_slot(d, 570), "2026-11-24T09:30");
         }
+        assert_eq!(parse_postcode(" 40126 ").as_deref(), Ok("40126"));
+        assert_eq!(parse_postcode("4012"), Err(FieldProblem::PostcodeInvalid));
+        assert_eq!(parse_postcode("401266"), Err(FieldProblem::PostcodeInvalid));
+        assert_eq!(
+            parse_postcode("Bologna"),
+            Err(FieldProblem::PostcodeInvalid)
+        );
+        assert_eq!(parse_postcode("sw1a 1aa").as_deref(), Ok("SW1A 1AA"));
+        assert_eq!(parse_postcode(""), Err(FieldProblem::Required));
         assert!(valid_key("0193a1b2-c3d4"));
         assert!(!valid_key("short"));
         assert!(!valid_key("has space in it"));

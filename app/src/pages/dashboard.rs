@@ -7,7 +7,7 @@ use crate::api::listings::{
     RemoveImage, RemoveSlot, RemoveZone, SaveListing, SetListingStatus,
 };
 use crate::api::membership::my_membership;
-use crate::components::form::{Field, FormError, FormMessage, Select, TextArea};
+use crate::components::form::{Checkbox, Field, FormError, FormMessage, Select, TextArea};
 use crate::components::layout::use_viewer;
 use crate::components::listing::{
     kind_name, load_error, price_text, status_name, thumb_url, viewer_allowed,
@@ -118,6 +118,7 @@ fn ListingFields(
         <Select error name="price_model" label=t.field_price_model options=models value=input.price_model.clone()/>
         <Field error name="price" label=t.field_price hint=t.price_hint value=input.price.clone()/>
         <Field error name="duration_minutes" label=t.field_duration input_type="number" required=false value=input.duration_minutes.clone()/>
+        <Checkbox error name="at_customer" label=t.field_at_customer hint=t.at_customer_hint checked=input.at_customer == "on"/>
         <fieldset class="subfields">
             <legend>{t.hourly_fields}</legend>
             <Field error name="min_hours" label=t.field_min_hours input_type="number" required=false value=input.min_hours.clone()/>

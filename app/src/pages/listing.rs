@@ -68,17 +68,19 @@ fn ListingDetails(listing: ListingView) -> impl IntoView {
                 <p class="muted">{kind_name(t, card.kind)}" · "<a href=format!("/search?category={}", card.category)>{card.category_name.clone()}</a></p>
                 <h1>{card.title.clone()}</h1>
             </header>
-            {(!listing.images.is_empty()).then(|| view! {
-                <div class="gallery">
-                    {listing.images.iter().enumerate().map(|(i, img)| view! {
-                        <img src=display_url(*img) alt=format!("{} {}", t.image_alt, i + 1) loading=if i == 0 { "eager" } else { "lazy" }/>
-                    }).collect_view()}
-                </div>
-            })}
+            // On a phone the price, the next openings and "Order" come
+            // first; on a desktop they stand beside the pictures.
             <div class="listing-columns">
-                <div class="listing-main">
-                    <section class="card description" data-testid="description">
-                        {paragraphs(&listing.description).into_iter().map(|p| view! { <p>{p}</p> }).collect_view()}
+                <aside class="listing-side">
+                    <section class="card price-card">
+                        <h2>{t.listing_price}</h2>
+                        <p class="price price-big" data-testid="price">{price_text(t, locale, &card.price)}</p>
+                        {explanation.map(|e| view! { <p class="muted">{e}</p> })}
+                        {listing.duration_minutes.map(|d| view! { <p class="muted">{t.duration}": "{d}" "{t.minutes}</p> })}
+                        {listing.at_customer.then(|| view! { <p class="muted" data-testid="at-customer">{t.listing_at_customer}</p> })}
+                        {(!listing.is_owner && listing.status == ListingStatus::Active).then(|| view! {
+                            <a class="button button-wide" href=format!("/listings/{}/order", card.id) data-testid="order-link">{t.listing_order}</a>
+                        })}
                     </section>
                     <section class="card">
                         <h2>{t.listing_next_slots}</h2>
@@ -97,23 +99,6 @@ fn ListingDetails(listing: ListingView) -> impl IntoView {
                             }.into_any()
                         }}
                     </section>
-                    {(!listing.zones.is_empty()).then(|| view! {
-                        <section class="card">
-                            <h2>{t.listing_zones_served}</h2>
-                            <p>{listing.zones.join(", ")}</p>
-                        </section>
-                    })}
-                </div>
-                <aside class="listing-side">
-                    <section class="card price-card">
-                        <h2>{t.listing_price}</h2>
-                        <p class="price price-big" data-testid="price">{price_text(t, locale, &card.price)}</p>
-                        {explanation.map(|e| view! { <p class="muted">{e}</p> })}
-                        {listing.duration_minutes.map(|d| view! { <p class="muted">{t.duration}": "{d}" "{t.minutes}</p> })}
-                        {(!listing.is_owner && listing.status == ListingStatus::Active).then(|| view! {
-                            <a class="button button-wide" href=format!("/listings/{}/order", card.id) data-testid="order-link">{t.listing_order}</a>
-                        })}
-                    </section>
                     <section class="card provider-card" data-testid="provider">
                         <h2>{t.listing_provider}</h2>
                         <p><a href=profile>{provider.name.clone()}</a></p>
@@ -125,6 +110,24 @@ fn ListingDetails(listing: ListingView) -> impl IntoView {
                         <p><a class="button button-secondary" href=format!("/dashboard/listings/{}", card.id)>{t.action_edit}</a></p>
                     })}
                 </aside>
+                <div class="listing-main">
+                    {(!listing.images.is_empty()).then(|| view! {
+                        <div class="gallery">
+                            {listing.images.iter().enumerate().map(|(i, img)| view! {
+                                <img src=display_url(*img) alt=format!("{} {}", t.image_alt, i + 1) loading=if i == 0 { "eager" } else { "lazy" }/>
+                            }).collect_view()}
+                        </div>
+                    })}
+                    <section class="card description" data-testid="description">
+                        {paragraphs(&listing.description).into_iter().map(|p| view! { <p>{p}</p> }).collect_view()}
+                    </section>
+                    {(!listing.zones.is_empty()).then(|| view! {
+                        <section class="card">
+                            <h2>{t.listing_zones_served}</h2>
+                            <p>{listing.zones.join(", ")}</p>
+                        </section>
+                    })}
+                </div>
             </div>
         </article>
     }

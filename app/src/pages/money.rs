@@ -9,6 +9,7 @@ use crate::api::money::{
 };
 use crate::components::form::{Field, FormError, FormMessage};
 use crate::components::listing::load_error;
+use crate::domain::money::Money;
 use crate::error::AppError;
 use crate::i18n::{format_date, format_month, use_i18n, use_locale, Strings};
 use crate::pages::listing::path_id;
@@ -49,6 +50,20 @@ pub fn account_kind_name(t: &Strings, kind: &str) -> &'static str {
         "card_disputes" => t.account_card_disputes,
         _ => t.account_patronage_reserve,
     }
+}
+
+/// Accounts whose balance is money somewhere (the bank, a member's pocket,
+/// owed by a member, held by a dispute) or spent (card fees); the others
+/// say whose it is. Their totals are equal in a balanced ledger.
+fn held_here(kind: &str) -> bool {
+    matches!(
+        kind,
+        "platform_cash"
+            | "processor_fees"
+            | "member_cash_held"
+            | "member_receivable"
+            | "card_disputes"
+    )
 }
 
 /// Entries as a table: date, what, order, amount; each links to its entry.
@@ -539,17 +554,39 @@ fn BoardMoneyView(
     view! {
         <section class="card" id="balances">
             <h2>{t.money_balances}</h2>
+            <p class="muted small">{t.money_balances_help}</p>
             <table class="entries" data-testid="balances">
                 <thead><tr><th scope="col">{t.ledger_account}</th><th scope="col" class="num">{t.money_balance}</th></tr></thead>
-                <tbody>
-                    {m.balances.iter().map(|b| view! {
-                        <tr data-account=b.account.clone()>
-                            <td>{account_kind_name(t, &b.kind)}{b.member_name.clone().map(|n| format!(": {n}"))}</td>
-                            <td class="num">{b.balance.format(locale)}</td>
-                        </tr>
-                    }).collect_view()}
-                </tbody>
+                {[(true, t.money_where_it_is), (false, t.money_whose_it_is)].into_iter().map(|(held, title)| {
+                    let rows: Vec<_> = m.balances.iter().filter(|b| held_here(&b.kind) == held).cloned().collect();
+                    let sum = rows.iter().map(|b| b.balance.minor()).sum::<i64>();
+                    view! {
+                        <tbody data-group=if held { "held" } else { "owed" }>
+                            <tr class="group-head"><th scope="rowgroup" colspan="2">{title}</th></tr>
+                            {rows.into_iter().map(|b| view! {
+                                <tr data-account=b.account.clone()>
+                                    <td>{account_kind_name(t, &b.kind)}{b.member_name.clone().map(|n| format!(": {n}"))}</td>
+                                    <td class="num">{b.balance.format(locale)}</td>
+                                </tr>
+                            }).collect_view()}
+                            <tr class="subtotal" data-testid=if held { "total-held" } else { "total-owed" } data-minor=sum.to_string()>
+                                <th scope="row">{t.money_group_total}</th>
+                                <td class="num">{Money::eur(sum).format(locale)}</td>
+                            </tr>
+                        </tbody>
+                    }
+                }).collect_view()}
             </table>
+            {
+                let held: i64 = m.balances.iter().filter(|b| held_here(&b.kind)).map(|b| b.balance.minor()).sum();
+                let owed: i64 = m.balances.iter().filter(|b| !held_here(&b.kind)).map(|b| b.balance.minor()).sum();
+                let ok = held == owed;
+                view! {
+                    <p class=if ok { "alert alert-info" } else { "alert alert-error" } data-testid="balances-add-up" data-balanced=ok.to_string()>
+                        {if ok { t.money_add_up } else { t.money_do_not_add_up }}" ("{Money::eur(held).format(locale)}" = "{Money::eur(owed).format(locale)}")"
+                    </p>
+                }
+            }
         </section>
 
         <section class="card" id="payouts">

@@ -172,17 +172,29 @@ pub async fn run_due(db: &DatabaseConnection, clock: &Clock, holder: &str) -> Re
     Ok(changed)
 }
 
-/// A bank transfer not yet arrived a day before its deadline: the
-/// customer is reminded once, in their language, with the order's link
-/// (which shows the account and the reference).
+/// An unpaid order near its deadline, reminded once, in the customer's
+/// language, with the order's link: a bank transfer not arrived a day
+/// before (the page shows the account and the reference), a card payment
+/// not made a quarter of an hour before. Cash is paid at the end: nothing
+/// to remind.
 async fn remind_unpaid(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), DbErr> {
     use super::entities::order_lines;
     use super::notify::{enqueue, Notice};
+    use crate::domain::order::Method;
+    use sea_orm::Condition;
+    let near = |method: Method, before: Duration| {
+        Condition::all()
+            .add(orders::Column::PaymentProvider.eq(method.provider()))
+            .add(orders::Column::PayBy.lte(now + before))
+    };
     let due = orders::Entity::find()
         .filter(orders::Column::Status.eq(Status::PendingPayment.as_str()))
-        .filter(orders::Column::PaymentProvider.eq(crate::domain::order::Method::Bank.provider()))
+        .filter(
+            Condition::any()
+                .add(near(Method::Bank, REMIND_BEFORE))
+                .add(near(Method::Card, CARD_REMIND_BEFORE)),
+        )
         .filter(orders::Column::RemindedAt.is_null())
-        .filter(orders::Column::PayBy.lte(now + REMIND_BEFORE))
         .filter(orders::Column::PayBy.gt(now))
         .limit(BATCH)
         .all(db)
@@ -208,7 +220,12 @@ async fn remind_unpaid(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<()
                 number: &o.number,
                 title: &title,
             };
-            enqueue(&txn, Notice::PaymentReminder, o.customer_id, about, now).await?;
+            let notice = if o.payment_provider == Method::Card.provider() {
+                Notice::CardReminder
+            } else {
+                Notice::PaymentReminder
+            };
+            enqueue(&txn, notice, o.customer_id, about, now).await?;
         }
         txn.commit().await?;
     }
@@ -217,3 +234,5 @@ async fn remind_unpaid(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<()
 
 /// How long before a transfer's deadline its customer is reminded.
 const REMIND_BEFORE: Duration = Duration::hours(24);
+/// How long before an unpaid card order expires its customer is reminded.
+const CARD_REMIND_BEFORE: Duration = Duration::minutes(15);

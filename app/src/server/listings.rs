@@ -202,6 +202,7 @@ fn apply_draft(
     row.max_hours = Set(max_h);
     row.max_km = Set(max_km);
     row.duration_minutes = Set(draft.duration_minutes.map(i32::from));
+    row.at_customer = Set(draft.at_customer);
     row.search_title = Set(search_title);
     row.search_text = Set(search_text);
     row.updated_at = Set(Utc::now());
@@ -371,6 +372,11 @@ pub async fn editor(
             .duration_minutes
             .map(|d| d.to_string())
             .unwrap_or_default(),
+        at_customer: if l.at_customer {
+            "on".into()
+        } else {
+            String::new()
+        },
         ..ListingInput::default()
     };
     match price {
@@ -751,8 +757,8 @@ pub async fn detail(
         .into_iter()
         .map(|i| i.id)
         .collect();
-    // Openings already booked by an order are not offered again.
-    let openings = super::orders::free_openings(db, id, now, OPENING_COUNT).await?;
+    // Start times already booked by an order are not offered again.
+    let openings = super::orders::free_openings(db, &l, now, OPENING_COUNT).await?;
     let zones = zones_of(db, id)
         .await?
         .into_iter()
@@ -778,6 +784,7 @@ pub async fn detail(
         description: l.description,
         status,
         duration_minutes: l.duration_minutes.and_then(|d| u16::try_from(d).ok()),
+        at_customer: l.at_customer,
         zones,
         images,
         openings,

@@ -30,6 +30,8 @@ pub enum Notice {
     Refunded,
     /// To the customer: a bank transfer is due within a day.
     PaymentReminder,
+    /// To the customer: a card order not paid expires in a quarter of an hour.
+    CardReminder,
     /// To the customer: the order is placed; what to pay, how and by when.
     Placed,
 }
@@ -63,6 +65,9 @@ fn texts(notice: Notice, locale: Locale) -> (&'static str, &'static str) {
         (Locale::It, Completed) => ("Ordine completato", "L'ordine «{title}» è completato. Grazie per il tuo lavoro!"),
         (Locale::It, Expired) => ("Ordine scaduto", "Il tuo ordine «{title}» è scaduto: il pagamento non è arrivato in tempo."),
         (Locale::It, Refunded) => ("Ordine annullato: ti rimborsiamo", "Il tuo ordine «{title}» è stato annullato; quanto hai pagato ti sarà restituito."),
+        (Locale::It, CardReminder) => ("Promemoria: paga il tuo ordine con la carta", "Il pagamento con carta del tuo ordine «{title}» non è ancora arrivato: l'ordine scade tra un quarto d'ora. Paga qui:"),
+        (Locale::En, CardReminder) => ("Reminder: pay for your order by card", "The card payment for your order “{title}” has not arrived yet; the order expires in a quarter of an hour. Pay here:"),
+        (Locale::Es, CardReminder) => ("Recordatorio: paga tu pedido con tarjeta", "El pago con tarjeta de tu pedido «{title}» aún no ha llegado; el pedido caduca en un cuarto de hora. Paga aquí:"),
         (Locale::It, PaymentReminder) => ("Promemoria: pagamento dell'ordine", "Il bonifico per il tuo ordine «{title}» non è ancora arrivato: scade tra meno di un giorno. Conto e riferimento sono qui:"),
         (Locale::En, PaymentReminder) => ("Reminder: your order's payment", "The transfer for your order “{title}” has not arrived yet; it is due within a day. The account and the reference are here:"),
         (Locale::Es, PaymentReminder) => ("Recordatorio: pago del pedido", "La transferencia de tu pedido «{title}» aún no ha llegado; vence en menos de un día. La cuenta y la referencia están aquí:"),

@@ -10,7 +10,7 @@ use super::clock::Clock;
 use super::entities::{
     availability_exceptions, availability_slots, email_outbox, fee_rule_versions, listing_zones,
     listings, memberships, order_events, order_lines, order_messages, order_numbers, orders,
-    payments as payment_rows, slot_bookings, users, zones,
+    payments as payment_rows, slot_units, users, zones,
 };
 use super::ledger;
 use super::listings::{price_of, slots_of};
@@ -18,10 +18,12 @@ use super::notify::{self, Notice};
 use super::payments;
 use crate::api::orders::{
     CourierChoice, DeliveryView, EventView, LineView, MessageView, MyWork, OrderForm, OrderSummary,
-    OrderView, PaymentView, WorkItem,
+    OrderView, PaymentView, PlaceView, Quote, QuoteLine, WorkItem,
 };
 use crate::domain::account::FieldProblem;
-use crate::domain::availability::{next_openings, Opening, WeeklySlot};
+use crate::domain::availability::{
+    fits, next_openings, start_times, units, Booking, Opening, WeeklySlot,
+};
 use crate::domain::fee::FeeRule;
 use crate::domain::iban::{CreditorReference, Iban};
 use crate::domain::ledger::{self as money_book, Entry, EntryKind, LineMoney};
@@ -31,8 +33,8 @@ use crate::domain::order::{
     Action, LineState, Method, OrderState, Resolution, Status, Transition, TransitionError, Who,
 };
 use crate::domain::order_form::{
-    format_slot, parse_delivery, parse_slot, parse_text, valid_key, DeliveryRequest, OrderInput,
-    Problems, MESSAGE_MAX, NOTE_MAX,
+    format_slot, parse_delivery, parse_postcode, parse_slot, parse_text, valid_key,
+    DeliveryRequest, OrderInput, Problems, ADDRESS_MAX, MESSAGE_MAX, NOTE_MAX, WEIGHT_MAX_KG,
 };
 use crate::domain::order_number::OrderNumber;
 use crate::domain::pricing::{
@@ -54,7 +56,7 @@ use uuid::Uuid;
 /// How far ahead a service can be booked.
 const BOOKING_DAYS: u32 = 60;
 /// Openings shown on an order form.
-const FORM_OPENINGS: usize = 40;
+const FORM_OPENINGS: usize = 160;
 /// Concurrent changes of one order are retried this many times.
 const ACT_ATTEMPTS: usize = 3;
 const REASON_MAX: usize = 500;
@@ -200,7 +202,8 @@ async fn closed_days(
         .collect())
 }
 
-/// Openings of a service in the booking horizon, and which of them are booked.
+/// Openings of a service in the booking horizon, and the units of them
+/// already booked.
 async fn openings(
     db: &impl ConnectionTrait,
     listing: Uuid,
@@ -213,30 +216,45 @@ async fn openings(
         .collect();
     let closed = closed_days(db, listing, now.date()).await?;
     let all = next_openings(&slots, &closed, now, BOOKING_DAYS, 1_000);
-    let booked = slot_bookings::Entity::find()
-        .filter(slot_bookings::Column::ListingId.eq(listing))
-        .filter(slot_bookings::Column::SlotDate.gte(now.date()))
+    let held = slot_units::Entity::find()
+        .filter(slot_units::Column::ListingId.eq(listing))
+        .filter(slot_units::Column::SlotDate.gte(now.date()))
         .all(db)
         .await?
         .into_iter()
-        .filter_map(|b| Some((b.slot_date, u16::try_from(b.slot_start).ok()?)))
+        .filter_map(|b| Some((b.slot_date, u16::try_from(b.unit_start).ok()?)))
         .collect();
-    Ok((all, booked))
+    Ok((all, held))
 }
 
-/// Openings of a listing nobody has booked yet (for its page and form).
+/// How long one booking of a service listing lasts: its duration, or
+/// `hours` (its minimum when not chosen yet) for one booked by the hour.
+pub fn booking_of(listing: &listings::Model, hours: Option<u8>) -> Booking {
+    match price_of(listing) {
+        Some(PriceModel::Hourly { min_hours, .. }) => Booking::hourly(hours.unwrap_or(min_hours)),
+        _ => Booking::fixed(listing.duration_minutes.and_then(|d| u16::try_from(d).ok())),
+    }
+}
+
+/// Start times of a service nobody has booked yet (for its page and
+/// form); a courier's weekly windows.
 pub async fn free_openings(
     db: &impl ConnectionTrait,
-    listing: Uuid,
+    listing: &listings::Model,
     now: NaiveDateTime,
     limit: usize,
 ) -> Result<Vec<Opening>, DbErr> {
-    let (all, booked) = openings(db, listing, now).await?;
-    Ok(all
-        .into_iter()
-        .filter(|o| !booked.contains(&(o.date, o.start)))
-        .take(limit)
-        .collect())
+    let (all, held) = openings(db, listing.id, now).await?;
+    if listing.kind != ListingKind::Service.as_str() {
+        return Ok(all.into_iter().take(limit).collect());
+    }
+    Ok(start_times(
+        &all,
+        &held,
+        booking_of(listing, None),
+        now,
+        limit,
+    ))
 }
 
 /// Active courier listings of active members, except the customer's own.
@@ -451,10 +469,19 @@ struct NewLine {
     price: Money,
     hours: Option<u8>,
     slot: Option<Opening>,
+    place: Option<ServicePlace>,
     leg: Option<Leg>,
 }
 
-/// The order form of a listing: a fresh key, free openings, couriers.
+/// Where a service at the customer's place is done.
+struct ServicePlace {
+    address: String,
+    postcode: String,
+    notes: Option<String>,
+}
+
+/// The order form of a listing: what is bought from whom, a fresh key,
+/// free start times, couriers, and the price as the form first stands.
 pub async fn form(
     db: &DatabaseConnection,
     clock: &Clock,
@@ -465,7 +492,7 @@ pub async fn form(
     let o = orderable(db, listing, customer).await?;
     let now = clock.now().naive_utc();
     let openings = if o.kind == ListingKind::Service {
-        free_openings(db, listing, now, FORM_OPENINGS)
+        free_openings(db, &o.row, now, FORM_OPENINGS)
             .await?
             .into_iter()
             .map(|op| (format_slot(op.date, op.start), op.date, op.start, op.end))
@@ -489,10 +516,26 @@ pub async fn form(
     let names = names(db, courier_rows.iter().map(|c| c.owner_id)).await?;
     let mut payment_methods = settings.offered();
     payment_methods.sort_by_key(|m| *m != settings.default);
+    let (_, rule) = fee_rule(db, clock.now(), false).await?;
+    let first = OrderInput {
+        listing: listing.to_string(),
+        hours: hours.map(|(min, _)| min.to_string()).unwrap_or_default(),
+        ..OrderInput::default()
+    };
+    let quote = quote(db, clock, customer, &first).await?;
     Ok(OrderForm {
         payment_methods,
         listing_id: listing,
         kind: o.kind,
+        title: o.row.title.clone(),
+        provider_id: o.owner.id,
+        provider_name: o.owner.display_name.clone(),
+        price: o.price,
+        minutes: (o.kind == ListingKind::Service).then(|| booking_of(&o.row, None).minutes),
+        at_customer: o.row.at_customer,
+        fee_terms: rule.terms(o.kind, &o.category).clone(),
+        delivery_fee_terms: rule.delivery.clone(),
+        quote,
         key: Uuid::now_v7().simple().to_string(),
         openings,
         hours,
@@ -520,43 +563,13 @@ async fn existing_order(
         .map(|o| o.id))
 }
 
-/// The service part of the form: the opening and the hours.
-async fn service_line(
-    db: &impl ConnectionTrait,
-    o: Orderable,
+/// A service's price as the form stands: the hours (checked against the
+/// listing's range) and what they cost.
+fn service_price_of(
+    o: &Orderable,
     input: &OrderInput,
-    now: NaiveDateTime,
     problems: &mut Problems,
-) -> Result<Option<NewLine>, DbErr> {
-    let slot = match input.slot.trim() {
-        "" => {
-            problems.push(("slot", FieldProblem::Required));
-            None
-        }
-        raw => match parse_slot(raw) {
-            None => {
-                problems.push(("slot", FieldProblem::SlotUnavailable));
-                None
-            }
-            Some((date, start)) => {
-                let (all, booked) = openings(db, o.row.id, now).await?;
-                match all
-                    .into_iter()
-                    .find(|op| op.date == date && op.start == start)
-                {
-                    None => {
-                        problems.push(("slot", FieldProblem::SlotUnavailable));
-                        None
-                    }
-                    Some(_) if booked.contains(&(date, start)) => {
-                        problems.push(("slot", FieldProblem::SlotTaken));
-                        None
-                    }
-                    Some(op) => Some(op),
-                }
-            }
-        },
-    };
+) -> Option<(Money, Option<u8>)> {
     let hours = match o.price {
         PriceModel::Hourly { .. } => match input.hours.trim().parse::<u8>() {
             Ok(h) => Some(h),
@@ -573,26 +586,144 @@ async fn service_line(
             }
         },
         _ => Some(0),
+    }?;
+    match service_price(&o.price, ServiceRequest { hours }) {
+        Ok(p) => Some((p, (hours > 0).then_some(hours))),
+        Err(_) => {
+            problems.push(("hours", FieldProblem::NumberOutOfRange));
+            None
+        }
+    }
+}
+
+/// Where a service at the customer's place happens: an address, a valid
+/// postcode of a zone the provider works in, and optional access notes.
+async fn service_place(
+    db: &impl ConnectionTrait,
+    o: &Orderable,
+    input: &OrderInput,
+    problems: &mut Problems,
+) -> Result<Option<ServicePlace>, DbErr> {
+    let address = parse_text(&input.place_address, ADDRESS_MAX, true)
+        .map_err(|p| problems.push(("place_address", p)))
+        .ok();
+    let notes = parse_text(&input.access_notes, NOTE_MAX, false)
+        .map_err(|p| problems.push(("access_notes", p)))
+        .ok();
+    let postcode = match parse_postcode(&input.place_postcode) {
+        Ok(pc) => {
+            let all = super::cache::zones(db, false).await?;
+            let zone = match zone_of(&all, &pc) {
+                Some(z) => Some(z.clone()),
+                None => zone_of(&super::cache::zones(db, true).await?, &pc).cloned(),
+            };
+            match zone {
+                None => {
+                    problems.push(("place_postcode", FieldProblem::PostcodeUnknown));
+                    None
+                }
+                Some(zone) => {
+                    let served: Vec<Uuid> = listing_zones::Entity::find()
+                        .filter(listing_zones::Column::ListingId.eq(o.row.id))
+                        .all(db)
+                        .await?
+                        .into_iter()
+                        .map(|z| z.zone_id)
+                        .collect();
+                    // A provider who named no zones works in all of them.
+                    if served.is_empty() || served.contains(&zone.id) {
+                        Some(pc)
+                    } else {
+                        problems.push(("place_postcode", FieldProblem::PlaceNotServed));
+                        None
+                    }
+                }
+            }
+        }
+        Err(p) => {
+            problems.push(("place_postcode", p));
+            None
+        }
     };
-    let price = match hours {
-        Some(h) => match service_price(&o.price, ServiceRequest { hours: h }) {
-            Ok(p) => Some(p),
-            Err(_) => {
-                problems.push(("hours", FieldProblem::NumberOutOfRange));
+    Ok(match (address, postcode, notes) {
+        (Some(address), Some(postcode), Some(notes)) => Some(ServicePlace {
+            address,
+            postcode,
+            notes: (!notes.is_empty()).then_some(notes),
+        }),
+        _ => None,
+    })
+}
+
+/// The service part of the form: the start time, the hours and, for a
+/// service at the customer's, the place.
+async fn service_line(
+    db: &impl ConnectionTrait,
+    o: Orderable,
+    input: &OrderInput,
+    now: NaiveDateTime,
+    problems: &mut Problems,
+) -> Result<Option<NewLine>, DbErr> {
+    let priced = service_price_of(&o, input, problems);
+    let booking = booking_of(&o.row, priced.and_then(|(_, h)| h));
+    let slot = match input.slot.trim() {
+        "" => {
+            problems.push(("slot", FieldProblem::Required));
+            None
+        }
+        raw => match parse_slot(raw) {
+            None => {
+                problems.push(("slot", FieldProblem::SlotUnavailable));
                 None
             }
+            Some((date, start)) => {
+                let (all, held) = openings(db, o.row.id, now).await?;
+                let future = date > now.date()
+                    || (date == now.date()
+                        && i64::from(start) > (now.time() - chrono::NaiveTime::MIN).num_minutes());
+                let shortest = booking_of(&o.row, None);
+                match fits(&all, booking, date, start).filter(|_| future) {
+                    Some(op)
+                        if units(op.start, booking.minutes).any(|u| held.contains(&(date, u))) =>
+                    {
+                        problems.push(("slot", FieldProblem::SlotTaken));
+                        None
+                    }
+                    Some(op) => Some(op),
+                    // A start time of the listing that the hours chosen overrun.
+                    None if future
+                        && booking != shortest
+                        && fits(&all, shortest, date, start).is_some() =>
+                    {
+                        problems.push(("hours", FieldProblem::HoursDoNotFit));
+                        None
+                    }
+                    None => {
+                        problems.push(("slot", FieldProblem::SlotUnavailable));
+                        None
+                    }
+                }
+            }
         },
-        None => None,
     };
-    Ok(match (slot, price) {
-        (Some(slot), Some(price)) => Some(NewLine {
+    let place = if o.row.at_customer {
+        service_place(db, &o, input, problems).await?
+    } else {
+        None
+    };
+    if o.row.at_customer && place.is_none() {
+        return Ok(None);
+    }
+    Ok(match (slot, priced) {
+        (Some(slot), Some((price, hours))) => Some(NewLine {
             kind: ListingKind::Service,
             owner: Some(o.owner),
             category: o.category,
-            hours: hours.filter(|h| *h > 0),
+            hours,
             listing: o.row,
             price,
             slot: Some(slot),
+            place,
             leg: None,
         }),
         _ => None,
@@ -690,12 +821,146 @@ async fn delivery_line(
         price,
         hours: None,
         slot: None,
+        place: None,
         leg: Some(leg),
     }))
 }
 
 fn unique_violation(e: &DbErr) -> bool {
     matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+}
+
+/// The lines the form asks for, each checked; what is wrong goes into
+/// `problems`, all of it in one round.
+async fn lines_for(
+    db: &impl ConnectionTrait,
+    customer: Uuid,
+    o: Orderable,
+    input: &OrderInput,
+    now: NaiveDateTime,
+    problems: &mut Problems,
+) -> Result<Vec<NewLine>, OrderError> {
+    let mut lines: Vec<NewLine> = Vec::new();
+    match o.kind {
+        ListingKind::Service => {
+            if let Some(l) = service_line(db, o, input, now, problems).await? {
+                lines.push(l);
+            }
+            if input.wants_delivery() {
+                if let Some(l) = delivery_line(db, customer, None, input, now, problems).await? {
+                    lines.push(l);
+                }
+            }
+        }
+        ListingKind::Delivery => {
+            if let Some(l) = delivery_line(db, customer, Some(o), input, now, problems).await? {
+                lines.push(l);
+            }
+        }
+    }
+    Ok(lines)
+}
+
+/// The refusal of a form, each number out of range saying its range.
+fn refused(problems: Problems, price: &PriceModel) -> OrderError {
+    OrderError::Invalid(
+        problems
+            .into_iter()
+            .map(|(f, p)| {
+                let e = AppError::field(f, p);
+                match (f, price) {
+                    (
+                        "hours",
+                        PriceModel::Hourly {
+                            min_hours,
+                            max_hours,
+                            ..
+                        },
+                    ) if p == FieldProblem::NumberOutOfRange || p == FieldProblem::Required => {
+                        e.within(i64::from(*min_hours), i64::from(*max_hours))
+                    }
+                    ("weight_kg", _) if p == FieldProblem::NumberOutOfRange => {
+                        e.within(1, i64::from(WEIGHT_MAX_KG))
+                    }
+                    _ => e,
+                }
+            })
+            .collect(),
+    )
+}
+
+/// What the form would cost as it stands: each line it can price now, and
+/// the total and the cooperative's part once every line is priced (a
+/// delivery needs its addresses first). Nothing is written.
+pub async fn quote(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    customer: Uuid,
+    input: &OrderInput,
+) -> Result<Quote, OrderError> {
+    let listing = Uuid::parse_str(input.listing.trim()).map_err(|_| OrderError::NotFound)?;
+    let o = orderable(db, listing, customer).await?;
+    let now = clock.now();
+    let naive = now.naive_utc();
+    let mut problems = Problems::new();
+    let wants_delivery = o.kind == ListingKind::Delivery || input.wants_delivery();
+    let mut lines: Vec<(ListingKind, String, Uuid, Option<u8>, Money, String)> = Vec::new();
+    let mut service_priced = o.kind == ListingKind::Delivery;
+    if o.kind == ListingKind::Service {
+        if let Some((price, hours)) = service_price_of(&o, input, &mut problems) {
+            service_priced = true;
+            lines.push((
+                ListingKind::Service,
+                o.row.title.clone(),
+                o.row.owner_id,
+                hours,
+                price,
+                o.category.clone(),
+            ));
+        }
+    }
+    if wants_delivery {
+        let fixed = (o.kind == ListingKind::Delivery).then_some(o);
+        if let Some(l) = delivery_line(db, customer, fixed, input, naive, &mut problems).await? {
+            lines.push((
+                ListingKind::Delivery,
+                l.listing.title,
+                l.listing.owner_id,
+                None,
+                l.price,
+                l.category,
+            ));
+        }
+    }
+    let delivery_pending = wants_delivery && !lines.iter().any(|l| l.0 == ListingKind::Delivery);
+    let (_, rule) = fee_rule(db, now, false).await?;
+    let who = names(db, lines.iter().map(|l| l.2)).await?;
+    let mut out = Vec::new();
+    let mut priced = Vec::new();
+    for (kind, title, owner, hours, price, category) in lines {
+        let p = price_line(price, rule.terms(kind, &category))
+            .map_err(|e| DbErr::Custom(format!("pricing: {e}")))?;
+        out.push(QuoteLine {
+            kind,
+            title,
+            provider_name: who.get(&owner).cloned().unwrap_or_default(),
+            hours,
+            price: p.price,
+            fee: p.fee,
+        });
+        priced.push(p);
+    }
+    let complete = service_priced && !delivery_pending && !priced.is_empty();
+    let (total, fee) = match complete.then(|| totals(&priced)) {
+        Some(Ok(t)) => (Some(t.total), Some(t.fee)),
+        _ => (None, None),
+    };
+    Ok(Quote {
+        lines: out,
+        total,
+        fee,
+        delivery_pending,
+    })
 }
 
 /// Places an order for `customer`. The same key twice gives the same order.
@@ -743,31 +1008,10 @@ async fn place_new(
     let note = parse_text(&input.note, NOTE_MAX, false)
         .map_err(|p| problems.push(("note", p)))
         .unwrap_or_default();
-    let mut lines: Vec<NewLine> = Vec::new();
-    match o.kind {
-        ListingKind::Service => {
-            let with_delivery = input.wants_delivery();
-            if let Some(l) = service_line(db, o, input, naive, &mut problems).await? {
-                lines.push(l);
-            }
-            if with_delivery {
-                if let Some(l) =
-                    delivery_line(db, customer.id, None, input, naive, &mut problems).await?
-                {
-                    lines.push(l);
-                }
-            }
-        }
-        ListingKind::Delivery => {
-            if let Some(l) =
-                delivery_line(db, customer.id, Some(o), input, naive, &mut problems).await?
-            {
-                lines.push(l);
-            }
-        }
-    }
+    let price_model = o.price;
+    let lines = lines_for(db, customer.id, o, input, naive, &mut problems).await?;
     if !problems.is_empty() {
-        return Err(invalid(problems));
+        return Err(refused(problems, &price_model));
     }
     let number = next_number(db, now).await?;
     // Priced with the cached fee rule; the order's insert checks that it is
@@ -856,6 +1100,9 @@ async fn place_new(
                 slot_date: Set(line.slot.map(|s| s.date)),
                 slot_start: Set(line.slot.and_then(|s| i16::try_from(s.start).ok())),
                 slot_end: Set(line.slot.and_then(|s| i16::try_from(s.end).ok())),
+                place_address: Set(line.place.as_ref().map(|p| p.address.clone())),
+                place_postcode: Set(line.place.as_ref().map(|p| p.postcode.clone())),
+                access_notes: Set(line.place.as_ref().and_then(|p| p.notes.clone())),
                 pickup_address: Set(leg.map(|l| l.req.pickup.address.clone())),
                 pickup_postcode: Set(leg.map(|l| l.req.pickup.postcode.clone())),
                 pickup_zone_id: Set(leg.map(|l| l.pickup_zone.id)),
@@ -876,19 +1123,23 @@ async fn place_new(
             .exec_without_returning(&txn)
             .await?;
             if let Some(slot) = line.slot {
-                let booked = slot_bookings::Entity::insert(slot_bookings::ActiveModel {
-                    listing_id: Set(line.listing.id),
-                    slot_date: Set(slot.date),
-                    slot_start: Set(i16::try_from(slot.start).unwrap_or(i16::MAX)),
-                    line_id: Set(line_id),
-                })
+                let booked = slot_units::Entity::insert_many(
+                    units(slot.start, slot.end.saturating_sub(slot.start)).map(|u| {
+                        slot_units::ActiveModel {
+                            listing_id: Set(line.listing.id),
+                            slot_date: Set(slot.date),
+                            unit_start: Set(i16::try_from(u).unwrap_or(i16::MAX)),
+                            line_id: Set(line_id),
+                        }
+                    }),
+                )
                 .exec_without_returning(&txn)
                 .await;
                 match booked {
                     Ok(_) => {}
                     Err(e) if unique_violation(&e) => {
                         drop(txn);
-                        // Another customer booked this opening a moment ago.
+                        // Another customer booked some of this time a moment ago.
                         if let Some(id) = existing_order(db, customer.id, key).await? {
                             return Ok(id);
                         }
@@ -1469,8 +1720,8 @@ pub async fn apply_in(
             return Err(OrderError::Conflict);
         }
         if matches!(to, Status::Cancelled | Status::Declined | Status::Refunded) {
-            slot_bookings::Entity::delete_many()
-                .filter(slot_bookings::Column::LineId.eq(line.id))
+            slot_units::Entity::delete_many()
+                .filter(slot_units::Column::LineId.eq(line.id))
                 .exec(txn)
                 .await?;
         }
@@ -1834,6 +2085,11 @@ pub async fn view(
                 net: amount(l.net_minor),
                 hours: l.hours,
                 slot: slot_of(l),
+                place: l.place_address.clone().map(|address| PlaceView {
+                    address,
+                    postcode: l.place_postcode.clone().unwrap_or_default(),
+                    notes: l.access_notes.clone(),
+                }),
                 delivery: delivery_view(l),
                 begins: begins_of(l),
                 mine,

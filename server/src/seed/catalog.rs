@@ -4,6 +4,7 @@
 use app::domain::listing::{ListingInput, ListingStatus};
 use app::server::entities::{listings, memberships, users, zones};
 use app::server::{catalog, listings as service};
+use chrono::Datelike;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
 };
@@ -46,10 +47,11 @@ pub async fn seed_zones(db: &DatabaseConnection) -> anyhow::Result<Vec<Uuid>> {
             .map_err(|e| anyhow::anyhow!("demo zone {name}: {e}"))?;
         }
     }
-    Ok(catalog::zones(db)
-        .await?
-        .into_iter()
-        .map(|z| z.id)
+    // In the order of `ZONES`, which listings' zones rely on.
+    let all = catalog::zones(db).await?;
+    Ok(ZONES
+        .iter()
+        .filter_map(|(name, ..)| all.iter().find(|z| z.name == *name).map(|z| z.id))
         .collect())
 }
 
@@ -162,6 +164,10 @@ const PROVIDERS: &[&str] = &[
 /// Couriers get the delivery templates.
 const COURIERS: &[&str] = &["matteo.bruno@mutua.example", "lorenzo.gallo@mutua.example"];
 
+/// Days closed in every demo listing: Christmas, St Stephen's, New Year,
+/// Epiphany (month, day).
+const HOLIDAYS: &[(u32, u32)] = &[(12, 25), (12, 26), (1, 1), (1, 6)];
+
 /// Neighbourhood variants that make 40 listings out of the templates.
 const VARIANTS: &[&str] = &["", " — Bolognina", " — San Donato", " — Saragozza"];
 
@@ -204,6 +210,12 @@ fn input(t: &Template, title: String) -> ListingInput {
         max_hours,
         max_km,
         duration_minutes: t.duration.into(),
+        // Cleaning and care happen in the customer's home.
+        at_customer: if matches!(t.category, "pulizie" | "cura-persona") {
+            "on".into()
+        } else {
+            String::new()
+        },
     }
 }
 
@@ -262,6 +274,7 @@ pub async fn seed_listings(
     }
     let mut created = 0;
     let mut n: u32 = 0;
+    let today = chrono::Utc::now().date_naive();
     'outer: for variant in VARIANTS {
         for (i, t) in TEMPLATES.iter().enumerate() {
             if created == 40 {
@@ -278,7 +291,8 @@ pub async fn seed_listings(
             let id = service::create(db, owner, &input(t, title.clone()))
                 .await
                 .map_err(|e| anyhow::anyhow!("demo listing {title}: {e}"))?;
-            // Weekdays, mornings or afternoons; couriers also on Saturday.
+            // Weekdays, mornings or afternoons (evenings for evening work);
+            // couriers also on Saturday.
             let days: &[&str] = if t.model == "distance" {
                 &["0", "1", "2", "3", "4", "5"]
             } else if n.is_multiple_of(2) {
@@ -286,7 +300,9 @@ pub async fn seed_listings(
             } else {
                 &["1", "3", "5"]
             };
-            let (start, end) = if n.is_multiple_of(3) {
+            let (start, end) = if t.title.contains("serale") || t.description.contains("serale") {
+                ("18:00", "23:00")
+            } else if n.is_multiple_of(3) {
                 ("14:00", "18:00")
             } else {
                 ("09:00", "13:00")
@@ -296,9 +312,27 @@ pub async fn seed_listings(
                     .await
                     .map_err(|e| anyhow::anyhow!("demo slot: {e}"))?;
             }
+            // Closed on the feast days nobody works by default.
+            for (month, day) in HOLIDAYS {
+                for year in [today.year(), today.year() + 1] {
+                    if let Some(d) = chrono::NaiveDate::from_ymd_opt(year, *month, *day) {
+                        if d >= today {
+                            service::add_closed(db, owner, id, &d.to_string(), today)
+                                .await
+                                .map_err(|e| anyhow::anyhow!("demo closed day: {e}"))?;
+                        }
+                    }
+                }
+            }
+            // The zone the title names (the centre for none), and for a
+            // courier the two next ones too.
+            let home = ZONES
+                .iter()
+                .position(|(name, ..)| variant.ends_with(name))
+                .unwrap_or(0);
             let zone_count = if t.model == "distance" { 3 } else { 1 };
             for k in 0..zone_count {
-                if let Some(z) = zone_ids.get((n as usize + k) % zone_ids.len().max(1)) {
+                if let Some(z) = zone_ids.get((home + k) % zone_ids.len().max(1)) {
                     service::add_zone(db, owner, id, &z.to_string())
                         .await
                         .map_err(|e| anyhow::anyhow!("demo zone: {e}"))?;

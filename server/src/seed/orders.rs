@@ -274,7 +274,7 @@ pub async fn seed_orders(db: &DatabaseConnection) -> anyhow::Result<usize> {
             Some(i) => {
                 let l = listing(db, ListingKind::Service, i * 3).await?;
                 let now = clock.now().naive_utc();
-                let opening = service::free_openings(db, l.id, now, 1)
+                let opening = service::free_openings(db, &l, now, 1)
                     .await?
                     .into_iter()
                     .next()
@@ -282,6 +282,14 @@ pub async fn seed_orders(db: &DatabaseConnection) -> anyhow::Result<usize> {
                 input.listing = l.id.to_string();
                 input.slot = format_slot(opening.date, opening.start);
                 input.hours = l.min_hours.map(|h| h.to_string()).unwrap_or_default();
+                if l.at_customer {
+                    let (home, _) = postcodes(db, l.id).await?;
+                    input.place_address = format!("Via del Pratello {}", 10 + n);
+                    input.place_postcode = home;
+                    if n % 2 == 0 {
+                        input.access_notes = "Citofono «Neri», terzo piano senza ascensore.".into();
+                    }
+                }
                 if delivery {
                     input.with_delivery = "on".into();
                     input.courier = courier.id.to_string();

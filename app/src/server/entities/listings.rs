@@ -23,6 +23,8 @@ pub struct Model {
     pub max_hours: Option<i32>,
     pub max_km: Option<i32>,
     pub duration_minutes: Option<i32>,
+    /// A service done at the customer's place: its orders ask for the address.
+    pub at_customer: bool,
     /// draft | active | paused | archived
     pub status: String,
     /// Normalised title and full text (`domain::search::normalize`).

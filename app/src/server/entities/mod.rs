@@ -37,7 +37,7 @@ pub mod proposal_voters;
 pub mod proposals;
 pub mod registration_requests;
 pub mod sessions;
-pub mod slot_bookings;
+pub mod slot_units;
 pub mod transfers;
 pub mod users;
 pub mod vote_rule_versions;

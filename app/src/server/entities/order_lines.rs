@@ -24,6 +24,10 @@ pub struct Model {
     pub slot_date: Option<Date>,
     pub slot_start: Option<i16>,
     pub slot_end: Option<i16>,
+    /// A service at the customer's place: where, and how to get in.
+    pub place_address: Option<String>,
+    pub place_postcode: Option<String>,
+    pub access_notes: Option<String>,
     pub pickup_address: Option<String>,
     pub pickup_postcode: Option<String>,
     pub pickup_zone_id: Option<Uuid>,
