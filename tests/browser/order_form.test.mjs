@@ -50,6 +50,11 @@ for (const { js, width, height, lang } of runs) {
     const s = await openPage(browser, js, { locale: w.locale });
     await s.page.setViewportSize({ width, height });
     await login(server, s, js, 'paolo.conti@mutua.example', 'mutua-demo-2026');
+    // Paolo's account is in Italian: the footer buttons change the pages' language.
+    if (lang !== 'it') {
+      await s.page.click(`[data-testid=lang-${lang}]`);
+      await s.page.waitForFunction((l) => document.documentElement.lang === l, lang);
+    }
 
     // The listing page: price, next openings and "Order" in the first screen
     // on a phone, beside the picture on a desktop.
