@@ -1308,7 +1308,7 @@ on_both_databases!(
         let err = place(
             &m.customer,
             home,
-            "home-1",
+            "home-key-1",
             &[("slot", slot.clone()), ("place_postcode", "4012".into())],
         )
         .await
@@ -1324,7 +1324,7 @@ on_both_databases!(
             let err = place(
                 &m.customer,
                 home,
-                "home-2",
+                "home-key-2",
                 &[
                     ("slot", slot.clone()),
                     ("place_address", "Via Saffi 20".into()),
@@ -1341,7 +1341,7 @@ on_both_databases!(
         let order = place(
             &m.customer,
             home,
-            "home-3",
+            "home-key-3",
             &[
                 ("slot", slot),
                 ("place_address", "Via Zamboni 1".into()),
