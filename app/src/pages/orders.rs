@@ -387,7 +387,7 @@ fn OrderFormView(form: OrderForm) -> impl IntoView {
                 {form.at_customer.then(|| view! {
                     <fieldset class="subfields place-fields">
                         <legend>{t.order_place_legend}</legend>
-                        <Field error name="place_address" label=t.order_place_address autocomplete="street-address"/>
+                        <Field error name="place_address" label=t.order_place_address autocomplete="address-line1"/>
                         <Field error name="place_postcode" label=t.order_place_postcode autocomplete="postal-code" hint=t.postcode_hint/>
                         <TextArea error name="access_notes" label=t.order_access_notes hint=t.order_access_hint required=false rows=2/>
                     </fieldset>
