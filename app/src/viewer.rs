@@ -19,6 +19,9 @@ pub struct Viewer {
     pub email: String,
     pub display_name: String,
     pub locale: Locale,
+    /// How words that agree with the person are written.
+    #[serde(default)]
+    pub address_form: crate::domain::account::AddressForm,
     pub joined: chrono::DateTime<chrono::Utc>,
     /// Stakeholder class when the membership is active.
     pub member_class: Option<String>,

@@ -18,6 +18,7 @@ mod m20261203_000012_add_registration_requests;
 mod m20261203_000013_add_order_numbers;
 mod m20261203_000014_add_registration_next;
 mod m20261204_000015_add_booking_units;
+mod m20261205_000016_add_address_form;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000013_add_order_numbers::Migration),
             Box::new(m20261203_000014_add_registration_next::Migration),
             Box::new(m20261204_000015_add_booking_units::Migration),
+            Box::new(m20261205_000016_add_address_form::Migration),
         ]
     }
 }

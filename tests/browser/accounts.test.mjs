@@ -110,6 +110,9 @@ for (const js of [true, false]) {
     await page.fill('#field-password', password);
     await page.click('form button[type=submit]');
     await page.waitForURL((u) => u.pathname === '/orders');
+    // A new customer's empty list says how to begin, and leads there.
+    assert.match(await page.textContent('[data-testid=orders-empty]'), /Non hai ancora ordini/);
+    assert.equal(await page.locator('main a.button[href="/search"]').count(), 1);
     await page.goto(`${server.url}/account`);
 
     // Switch language: the page comes back in English, and stays so; the

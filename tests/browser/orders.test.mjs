@@ -1,7 +1,7 @@
 // Orders in a real browser, JavaScript on and off, on a phone-sized screen,
 // in Italian: a customer orders a repair plus a delivery leg (one mistake
-// first), the provider confirms the cash and accepts, the courier accepts,
-// picks up and delivers, the customer confirms; every page shows the right
+// first), the provider accepts on her dashboard, the courier accepts and
+// picks up on his day and delivers, the customer confirms; every page shows the right
 // state and amounts.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -105,7 +105,21 @@ for (const js of [true, false]) {
     assert.equal(await provider.page.locator('[data-testid=breakdown]').count(), 0, 'no order total for a provider');
     assert.match(await provider.page.textContent('[data-testid=line-0] [data-testid=net]'), /A te: \d+,\d\d\s€/);
     assert.equal(await provider.page.locator('[data-testid=act-confirm_payment]').count(), 0, 'the courier collects the cash');
-    await act(provider, js, 'accept', 'placed', '[data-testid=line-0]');
+    const number = (await customer.page.textContent('[data-testid=order-number]')).trim();
+    // She accepts it on her dashboard, where it waits for her answer, and
+    // comes back to the dashboard with the line under today or upcoming.
+    await goto(provider.page, js, `${server.url}/dashboard`);
+    await hydrated(provider.page, js);
+    const waiting = provider.page.locator(`[data-testid=work-to-act] [data-testid="work-${number}"]`);
+    assert.match(await waiting.locator('[data-testid=work-next]').textContent(), /Aspetta te/);
+    assert.equal(await waiting.locator('[data-testid=act-decline]').count(), 1, 'decline offered there too');
+    await provider.page.screenshot({ path: join(shots, `${mode}-dashboard-to-act.png`), fullPage: true });
+    await waiting.locator('[data-testid=act-accept]').click();
+    await provider.page.waitForSelector(`:is([data-testid=work-today], [data-testid=work-upcoming]) [data-testid="work-${number}"][data-status=accepted]`);
+    assert.match(provider.page.url(), /\/dashboard(#work)?$/);
+    assert.equal(await provider.page.locator(`[data-testid=work-to-act] [data-testid="work-${number}"]`).count(), 0);
+    await hydrated(provider.page, js);
+    await goto(provider.page, js, orderUrl);
     await provider.page.waitForSelector('[data-testid=line-0][data-status=accepted]');
 
     // 3. The courier (assigned automatically) accepts, picks up, delivers.
@@ -114,16 +128,23 @@ for (const js of [true, false]) {
     assert.ok(courierFull, `a demo courier, got ${providerName}`);
     const courier = await open(js);
     await login(server, courier, js, emailOf(courierFull), demoPassword);
-    await goto(courier.page, js, orderUrl);
-    await act(courier, js, 'accept', 'accepted', '[data-testid=line-1]');
-    // The courier's day shows the stop, with both addresses.
-    await goto(courier.page, js, `${server.url}/dashboard/deliveries?date=${nextWorkingDay()}`);
+    // The courier's day shows the stop, with both addresses; he accepts
+    // and picks up there, staying on his day.
+    const day = `${server.url}/dashboard/deliveries?date=${nextWorkingDay()}`;
+    await goto(courier.page, js, day);
     const stop = courier.page.locator('[data-testid=stops] .stop', { hasText: pickup });
     assert.equal(await stop.count(), 1);
     assert.match(await stop.textContent(), /Via di Corticella 30/);
+    await stop.locator('[data-testid=act-accept]').click();
+    await courier.page.waitForSelector(`[data-testid=stops] .stop[data-status=accepted]:has-text("${pickup}")`);
+    await hydrated(courier.page, js);
+    assert.equal(courier.page.url(), day);
     await courier.page.screenshot({ path: join(shots, `${mode}-courier-day.png`), fullPage: true });
+    await stop.locator('[data-testid=act-start]').click();
+    await courier.page.waitForSelector(`[data-testid=stops] .stop[data-status=in_progress]:has-text("${pickup}")`);
+    await hydrated(courier.page, js);
     await goto(courier.page, js, orderUrl);
-    await act(courier, js, 'start', 'in_progress', '[data-testid=line-1]');
+    await courier.page.waitForSelector('[data-testid=line-1][data-status=in_progress]');
     await goto(provider.page, js, orderUrl);
     // The repair is done once its opening has begun (the page says when).
     assert.match(await provider.page.textContent('[data-testid=line-0] [data-testid=done-from]'), /Da segnare come fatto a partire da/);

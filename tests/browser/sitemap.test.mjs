@@ -1,8 +1,8 @@
 // Every page of the site map, as the demo cooperative shows it to a
 // visitor, a customer, a member, a courier and the board: on a phone
 // (375 × 812) and a desktop (1280 × 800), with JavaScript on and off (the
-// bundle not loaded), in Italian, English and Spanish. Each page fits the screen's width and has
-// no axe-core violation (WCAG 2.2 AA rules); screenshots of each page at
+// bundle not loaded), in Italian, English and Spanish. Each page fits the screen's width, its
+// controls share one style, and it has no axe-core violation (WCAG 2.2 AA rules); screenshots of each page at
 // both sizes are kept under target/browser-screenshots/sitemap.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -135,6 +135,18 @@ for (const run of RUNS) {
           .slice(-3).map((e) => `${e.tagName.toLowerCase()}.${e.className}`).join(', '));
         failures.push(`${p.name}: ${scroll}px wide on a ${inner}px screen (${wide})`);
       }
+      // One style for every control: text, number, date and time inputs,
+      // selects and text areas share their frame and their touch height.
+      const odd = await page.evaluate(() => [...document.querySelectorAll('main input, main select, main textarea')]
+        .filter((e) => !['checkbox', 'radio', 'file', 'hidden', 'submit'].includes(e.type))
+        .filter((e) => e.getClientRects().length > 0 && getComputedStyle(e).opacity !== '0')
+        .map((e) => {
+          const c = getComputedStyle(e);
+          return { what: `${e.tagName.toLowerCase()}#${e.id || e.name}`, look: `${c.borderTopWidth} ${c.borderRadius}`, height: e.getBoundingClientRect().height };
+        })
+        .filter((c) => !/^(1px|2px) 8px$/.test(c.look) || c.height < 43.5)
+        .map((c) => `${c.what}: ${c.look}, ${Math.round(c.height)}px`));
+      for (const o of odd) failures.push(`${p.name}: control ${o}`);
       await page.evaluate(axeSource);
       const found = await page.evaluate(async () => {
         const r = await window.axe.run(document, {

@@ -507,13 +507,34 @@ on_both_databases!(cli_creates_users_and_seeds_the_demo, |backend| async move {
     );
     assert!(String::from_utf8_lossy(&second.stdout).contains("0 accounts created"));
     assert!(String::from_utf8_lossy(&second.stdout).contains("0 listings and 0 orders created"));
-    // Ten demo orders, one in each state.
-    assert_eq!(db.query_i64("SELECT COUNT(*) FROM orders").await, 10);
+    // Ten demo orders, one in each state, after 28 completed ones in the
+    // ten months before this one.
+    assert_eq!(db.query_i64("SELECT COUNT(*) FROM orders").await, 38);
+    assert_eq!(
+        db.query_i64("SELECT COUNT(*) FROM orders WHERE status = 'completed'")
+            .await,
+        29
+    );
     assert_eq!(
         db.query_i64("SELECT COUNT(DISTINCT status) FROM orders")
             .await,
         10
     );
+    // The transparency chart has a year to show: fees in most past months.
+    let t: serde_json::Value = server
+        .client()
+        .get("/api/v1/transparency")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let with_fees = t["months"]
+        .as_array()
+        .expect("months")
+        .iter()
+        .filter(|m| m["fees_minor"].as_i64().unwrap_or(0) > 0)
+        .count();
+    assert!(with_fees >= 9, "{t}");
     assert_eq!(db.query_i64("SELECT COUNT(*) FROM board_seats").await, 4);
     assert_eq!(
         db.query_i64("SELECT COUNT(*) FROM memberships WHERE status = 'active'")
@@ -566,7 +587,42 @@ on_both_databases!(cli_creates_users_and_seeds_the_demo, |backend| async move {
             .status(),
         200
     );
-    assert!(c.account_page().await.expect("page").contains(">Socio<"));
+    // Giulia chose the feminine form; the words that agree follow what
+    // each member chooses, in Italian, on every page that names a class.
+    let page = c.account_page().await.expect("page");
+    assert!(page.contains(">Socia<"), "feminine role");
+    let directory = c.get("/members").await.text().await.expect("directory");
+    assert!(directory.contains("Socia lavoratrice"), "feminine class");
+    for (form, role, class) in [
+        ("m", ">Socio<", "Socio lavoratore"),
+        ("n", ">Persona socia<", "Persona socia lavoratrice"),
+        ("f", ">Socia<", "Socia lavoratrice"),
+    ] {
+        let saved = c
+            .post_form(
+                "/fn/preferences",
+                &[("locale", "it"), ("address_form", form)],
+            )
+            .await;
+        assert!(
+            saved.status().is_success() || saved.status().is_redirection(),
+            "{form}: {}",
+            saved.status()
+        );
+        assert!(
+            c.account_page().await.expect("page").contains(role),
+            "{form}: role"
+        );
+        let me = c.get("/members").await.text().await.expect("directory");
+        let giulia = me
+            .split(">Giulia Bianchi</a></h2>")
+            .nth(1)
+            .expect("Giulia listed");
+        assert!(
+            giulia[..giulia.len().min(400)].contains(class),
+            "{form}: class"
+        );
+    }
 });
 
 /// A login attempt that says it comes from `from` (a header anyone can send).

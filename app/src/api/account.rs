@@ -251,7 +251,10 @@ pub async fn change_password(
 }
 
 #[server(prefix = "/fn", endpoint = "preferences")]
-pub async fn update_preferences(locale: String) -> Result<(), AppError> {
+pub async fn update_preferences(
+    locale: String,
+    #[server(default)] address_form: String,
+) -> Result<(), AppError> {
     use crate::domain::account::FieldProblem;
     use crate::server::{accounts, auth, respond};
     use crate::viewer::Role;
@@ -263,7 +266,8 @@ pub async fn update_preferences(locale: String) -> Result<(), AppError> {
             &[],
         )));
     };
-    accounts::set_locale(&state.db, viewer.id, locale)
+    let form = crate::domain::account::AddressForm::parse(&address_form);
+    accounts::set_preferences(&state.db, viewer.id, locale, form)
         .await
         .map_err(respond::internal)?;
     imp::set_locale_cookie(locale);

@@ -70,6 +70,9 @@ pub struct Provider {
     pub id: Uuid,
     pub name: String,
     pub class: String,
+    /// The grammatical form the member chose (for the class name).
+    #[serde(default)]
+    pub form: crate::domain::account::AddressForm,
     pub since: DateTime<Utc>,
     pub bio: Option<String>,
 }

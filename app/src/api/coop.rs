@@ -9,6 +9,9 @@ pub struct PublicMember {
     pub display_name: String,
     /// worker | user | supporter
     pub class: String,
+    /// The grammatical form the member chose (for the class name).
+    #[serde(default)]
+    pub form: crate::domain::account::AddressForm,
 }
 
 /// Active members, oldest first (public: names and classes only).
@@ -24,9 +27,10 @@ pub async fn public_members() -> Result<Vec<PublicMember>, AppError> {
                 accounts::active_members(&state.db)
                     .await?
                     .into_iter()
-                    .map(|(display_name, class)| PublicMember {
+                    .map(|(display_name, class, form)| PublicMember {
                         display_name,
                         class,
+                        form: crate::domain::account::AddressForm::parse(&form),
                     })
                     .collect(),
             )

@@ -36,6 +36,9 @@ pub struct MembershipInfo {
     pub share_value_minor: i64,
     /// The board's reason when the last application was rejected.
     pub last_rejection: Option<String>,
+    /// The grammatical form the member chose (for the class name).
+    #[serde(default)]
+    pub form: crate::domain::account::AddressForm,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,6 +46,9 @@ pub struct Application {
     pub user_id: Uuid,
     pub display_name: String,
     pub class: String,
+    /// The grammatical form the member chose (for the class name).
+    #[serde(default)]
+    pub form: crate::domain::account::AddressForm,
     pub shares: i32,
     pub motivation: String,
     pub applied_at: DateTime<Utc>,
@@ -53,6 +59,9 @@ pub struct DirectoryEntry {
     pub id: Uuid,
     pub display_name: String,
     pub class: String,
+    /// The grammatical form the member chose (for the class name).
+    #[serde(default)]
+    pub form: crate::domain::account::AddressForm,
     pub since: DateTime<Utc>,
     pub bio: Option<String>,
     pub active_listings: i64,

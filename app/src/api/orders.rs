@@ -220,6 +220,8 @@ pub struct WorkItem {
     pub when: Option<chrono::NaiveDateTime>,
     pub until: Option<chrono::NaiveDateTime>,
     pub delivery: Option<DeliveryView>,
+    /// The steps open to the member on this line now (action names).
+    pub actions: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -347,6 +349,7 @@ pub async fn act_on_order(
     #[server(default)] line: Option<Uuid>,
     #[server(default)] reason: String,
     #[server(default)] refund: String,
+    #[server(default)] back: String,
 ) -> Result<(), AppError> {
     use crate::server::{auth, orders, respond};
     let viewer = auth::require(crate::viewer::Role::Customer).await?;
@@ -365,8 +368,23 @@ pub async fn act_on_order(
     )
     .await
     .map_err(|e| imp::order_error(e, &[("reason", &reason), ("refund", &refund)]))?;
-    leptos_axum::redirect(&format!("/orders/{id}"));
+    leptos_axum::redirect(&back_to(id, &back));
     Ok(())
+}
+
+/// Where a step taken on an order returns: the page it was taken from, one
+/// of a fixed few (never a URL from the form), else the order's page.
+pub fn back_to(order: Uuid, back: &str) -> String {
+    if back == "dashboard" {
+        return "/dashboard#work".to_owned();
+    }
+    match back
+        .strip_prefix("deliveries:")
+        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+    {
+        Some(day) => format!("/dashboard/deliveries?date={day}"),
+        None => format!("/orders/{order}"),
+    }
 }
 
 #[server(prefix = "/fn", endpoint = "order-message")]
@@ -425,7 +443,7 @@ pub async fn courier_day(
             ))
         })?,
     };
-    let items = orders::courier_day(&state.db, viewer.id, day)
+    let items = orders::courier_day(&state.db, &state.clock, viewer.id, day)
         .await
         .map_err(respond::internal)?;
     Ok((day, items))
@@ -454,4 +472,31 @@ pub async fn board_orders(
     orders::all(&state.db, status)
         .await
         .map_err(respond::internal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::back_to;
+    use uuid::Uuid;
+
+    #[test]
+    fn a_step_returns_only_to_the_pages_it_names() {
+        let order = Uuid::nil();
+        let own = format!("/orders/{order}");
+        assert_eq!(back_to(order, "dashboard"), "/dashboard#work");
+        assert_eq!(
+            back_to(order, "deliveries:2026-12-05"),
+            "/dashboard/deliveries?date=2026-12-05"
+        );
+        for other in [
+            "",
+            "https://elsewhere.example/",
+            "//elsewhere.example",
+            "deliveries:2026-12-05&x=1",
+            "deliveries:../../board",
+            "Dashboard",
+        ] {
+            assert_eq!(back_to(order, other), own, "{other}");
+        }
+    }
 }

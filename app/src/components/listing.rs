@@ -2,6 +2,7 @@
 //! and the one view of a failed load.
 
 use crate::api::catalog::ListingCard;
+use crate::domain::account::AddressForm;
 use crate::domain::listing::{ListingKind, ListingStatus, PriceModel};
 use crate::error::AppError;
 use crate::i18n::{use_i18n, use_locale, Locale, Strings};
@@ -39,11 +40,18 @@ pub fn status_name(t: &Strings, status: ListingStatus) -> &'static str {
     }
 }
 
-pub fn class_name(t: &Strings, class: &str) -> &'static str {
-    match class {
-        "worker" => t.class_worker,
-        "user" => t.class_user,
-        _ => t.class_supporter,
+/// A member class's name, agreeing with the member's chosen form.
+pub fn class_name(t: &Strings, class: &str, form: AddressForm) -> &'static str {
+    match (class, form) {
+        ("worker", AddressForm::Feminine) => t.class_worker_f,
+        ("worker", AddressForm::Masculine) => t.class_worker,
+        ("worker", AddressForm::Neutral) => t.class_worker_n,
+        ("user", AddressForm::Feminine) => t.class_user_f,
+        ("user", AddressForm::Masculine) => t.class_user,
+        ("user", AddressForm::Neutral) => t.class_user_n,
+        (_, AddressForm::Feminine) => t.class_supporter_f,
+        (_, AddressForm::Masculine) => t.class_supporter,
+        (_, AddressForm::Neutral) => t.class_supporter_n,
     }
 }
 

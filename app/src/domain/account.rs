@@ -228,3 +228,35 @@ mod tests {
         );
     }
 }
+
+/// The grammatical form a person chose to be addressed in, for the words
+/// that agree with it in Italian and Spanish ("Socia lavoratrice").
+/// Neutral until they choose.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum AddressForm {
+    Feminine,
+    Masculine,
+    #[default]
+    Neutral,
+}
+
+impl AddressForm {
+    pub const ALL: [AddressForm; 3] = [Self::Feminine, Self::Masculine, Self::Neutral];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Feminine => "f",
+            Self::Masculine => "m",
+            Self::Neutral => "n",
+        }
+    }
+
+    /// Reads a stored or posted code; anything else is neutral.
+    pub fn parse(code: &str) -> Self {
+        match code {
+            "f" => Self::Feminine,
+            "m" => Self::Masculine,
+            _ => Self::Neutral,
+        }
+    }
+}

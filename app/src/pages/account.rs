@@ -2,6 +2,7 @@ use crate::api::account::{ChangePassword, UpdatePreferences};
 use crate::api::membership::UpdateBio;
 use crate::components::form::{Field, FormError, FormMessage, TextArea};
 use crate::components::layout::use_viewer;
+use crate::domain::account::AddressForm;
 use crate::i18n::{format_date, use_i18n, use_locale, Locale};
 use crate::viewer::{Role, Viewer};
 use leptos::form::ActionForm;
@@ -49,7 +50,11 @@ fn AccountDetails(viewer: Viewer) -> impl IntoView {
     let saved = move || query.with(|q| q.get("saved"));
     let role = match viewer.top_role() {
         Role::Board => t.role_board,
-        Role::Member => t.role_member,
+        Role::Member => match viewer.address_form {
+            AddressForm::Feminine => t.role_member_f,
+            AddressForm::Masculine => t.role_member,
+            AddressForm::Neutral => t.role_member_n,
+        },
         Role::Customer => t.role_customer,
     };
     let password = ServerAction::<ChangePassword>::new();
@@ -96,6 +101,24 @@ fn AccountDetails(viewer: Viewer) -> impl IntoView {
                         }).collect_view()}
                     </select>
                 </div>
+                <fieldset class="choices-stacked" data-testid="address-form">
+                    <legend>{t.field_address_form}</legend>
+                    <p class="field-hint">{t.address_form_hint}</p>
+                    {AddressForm::ALL.into_iter().map(|f| {
+                        let id = format!("address-form-{}", f.code());
+                        let label = match f {
+                            AddressForm::Feminine => t.address_form_f,
+                            AddressForm::Masculine => t.address_form_m,
+                            AddressForm::Neutral => t.address_form_n,
+                        };
+                        view! {
+                            <div class="radio">
+                                <input type="radio" id=id.clone() name="address_form" value=f.code() checked={f == viewer.address_form}/>
+                                <label for=id>{label}</label>
+                            </div>
+                        }
+                    }).collect_view()}
+                </fieldset>
                 <button type="submit" class="button button-secondary">{t.submit_save}</button>
             </ActionForm>
         </section>

@@ -40,7 +40,11 @@ pub fn DashboardPage() -> impl IntoView {
             .is_some_and(|v| v.is_worker())
     };
     let listings = Resource::new(|| (), |_| my_listings());
-    let work = Resource::new(|| (), |_| crate::api::orders::load_my_work());
+    let act = ServerAction::<crate::api::orders::ActOnOrder>::new();
+    let work = Resource::new(
+        move || act.version().get(),
+        |_| crate::api::orders::load_my_work(),
+    );
     view! {
         <Title text=t.dashboard_title/>
         <h1>{t.dashboard_title}</h1>
@@ -60,7 +64,7 @@ pub fn DashboardPage() -> impl IntoView {
                 }.into_any(),
                 Err(e) => load_error(e),
             })}
-            {move || is_worker().then(|| view! { <crate::pages::orders::WorkSection work/> })}
+            {move || is_worker().then(|| view! { <crate::pages::orders::WorkSection work act/> })}
             <section class="card">
                 <h2>{t.dashboard_my_listings}</h2>
                 {move || if is_worker() {

@@ -73,7 +73,7 @@ pub fn HomePage() -> impl IntoView {
                                 <li class="member-card">
                                     <span class="avatar" aria-hidden="true">{m.display_name.chars().next().unwrap_or('?').to_string()}</span>
                                     <span class="member-name">{m.display_name.clone()}</span>
-                                    <span class="badge">{class_name(t, &m.class)}</span>
+                                    <span class="badge">{class_name(t, &m.class, m.form)}</span>
                                 </li>
                             }).collect_view()}
                         </ul>

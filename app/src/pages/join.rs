@@ -50,7 +50,7 @@ fn JoinState(membership: MembershipInfo) -> impl IntoView {
                 <h2>{t.join_status}</h2>
                 <p data-testid="membership-status"><strong>{status_text(t, status)}</strong></p>
                 <dl class="facts">
-                    <dt>{t.field_class}</dt><dd>{membership.class.as_deref().map(|c| crate::components::listing::class_name(t, c))}</dd>
+                    <dt>{t.field_class}</dt><dd>{membership.class.as_deref().map(|c| crate::components::listing::class_name(t, c, membership.form))}</dd>
                     <dt>{t.dashboard_shares}</dt><dd>{membership.shares}" × "{share.format(locale)}</dd>
                     {membership.since.map(|s| view! { <dt>{t.member_since}</dt><dd>{format_date(locale, s.date_naive())}</dd> })}
                 </dl>
@@ -59,10 +59,12 @@ fn JoinState(membership: MembershipInfo) -> impl IntoView {
         None => {
             let action = ServerAction::<ApplyMembership>::new();
             let error: FormError = Signal::derive(move || action.value().get().and_then(Result::err));
+            let form = membership.form;
+            let name = |c| crate::components::listing::class_name(t, c, form);
             let classes = vec![
-                ("worker".to_owned(), format!("{} ({})", t.class_worker, t.class_worker_hint)),
-                ("user".to_owned(), format!("{} ({})", t.class_user, t.class_user_hint)),
-                ("supporter".to_owned(), format!("{} ({})", t.class_supporter, t.class_supporter_hint)),
+                ("worker".to_owned(), format!("{} ({})", name("worker"), t.class_worker_hint)),
+                ("user".to_owned(), format!("{} ({})", name("user"), t.class_user_hint)),
+                ("supporter".to_owned(), format!("{} ({})", name("supporter"), t.class_supporter_hint)),
             ];
             view! {
                 {membership.last_rejection.clone().map(|reason| view! {

@@ -102,7 +102,7 @@ fn ListingDetails(listing: ListingView) -> impl IntoView {
                     <section class="card provider-card" data-testid="provider">
                         <h2>{t.listing_provider}</h2>
                         <p><a href=profile>{provider.name.clone()}</a></p>
-                        <p><span class="badge">{class_name(t, &provider.class)}</span></p>
+                        <p><span class="badge">{class_name(t, &provider.class, provider.form)}</span></p>
                         <p class="muted">{t.member_since}" "{format_date(locale, provider.since.date_naive())}</p>
                         {provider.bio.clone().map(|b| view! { <p>{b}</p> })}
                     </section>

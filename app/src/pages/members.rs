@@ -26,7 +26,7 @@ pub fn MembersPage() -> impl IntoView {
                         {list.into_iter().map(|m| view! {
                             <li class="card member-entry">
                                 <h2><a href=format!("/members/{}", m.id)>{m.display_name.clone()}</a></h2>
-                                <p><span class="badge">{class_name(t, &m.class)}</span>" "
+                                <p><span class="badge">{class_name(t, &m.class, m.form)}</span>" "
                                     <span class="muted">{t.member_since}" "{format_date(locale, m.since.date_naive())}</span></p>
                                 {m.bio.clone().map(|b| view! { <p>{b}</p> })}
                                 <p class="muted">{t.member_listings}": "{m.active_listings}</p>
@@ -61,7 +61,7 @@ pub fn MemberPage() -> impl IntoView {
                     <Title text=m.display_name.clone()/>
                     <section class="card profile" data-testid="profile">
                         <h1>{m.display_name.clone()}</h1>
-                        <p><span class="badge">{class_name(t, &m.class)}</span>" "
+                        <p><span class="badge">{class_name(t, &m.class, m.form)}</span>" "
                             <span class="muted">{t.member_since}" "{format_date(locale, m.since.date_naive())}</span></p>
                         {m.bio.clone().map(|b| view! { <p class="bio">{b}</p> })}
                     </section>

@@ -489,6 +489,9 @@ fn ActButton(
     #[prop(optional)] with_reason: Option<&'static str>,
     #[prop(optional)] with_refund: Option<&'static str>,
     #[prop(default = false)] secondary: bool,
+    /// The page to come back to (see `back_to`), else the order's.
+    #[prop(optional)]
+    back: Option<String>,
 ) -> impl IntoView {
     let error: FormError = Signal::derive(move || act.value().get().and_then(Result::err));
     let testid = format!("act-{action}");
@@ -497,6 +500,7 @@ fn ActButton(
             <input type="hidden" name="id" value=order.to_string()/>
             <input type="hidden" name="action" value=action.clone()/>
             {line.map(|l| view! { <input type="hidden" name="line" value=l.to_string()/> })}
+            {back.map(|b| view! { <input type="hidden" name="back" value=b/> })}
             {with_reason.map(|label| view! {
                 <TextArea error name="reason" label=label required=false rows=2/>
             })}
@@ -790,7 +794,16 @@ fn OrderList(
     let t = use_i18n();
     let locale = use_locale();
     if orders.is_empty() {
-        return view! { <p class="muted">{t.orders_none}</p> }.into_any();
+        // The board's list is only empty; a customer learns how to begin.
+        return if show_customer {
+            view! { <p class="muted empty">{t.orders_none}</p> }.into_any()
+        } else {
+            view! {
+                <p class="muted empty" data-testid="orders-empty">{t.orders_none_customer}</p>
+                <p><a class="button" href="/search">{t.orders_find}</a></p>
+            }
+            .into_any()
+        };
     }
     view! {
         <ul class="order-list" data-testid="order-list">
@@ -859,26 +872,29 @@ pub fn BoardOrdersPage() -> impl IntoView {
     }
 }
 
-/// One line of work on the dashboard or the courier's day.
+/// One line of work on the dashboard or the courier's day, with the steps
+/// open to the member on it as buttons; `back` is where they return.
 #[component]
-pub fn WorkRow(item: WorkItem) -> impl IntoView {
+pub fn WorkRow(item: WorkItem, act: ServerAction<ActOnOrder>, back: String) -> impl IntoView {
     let t = use_i18n();
     let locale = use_locale();
-    // What the line waits for, and the step the member takes on its page.
-    let yours = matches!(item.status, Status::Placed | Status::Paid);
-    let waits = match item.status {
-        Status::Placed | Status::Paid => t.work_waits_you,
-        Status::PendingPayment => t.work_waits_payment,
-        Status::Accepted => t.work_waits_start,
-        _ => t.work_waits_done,
+    // What the line waits for: the member's first step, else someone else.
+    let waits = match item.actions.first().map(String::as_str) {
+        Some("confirm_payment") => t.work_waits_confirm,
+        Some("accept" | "decline") => t.work_waits_you,
+        Some("start") => t.work_waits_start,
+        Some(_) => t.work_waits_done,
+        None => match item.status {
+            Status::Placed | Status::Paid | Status::PendingPayment => t.work_waits_payment,
+            Status::Accepted => t.work_waits_start,
+            _ => t.work_waits_done,
+        },
     };
-    let open_label = if yours {
-        t.work_open_accept
-    } else {
-        t.work_open
-    };
+    let kind = item.kind;
+    let order = item.order_id;
+    let line = item.line_id;
     view! {
-        <li class="work-item" data-status=item.status.as_str()>
+        <li class="work-item" data-status=item.status.as_str() data-testid=format!("work-{}", item.order_number)>
             <span class="order-number">{item.order_number.clone()}</span>" "
             <a href=format!("/orders/{}", item.order_id)>{item.title.clone()}</a>
             " "{status_badge(t, item.status)}
@@ -891,40 +907,56 @@ pub fn WorkRow(item: WorkItem) -> impl IntoView {
                 <p class="small">{t.order_pickup}": "{d.pickup_address.clone()}" → "{t.order_dropoff}": "{d.dropoff_address.clone()}</p>
             })}
             <p class="small work-next" data-testid="work-next">{waits}</p>
-            <p><a class=if yours { "button button-small" } else { "button button-small button-secondary" } href=format!("/orders/{}", item.order_id)>{open_label}</a></p>
+            <div class="actions work-actions">
+                {item.actions.iter().map(|a| {
+                    let label = action_label(t, a, Some(kind));
+                    let secondary = a == "decline";
+                    view! { <ActButton act order action=a.clone() line label secondary back=back.clone()/> }
+                }).collect_view()}
+                <a class="button button-secondary" href=format!("/orders/{}", item.order_id)>{t.work_open}</a>
+            </div>
         </li>
     }
 }
 
 /// The member's work on the dashboard: to act on, today, upcoming.
-/// `work` is created by the page itself (resources made inside a reactive
-/// branch lose the request's context during server rendering).
+/// `work` and `act` are created by the page itself (resources made inside
+/// a reactive branch lose the request's context during server rendering);
+/// `work` follows `act`, so a step taken here shows at once.
 #[component]
-pub fn WorkSection(work: Resource<Result<crate::api::orders::MyWork, AppError>>) -> impl IntoView {
+pub fn WorkSection(
+    work: Resource<Result<crate::api::orders::MyWork, AppError>>,
+    act: ServerAction<ActOnOrder>,
+) -> impl IntoView {
     let t = use_i18n();
-    let group = move |title: &'static str, testid: &'static str, items: Vec<WorkItem>| {
+    let act_error: FormError = Signal::derive(move || act.value().get().and_then(Result::err));
+    let group = move |title: &'static str,
+                      testid: &'static str,
+                      empty: &'static str,
+                      items: Vec<WorkItem>| {
         view! {
             <h3>{title}</h3>
             {if items.is_empty() {
-                view! { <p class="muted">{t.work_nothing}</p> }.into_any()
+                view! { <p class="muted empty">{empty}</p> }.into_any()
             } else {
                 view! {
                     <ul class="work-list" data-testid=testid>
-                        {items.into_iter().map(|i| view! { <WorkRow item=i/> }).collect_view()}
+                        {items.into_iter().map(|i| view! { <WorkRow item=i act back="dashboard".to_owned()/> }).collect_view()}
                     </ul>
                 }.into_any()
             }}
         }
     };
     view! {
-        <section class="card" data-testid="work">
+        <section class="card" id="work" data-testid="work">
             <h2>{t.work_title}</h2>
+            <FormMessage error=act_error/>
             <p><a href="/dashboard/deliveries">{t.courier_day_title}</a></p>
             <Suspense fallback=|| ()>
                 {move || work.get().and_then(Result::ok).map(|w| view! {
-                    {group(t.work_to_act, "work-to-act", w.to_act)}
-                    {group(t.work_today, "work-today", w.today)}
-                    {group(t.work_upcoming, "work-upcoming", w.upcoming)}
+                    {group(t.work_to_act, "work-to-act", t.work_nothing_to_act, w.to_act)}
+                    {group(t.work_today, "work-today", t.work_nothing_today, w.today)}
+                    {group(t.work_upcoming, "work-upcoming", t.work_nothing_upcoming, w.upcoming)}
                 })}
             </Suspense>
         </section>
@@ -937,7 +969,12 @@ pub fn CourierDayPage() -> impl IntoView {
     let locale = use_locale();
     let query = use_query_map();
     let date = move || query.with(|q| q.get("date")).unwrap_or_default();
-    let day = Resource::new(date, courier_day);
+    let act = ServerAction::<ActOnOrder>::new();
+    let act_error: FormError = Signal::derive(move || act.value().get().and_then(Result::err));
+    let day = Resource::new(
+        move || (date(), act.version().get()),
+        |(date, _)| courier_day(date),
+    );
     view! {
         <Title text=t.courier_day_title/>
         <h1>{t.courier_day_title}</h1>
@@ -946,6 +983,7 @@ pub fn CourierDayPage() -> impl IntoView {
             <input id="day" type="date" name="date" value=date/>
             <button type="submit" class="button button-secondary">{t.action_show}</button>
         </form>
+        <FormMessage error=act_error/>
         <Suspense fallback=|| ()>
             {move || day.get().map(|r| match r {
                 Ok((d, items)) => view! {
@@ -957,15 +995,21 @@ pub fn CourierDayPage() -> impl IntoView {
                             view! {
                                 <ol class="stops" data-testid="stops">
                                     {items.into_iter().map(|i| {
-                                        let d = i.delivery.clone();
+                                        let leg = i.delivery.clone();
                                         view! {
                                             <li class="stop" data-status=i.status.as_str()>
                                                 <p><strong>{i.when.map(|w| w.format("%H:%M").to_string())}{i.until.map(|u| format!("–{}", u.format("%H:%M")))}</strong>" "{status_badge(t, i.status)}" "<span class="order-number">{i.order_number.clone()}</span></p>
-                                                {d.map(|d| view! {
-                                                    <p>{t.order_pickup}": "{d.pickup_address}</p>
-                                                    <p>{t.order_dropoff}": "{d.dropoff_address}</p>
+                                                {leg.map(|leg| view! {
+                                                    <p>{t.order_pickup}": "{leg.pickup_address}</p>
+                                                    <p>{t.order_dropoff}": "{leg.dropoff_address}</p>
                                                 })}
-                                                <p><a class="button button-wide" href=format!("/orders/{}", i.order_id)>{t.courier_open_order}</a></p>
+                                                <div class="actions">
+                                                    {i.actions.iter().map(|a| view! {
+                                                        <ActButton act order=i.order_id action=a.clone() line=i.line_id
+                                                            label=action_label(t, a, Some(i.kind)) secondary={a == "decline"} back=format!("deliveries:{d}")/>
+                                                    }).collect_view()}
+                                                    <a class="button button-secondary" href=format!("/orders/{}", i.order_id)>{t.courier_open_order}</a>
+                                                </div>
                                             </li>
                                         }
                                     }).collect_view()}

@@ -3,7 +3,7 @@
 
 use super::entities::{board_seats, memberships, registration_requests, users};
 use super::password::{HashError, Hasher};
-use crate::domain::account::{DisplayName, Email, FieldProblem, NewPassword};
+use crate::domain::account::{AddressForm, DisplayName, Email, FieldProblem, NewPassword};
 use crate::error::AppError;
 use crate::i18n::Locale;
 use crate::viewer::Viewer;
@@ -81,6 +81,7 @@ pub async fn register(
         display_name: Set(name.as_str().to_owned()),
         password_hash: Set(hash),
         locale: Set(input.locale.code().to_owned()),
+        address_form: Set(AddressForm::Neutral.code().to_owned()),
         bio: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
@@ -234,6 +235,7 @@ where
         display_name: Set(request.display_name.clone()),
         password_hash: Set(request.password_hash.clone()),
         locale: Set(request.locale.clone()),
+        address_form: Set(AddressForm::Neutral.code().to_owned()),
         bio: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
@@ -353,6 +355,32 @@ pub async fn set_locale(
     Ok(())
 }
 
+/// The person's language and the grammatical form they are addressed in.
+pub async fn set_preferences(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    locale: Locale,
+    form: AddressForm,
+) -> Result<(), DbErr> {
+    users::Entity::update_many()
+        .col_expr(
+            users::Column::AddressForm,
+            sea_orm::sea_query::Expr::value(form.code()),
+        )
+        .col_expr(
+            users::Column::Locale,
+            sea_orm::sea_query::Expr::value(locale.code()),
+        )
+        .col_expr(
+            users::Column::UpdatedAt,
+            sea_orm::sea_query::Expr::value(Utc::now()),
+        )
+        .filter(users::Column::Id.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// Gives `user_id` a board seat from now on (used by `mutua create-user --board` and the demo).
 pub async fn grant_board_seat(db: &impl ConnectionTrait, user_id: Uuid) -> Result<(), DbErr> {
     board_seats::ActiveModel {
@@ -384,6 +412,7 @@ pub async fn load_viewer(
         display_name: String,
         password_hash: String,
         locale: String,
+        address_form: String,
         bio: Option<String>,
         created_at: chrono::DateTime<Utc>,
         member_class: Option<String>,
@@ -423,6 +452,7 @@ pub async fn load_viewer(
             users::Column::DisplayName,
             users::Column::PasswordHash,
             users::Column::Locale,
+            users::Column::AddressForm,
             users::Column::Bio,
             users::Column::CreatedAt,
         ])
@@ -440,6 +470,7 @@ pub async fn load_viewer(
             email: user.email,
             display_name: user.display_name,
             locale: Locale::parse(&user.locale).unwrap_or_default(),
+            address_form: AddressForm::parse(&user.address_form),
             joined: user.created_at,
             member_class: user.member_class,
             board: user.board == 1,
@@ -450,12 +481,16 @@ pub async fn load_viewer(
 }
 
 /// Display names and classes of active members, by admission date.
-pub async fn active_members(db: &impl ConnectionTrait) -> Result<Vec<(String, String)>, DbErr> {
+/// Active members' names, classes and address forms, oldest first.
+pub async fn active_members(
+    db: &impl ConnectionTrait,
+) -> Result<Vec<(String, String, String)>, DbErr> {
     use sea_orm::{QueryOrder, QuerySelect};
     memberships::Entity::find()
         .select_only()
         .column(users::Column::DisplayName)
         .column(memberships::Column::Class)
+        .column(users::Column::AddressForm)
         .join(
             sea_orm::JoinType::InnerJoin,
             memberships::Entity::belongs_to(users::Entity)

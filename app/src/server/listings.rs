@@ -792,6 +792,7 @@ pub async fn detail(
             id: owner.id,
             name: owner.display_name,
             class: membership.map(|m| m.class).unwrap_or_default(),
+            form: crate::domain::account::AddressForm::parse(&owner.address_form),
             since,
             bio: owner.bio,
         },

@@ -3,7 +3,7 @@
 
 use super::entities::{coop_settings, listings, membership_decisions, memberships, users};
 use crate::api::membership::{Application, DirectoryEntry, MembershipInfo, MembershipStatus};
-use crate::domain::account::FieldProblem;
+use crate::domain::account::{AddressForm, FieldProblem};
 use crate::error::{AppError, FieldError};
 use chrono::Utc;
 use sea_orm::{
@@ -313,6 +313,7 @@ pub async fn pending(db: &impl ConnectionTrait) -> Result<Vec<Application>, DbEr
             let u = u?;
             Some(Application {
                 user_id: u.id,
+                form: AddressForm::parse(&u.address_form),
                 display_name: u.display_name,
                 class: m.class,
                 shares: m.shares,
@@ -347,6 +348,11 @@ pub async fn mine(db: &impl ConnectionTrait, user_id: Uuid) -> Result<Membership
         since: current.as_ref().and_then(|m| m.admitted_at),
         share_value_minor: share_value,
         last_rejection: rejection,
+        form: users::Entity::find_by_id(user_id)
+            .one(db)
+            .await?
+            .map(|u| AddressForm::parse(&u.address_form))
+            .unwrap_or_default(),
     })
 }
 
@@ -363,6 +369,7 @@ pub async fn directory(db: &impl ConnectionTrait) -> Result<Vec<DirectoryEntry>,
             let u = u?;
             Some(DirectoryEntry {
                 id: u.id,
+                form: AddressForm::parse(&u.address_form),
                 display_name: u.display_name,
                 class: m.class,
                 since: m.admitted_at.unwrap_or(m.applied_at),
@@ -416,6 +423,7 @@ pub async fn profile(
         .await?;
     Ok(Some(DirectoryEntry {
         id: u.id,
+        form: AddressForm::parse(&u.address_form),
         display_name: u.display_name,
         class: m.class,
         since: m.admitted_at.unwrap_or(m.applied_at),

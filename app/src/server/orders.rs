@@ -2276,17 +2276,68 @@ fn when(l: &order_lines::Model) -> (Option<NaiveDateTime>, Option<NaiveDateTime>
     )
 }
 
+/// `provider`'s lines as work, each with the steps open to them on it now
+/// (the same the order's page offers them).
 async fn work_items(
     db: &impl ConnectionTrait,
+    clock: &Clock,
+    provider: Uuid,
     lines: Vec<order_lines::Model>,
 ) -> Result<Vec<WorkItem>, DbErr> {
+    let order_ids: Vec<Uuid> = lines.iter().map(|l| l.order_id).collect();
     let order_rows: HashMap<Uuid, orders::Model> = orders::Entity::find()
-        .filter(orders::Column::Id.is_in(lines.iter().map(|l| l.order_id).collect::<Vec<_>>()))
+        .filter(orders::Column::Id.is_in(order_ids.clone()))
         .all(db)
         .await?
         .into_iter()
         .map(|o| (o.id, o))
         .collect();
+    let mut siblings: HashMap<Uuid, Vec<order_lines::Model>> = HashMap::new();
+    for l in order_lines::Entity::find()
+        .filter(order_lines::Column::OrderId.is_in(order_ids))
+        .order_by_asc(order_lines::Column::Position)
+        .all(db)
+        .await?
+    {
+        siblings.entry(l.order_id).or_default().push(l);
+    }
+    let now = clock.now();
+    let who = Who::person(provider, false);
+    // Each order's state and its lines' ids in the state machine's order.
+    let mut states: HashMap<Uuid, (OrderState, Vec<Uuid>)> = HashMap::new();
+    for (id, o) in &order_rows {
+        let told_done_at = if o.status == Status::Fulfilled.as_str() {
+            told_done_at(db, o).await?
+        } else {
+            None
+        };
+        let loaded = Loaded {
+            order: o.clone(),
+            lines: siblings.remove(id).unwrap_or_default(),
+            told_done_at,
+        };
+        let ids = loaded.lines.iter().map(|l| l.id).collect();
+        states.insert(*id, (loaded.state()?, ids));
+    }
+    let actions_on = |line: &order_lines::Model| -> Vec<String> {
+        let Some((state, ids)) = states.get(&line.order_id) else {
+            return Vec::new();
+        };
+        let Some(i) = ids.iter().position(|id| *id == line.id) else {
+            return Vec::new();
+        };
+        [
+            Action::ConfirmPayment,
+            Action::Accept(i),
+            Action::Decline(i),
+            Action::Start(i),
+            Action::Fulfil(i),
+        ]
+        .into_iter()
+        .filter(|a| state.plan(*a, who, now).is_ok())
+        .map(|a| a.name().to_owned())
+        .collect()
+    };
     let people = names(db, order_rows.values().map(|o| o.customer_id)).await?;
     let mut items: Vec<WorkItem> = lines
         .into_iter()
@@ -2303,6 +2354,7 @@ async fn work_items(
                 customer_name: people.get(&o.customer_id).cloned().unwrap_or_default(),
                 net: money(&o.currency, l.net_minor),
                 delivery: delivery_view(&l),
+                actions: actions_on(&l),
                 title: l.title,
                 when,
                 until,
@@ -2339,7 +2391,7 @@ pub async fn work(
         today: Vec::new(),
         upcoming: Vec::new(),
     };
-    for item in work_items(db, lines).await? {
+    for item in work_items(db, clock, provider, lines).await? {
         if matches!(
             item.status,
             Status::Placed | Status::PendingPayment | Status::Paid
@@ -2357,6 +2409,7 @@ pub async fn work(
 /// A courier's deliveries with a window on `day`, in time order.
 pub async fn courier_day(
     db: &impl ConnectionTrait,
+    clock: &Clock,
     courier: Uuid,
     day: NaiveDate,
 ) -> Result<Vec<WorkItem>, DbErr> {
@@ -2377,5 +2430,5 @@ pub async fn courier_day(
         .order_by_asc(order_lines::Column::WindowStart)
         .all(db)
         .await?;
-    work_items(db, lines).await
+    work_items(db, clock, courier, lines).await
 }

@@ -1,6 +1,7 @@
 //! `mutua seed-demo`: a small, deterministic Italian cooperative so that a
 //! newcomer sees a living marketplace. Running it twice changes nothing.
 
+use app::domain::account::AddressForm;
 use app::i18n::Locale;
 use app::server::accounts::{self, NewAccount};
 use app::server::entities::memberships;
@@ -26,6 +27,8 @@ pub const DEMO_PASSWORD: &str = "mutua-demo-2026";
 
 struct DemoPerson {
     name: &'static str,
+    /// How they chose to be addressed (one neutral, to show all three).
+    form: AddressForm,
     email: &'static str,
     /// Stakeholder class when a member, and board seat.
     class: Option<&'static str>,
@@ -37,6 +40,7 @@ struct DemoPerson {
 const PEOPLE: &[DemoPerson] = &[
     DemoPerson {
         name: "Anna Rossi",
+        form: AddressForm::Feminine,
         email: "anna.rossi@mutua.example",
         class: Some("worker"),
         board: true,
@@ -45,6 +49,7 @@ const PEOPLE: &[DemoPerson] = &[
     },
     DemoPerson {
         name: "Luca Ferrari",
+        form: AddressForm::Masculine,
         email: "luca.ferrari@mutua.example",
         class: Some("user"),
         board: true,
@@ -53,6 +58,7 @@ const PEOPLE: &[DemoPerson] = &[
     },
     DemoPerson {
         name: "Giulia Bianchi",
+        form: AddressForm::Feminine,
         email: "giulia.bianchi@mutua.example",
         class: Some("worker"),
         board: false,
@@ -61,6 +67,7 @@ const PEOPLE: &[DemoPerson] = &[
     },
     DemoPerson {
         name: "Marco Esposito",
+        form: AddressForm::Masculine,
         email: "marco.esposito@mutua.example",
         class: Some("worker"),
         board: false,
@@ -69,6 +76,7 @@ const PEOPLE: &[DemoPerson] = &[
     },
     DemoPerson {
         name: "Francesca Romano",
+        form: AddressForm::Feminine,
         email: "francesca.romano@mutua.example",
         class: Some("worker"),
         board: false,
@@ -77,6 +85,7 @@ const PEOPLE: &[DemoPerson] = &[
     },
     DemoPerson {
         name: "Chiara Colombo",
+        form: AddressForm::Neutral,
         email: "chiara.colombo@mutua.example",
         class: Some("user"),
         board: false,
@@ -85,6 +94,7 @@ const PEOPLE: &[DemoPerson] = &[
     },
     DemoPerson {
         name: "Davide Ricci",
+        form: AddressForm::Masculine,
         email: "davide.ricci@mutua.example",
         class: Some("supporter"),
         board: false,
@@ -93,6 +103,7 @@ const PEOPLE: &[DemoPerson] = &[
     },
     DemoPerson {
         name: "Elena Greco",
+        form: AddressForm::Feminine,
         email: "elena.greco@mutua.example",
         class: Some("worker"),
         board: false,
@@ -101,6 +112,7 @@ const PEOPLE: &[DemoPerson] = &[
     },
     DemoPerson {
         name: "Matteo Bruno",
+        form: AddressForm::Masculine,
         email: "matteo.bruno@mutua.example",
         class: Some("worker"),
         board: false,
@@ -109,6 +121,7 @@ const PEOPLE: &[DemoPerson] = &[
     },
     DemoPerson {
         name: "Sofia Marino",
+        form: AddressForm::Feminine,
         email: "sofia.marino@mutua.example",
         class: Some("worker"),
         board: true,
@@ -117,6 +130,7 @@ const PEOPLE: &[DemoPerson] = &[
     },
     DemoPerson {
         name: "Lorenzo Gallo",
+        form: AddressForm::Masculine,
         email: "lorenzo.gallo@mutua.example",
         class: Some("worker"),
         board: false,
@@ -125,6 +139,7 @@ const PEOPLE: &[DemoPerson] = &[
     },
     DemoPerson {
         name: "Martina Costa",
+        form: AddressForm::Feminine,
         email: "martina.costa@mutua.example",
         class: Some("user"),
         board: false,
@@ -133,6 +148,7 @@ const PEOPLE: &[DemoPerson] = &[
     },
     DemoPerson {
         name: "Paolo Conti",
+        form: AddressForm::Masculine,
         email: "paolo.conti@mutua.example",
         class: None,
         board: false,
@@ -197,6 +213,7 @@ pub async fn seed_demo(
         )
         .await
         .map_err(|e| anyhow::anyhow!("demo account {}: {e}", p.email))?;
+        accounts::set_preferences(&txn, user.id, Locale::It, p.form).await?;
         if let Some(class) = p.class {
             let (y, m, d) = p.admitted;
             let admitted = Utc

@@ -221,7 +221,10 @@ async fn tell(
     }
 }
 
-/// Ten orders, one in each state; nothing when orders exist already.
+/// Completed orders in each of the ten months before this one, more as
+/// the cooperative grows, so the transparency chart, the earnings and the
+/// patronage refund have a history; then ten orders, one in each state.
+/// Nothing when orders exist already.
 pub async fn seed_orders(db: &DatabaseConnection) -> anyhow::Result<usize> {
     if orders::Entity::find().count(db).await? > 0 {
         return Ok(0);
@@ -248,8 +251,10 @@ pub async fn seed_orders(db: &DatabaseConnection) -> anyhow::Result<usize> {
         (Disputed, Some(7), false),
         (Resolved, None, true),
     ];
-    let mut created = 0;
     let today = Clock::system();
+    // The board's customer account stays out of the past, so a board
+    // member who is not a party always remains to confirm transfers.
+    let mut created = seed_history(db, &today, &customers[..3], &boards).await?;
     for (n, (story, service_index, delivery)) in plan.into_iter().enumerate() {
         // Orders whose work is done were placed a week ago: work is marked
         // done only once its time has come.
@@ -309,6 +314,87 @@ pub async fn seed_orders(db: &DatabaseConnection) -> anyhow::Result<usize> {
             .map_err(|e| anyhow::anyhow!("demo order {n}: {e:?}"))?;
         tell(db, (&clock, &today), order, customer, &boards, story, cash).await?;
         created += 1;
+    }
+    Ok(created)
+}
+
+/// How many orders were completed `back` months ago (ten months back to
+/// last month): a cooperative that grows, with a summer dip.
+const HISTORY: [usize; 10] = [1, 2, 2, 3, 2, 2, 3, 4, 4, 5];
+
+/// The demo's past: orders placed and done in each past month, oldest
+/// first (so order numbers follow the calendar), each completed by its
+/// customer a week after it was placed.
+async fn seed_history(
+    db: &DatabaseConnection,
+    today: &Clock,
+    customers: &[Viewer],
+    boards: &[Viewer],
+) -> anyhow::Result<usize> {
+    let services = listings::Entity::find()
+        .filter(listings::Column::Kind.eq(ListingKind::Service.as_str()))
+        .filter(listings::Column::Status.eq("active"))
+        .count(db)
+        .await?;
+    let mut created = 0;
+    for (m, count) in HISTORY.iter().enumerate() {
+        let back = HISTORY.len() - m;
+        for k in 0..*count {
+            let n = created;
+            // Spread over the month: placed on the 3rd, 10th, 17th… day.
+            let days = i64::try_from(back * 30).unwrap_or(300) - 7 * i64::try_from(k).unwrap_or(0);
+            let placed = today.shifted(-Duration::days(days + 7));
+            let done = today.shifted(-Duration::days(days));
+            let customer = &customers[n % customers.len()];
+            let mut input = OrderInput {
+                key: format!("demo-history-{n:04}"),
+                ..OrderInput::default()
+            };
+            // Every third order is a delivery alone, the rest a service,
+            // one in four of those with a delivery leg.
+            let courier = listing(db, ListingKind::Delivery, (n % 4) as u64).await?;
+            let (pickup, dropoff) = postcodes(db, courier.id).await?;
+            if n % 3 == 2 {
+                input.listing = courier.id.to_string();
+                delivery_fields(&mut input, &placed, (&pickup, &dropoff), n);
+            } else {
+                let l = listing(db, ListingKind::Service, (n as u64 * 5) % services.max(1)).await?;
+                let opening = service::free_openings(db, &l, placed.now().naive_utc(), 1)
+                    .await?
+                    .into_iter()
+                    .next()
+                    .ok_or_else(|| anyhow::anyhow!("demo listing {} has no opening", l.title))?;
+                input.listing = l.id.to_string();
+                input.slot = format_slot(opening.date, opening.start);
+                input.hours = l.min_hours.map(|h| h.to_string()).unwrap_or_default();
+                if l.at_customer {
+                    let (home, _) = postcodes(db, l.id).await?;
+                    input.place_address = format!("Via Saragozza {}", 20 + n);
+                    input.place_postcode = home;
+                }
+                if n % 4 == 1 {
+                    input.with_delivery = "on".into();
+                    input.courier = courier.id.to_string();
+                    delivery_fields(&mut input, &placed, (&pickup, &dropoff), n);
+                }
+            }
+            let cash = n % 2 == 0;
+            input.payment = if cash { "cash" } else { "bank" }.into();
+            let order = service::place(db, &placed, customer, &input, &Default::default())
+                .await
+                .map_err(|e| anyhow::anyhow!("demo history order {n}: {e:?}"))?;
+            tell(
+                db,
+                (&placed, &done),
+                order,
+                customer,
+                boards,
+                Story::Completed,
+                cash,
+            )
+            .await?;
+            created += 1;
+        }
     }
     Ok(created)
 }

@@ -10,6 +10,8 @@ pub struct Model {
     pub display_name: String,
     pub password_hash: String,
     pub locale: String,
+    /// `f`, `m` or `n`: see `AddressForm`.
+    pub address_form: String,
     pub bio: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
