@@ -535,6 +535,29 @@ on_both_databases!(cli_creates_users_and_seeds_the_demo, |backend| async move {
         .filter(|m| m["fees_minor"].as_i64().unwrap_or(0) > 0)
         .count();
     assert!(with_fees >= 9, "{t}");
+    // Every demo service can be booked: its duration fits its hours.
+    let services: serde_json::Value = server
+        .client()
+        .get("/api/v1/listings?kind=service&per_page=100")
+        .await
+        .json()
+        .await
+        .expect("json");
+    for item in services["items"].as_array().expect("items") {
+        let id = item["id"].as_str().expect("id");
+        let detail: serde_json::Value = server
+            .client()
+            .get(&format!("/api/v1/listings/{id}"))
+            .await
+            .json()
+            .await
+            .expect("json");
+        assert!(
+            detail["next_openings"].as_array().is_some_and(|o| !o.is_empty()),
+            "{} has no opening",
+            item["title"]
+        );
+    }
     assert_eq!(db.query_i64("SELECT COUNT(*) FROM board_seats").await, 4);
     assert_eq!(
         db.query_i64("SELECT COUNT(*) FROM memberships WHERE status = 'active'")

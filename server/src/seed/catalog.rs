@@ -300,8 +300,12 @@ pub async fn seed_listings(
             } else {
                 &["1", "3", "5"]
             };
+            // A long job gets a window it fits in.
+            let long = t.model == "fixed" && t.duration.parse::<u32>().is_ok_and(|m| m > 240);
             let (start, end) = if t.title.contains("serale") || t.description.contains("serale") {
                 ("18:00", "23:00")
+            } else if long {
+                ("08:00", "14:00")
             } else if n.is_multiple_of(3) {
                 ("14:00", "18:00")
             } else {
