@@ -521,13 +521,7 @@ on_both_databases!(cli_creates_users_and_seeds_the_demo, |backend| async move {
         10
     );
     // The transparency chart has a year to show: fees in most past months.
-    let t: serde_json::Value = server
-        .client()
-        .get("/api/v1/transparency")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let t: serde_json::Value = server.client().get_json("/api/v1/transparency").await;
     let with_fees = t["months"]
         .as_array()
         .expect("months")
@@ -538,22 +532,18 @@ on_both_databases!(cli_creates_users_and_seeds_the_demo, |backend| async move {
     // Every demo service can be booked: its duration fits its hours.
     let services: serde_json::Value = server
         .client()
-        .get("/api/v1/listings?kind=service&per_page=100")
-        .await
-        .json()
-        .await
-        .expect("json");
+        .get_json("/api/v1/listings?kind=service&per_page=100")
+        .await;
     for item in services["items"].as_array().expect("items") {
         let id = item["id"].as_str().expect("id");
         let detail: serde_json::Value = server
             .client()
-            .get(&format!("/api/v1/listings/{id}"))
-            .await
-            .json()
-            .await
-            .expect("json");
+            .get_json(&format!("/api/v1/listings/{id}"))
+            .await;
         assert!(
-            detail["next_openings"].as_array().is_some_and(|o| !o.is_empty()),
+            detail["next_openings"]
+                .as_array()
+                .is_some_and(|o| !o.is_empty()),
             "{} has no opening",
             item["title"]
         );
@@ -584,21 +574,12 @@ on_both_databases!(cli_creates_users_and_seeds_the_demo, |backend| async move {
             .await,
         40
     );
-    let list: serde_json::Value = server
-        .client()
-        .get("/api/v1/listings?q=cargo")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let list: serde_json::Value = server.client().get_json("/api/v1/listings?q=cargo").await;
     let first_id = list["items"][0]["id"].as_str().expect("a demo listing");
     let detail: serde_json::Value = server
         .client()
-        .get(&format!("/api/v1/listings/{first_id}"))
-        .await
-        .json()
-        .await
-        .expect("json");
+        .get_json(&format!("/api/v1/listings/{first_id}"))
+        .await;
     let picture = detail["images"][0].as_str().expect("a picture").to_owned();
     assert_eq!(server.client().get(&picture).await.status(), 200);
 

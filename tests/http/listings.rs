@@ -365,11 +365,8 @@ on_both_databases!(
         // Served re-encoded, resized, cached for a year.
         let detail: serde_json::Value = server
             .client()
-            .get(&format!("/api/v1/listings/{listing}"))
-            .await
-            .json()
-            .await
-            .expect("json");
+            .get_json(&format!("/api/v1/listings/{listing}"))
+            .await;
         let url = detail["images"][0].as_str().expect("image url").to_owned();
         let res = server.client().get(&url).await;
         assert_eq!(res.status(), 200);
@@ -457,11 +454,8 @@ on_both_databases!(availability_shows_the_next_openings, |backend| async move {
 
     let detail: serde_json::Value = server
         .client()
-        .get(&format!("/api/v1/listings/{id}"))
-        .await
-        .json()
-        .await
-        .expect("json");
+        .get_json(&format!("/api/v1/listings/{id}"))
+        .await;
     let openings = detail["next_openings"]
         .as_array()
         .cloned()

@@ -517,6 +517,11 @@ impl Client {
         req.send().await.expect("GET")
     }
 
+    /// A JSON answer (the public API), read whole.
+    pub async fn get_json(&self, path: &str) -> serde_json::Value {
+        self.get(path).await.json().await.expect("json")
+    }
+
     /// A form post as the app's JavaScript sends it (JSON answers).
     pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> Response {
         self.post_form_with(path, form, &[("accept", "application/json")])

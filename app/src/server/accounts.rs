@@ -340,19 +340,7 @@ pub async fn set_locale(
     user_id: Uuid,
     locale: Locale,
 ) -> Result<(), DbErr> {
-    users::Entity::update_many()
-        .col_expr(
-            users::Column::Locale,
-            sea_orm::sea_query::Expr::value(locale.code()),
-        )
-        .col_expr(
-            users::Column::UpdatedAt,
-            sea_orm::sea_query::Expr::value(Utc::now()),
-        )
-        .filter(users::Column::Id.eq(user_id))
-        .exec(db)
-        .await?;
-    Ok(())
+    update_user(db, user_id, [(users::Column::Locale, locale.code())]).await
 }
 
 /// The person's language and the grammatical form they are addressed in.
@@ -362,19 +350,26 @@ pub async fn set_preferences(
     locale: Locale,
     form: AddressForm,
 ) -> Result<(), DbErr> {
-    users::Entity::update_many()
-        .col_expr(
-            users::Column::AddressForm,
-            sea_orm::sea_query::Expr::value(form.code()),
-        )
-        .col_expr(
-            users::Column::Locale,
-            sea_orm::sea_query::Expr::value(locale.code()),
-        )
-        .col_expr(
-            users::Column::UpdatedAt,
-            sea_orm::sea_query::Expr::value(Utc::now()),
-        )
+    let columns = [
+        (users::Column::Locale, locale.code()),
+        (users::Column::AddressForm, form.code()),
+    ];
+    update_user(db, user_id, columns).await
+}
+
+/// Sets text columns of one user, and when they changed.
+async fn update_user<const N: usize>(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    columns: [(users::Column, &str); N],
+) -> Result<(), DbErr> {
+    use sea_orm::sea_query::Expr;
+    let mut update = users::Entity::update_many();
+    for (column, value) in columns {
+        update = update.col_expr(column, Expr::value(value));
+    }
+    update
+        .col_expr(users::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(users::Column::Id.eq(user_id))
         .exec(db)
         .await?;

@@ -138,6 +138,31 @@ pub(super) async fn act(
         .map_err(|e| anyhow::anyhow!("demo order {action}: {e}"))
 }
 
+/// Books `l` at its first free start time on `clock`, for its shortest
+/// stay, at `place` when it is done at the customer's.
+async fn book_service(
+    db: &DatabaseConnection,
+    input: &mut OrderInput,
+    l: &listings::Model,
+    clock: &Clock,
+    place: String,
+) -> anyhow::Result<()> {
+    let opening = service::free_openings(db, l, clock.now().naive_utc(), 1)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| anyhow::anyhow!("demo listing {} has no opening", l.title))?;
+    input.listing = l.id.to_string();
+    input.slot = format_slot(opening.date, opening.start);
+    input.hours = l.min_hours.map(|h| h.to_string()).unwrap_or_default();
+    if l.at_customer {
+        let (home, _) = postcodes(db, l.id).await?;
+        input.place_address = place;
+        input.place_postcode = home;
+    }
+    Ok(())
+}
+
 /// Moves a demo order along its story: up to the start of the work on
 /// `clock` (the order's own time), from the work done, on `now`.
 async fn tell(
@@ -278,22 +303,10 @@ pub async fn seed_orders(db: &DatabaseConnection) -> anyhow::Result<usize> {
         match service_index {
             Some(i) => {
                 let l = listing(db, ListingKind::Service, i * 3).await?;
-                let now = clock.now().naive_utc();
-                let opening = service::free_openings(db, &l, now, 1)
-                    .await?
-                    .into_iter()
-                    .next()
-                    .ok_or_else(|| anyhow::anyhow!("demo listing {} has no opening", l.title))?;
-                input.listing = l.id.to_string();
-                input.slot = format_slot(opening.date, opening.start);
-                input.hours = l.min_hours.map(|h| h.to_string()).unwrap_or_default();
-                if l.at_customer {
-                    let (home, _) = postcodes(db, l.id).await?;
-                    input.place_address = format!("Via del Pratello {}", 10 + n);
-                    input.place_postcode = home;
-                    if n % 2 == 0 {
-                        input.access_notes = "Citofono «Neri», terzo piano senza ascensore.".into();
-                    }
+                let place = format!("Via del Pratello {}", 10 + n);
+                book_service(db, &mut input, &l, &clock, place).await?;
+                if l.at_customer && n % 2 == 0 {
+                    input.access_notes = "Citofono «Neri», terzo piano senza ascensore.".into();
                 }
                 if delivery {
                     input.with_delivery = "on".into();
@@ -359,19 +372,14 @@ async fn seed_history(
                 delivery_fields(&mut input, &placed, (&pickup, &dropoff), n);
             } else {
                 let l = listing(db, ListingKind::Service, (n as u64 * 5) % services.max(1)).await?;
-                let opening = service::free_openings(db, &l, placed.now().naive_utc(), 1)
-                    .await?
-                    .into_iter()
-                    .next()
-                    .ok_or_else(|| anyhow::anyhow!("demo listing {} has no opening", l.title))?;
-                input.listing = l.id.to_string();
-                input.slot = format_slot(opening.date, opening.start);
-                input.hours = l.min_hours.map(|h| h.to_string()).unwrap_or_default();
-                if l.at_customer {
-                    let (home, _) = postcodes(db, l.id).await?;
-                    input.place_address = format!("Via Saragozza {}", 20 + n);
-                    input.place_postcode = home;
-                }
+                book_service(
+                    db,
+                    &mut input,
+                    &l,
+                    &placed,
+                    format!("Via Saragozza {}", 20 + n),
+                )
+                .await?;
                 if n % 4 == 1 {
                     input.with_delivery = "on".into();
                     input.courier = courier.id.to_string();
