@@ -166,7 +166,8 @@ for (const js of [true, false]) {
     const owing = board.page.locator('[data-testid=receivables] li');
     for (let n = await owing.count(); n > 0; n--) {
       const row = owing.first();
-      const owed = (await row.textContent()).match(/(\d+,\d\d)\s€/)[1];
+      // The whole amount, thousands too ("1.234,50 €" is typed 1234,50).
+      const owed = (await row.textContent()).match(/([\d.]+,\d\d)\s€/)[1].replace(/\./g, '');
       await row.locator('input[name=amount]').fill(owed);
       await row.locator('button[type=submit]').click();
       await board.page.waitForFunction((left) => document.querySelectorAll('[data-testid=receivables] li').length === left, n - 1);

@@ -55,7 +55,7 @@ pub fn DashboardPage() -> impl IntoView {
                         <h2>{t.dashboard_membership}</h2>
                         {match m.status {
                             Some(s) => view! {
-                                <p data-testid="membership-status"><strong>{status_text(t, s)}</strong></p>
+                                <p data-testid="membership-status"><strong>{status_text(t, s, m.form)}</strong></p>
                                 <p>{t.dashboard_shares}": "{m.shares}" × "{Money::eur(m.share_value_minor).format(locale)}</p>
                             }.into_any(),
                             None => view! { <p>{t.dashboard_not_member}" "<a href="/join">{t.nav_join}</a></p> }.into_any(),

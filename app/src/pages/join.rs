@@ -3,6 +3,7 @@
 use crate::api::membership::{my_membership, ApplyMembership, MembershipInfo, MembershipStatus};
 use crate::components::form::{Field, FormError, FormMessage, Select, TextArea};
 use crate::components::listing::load_error;
+use crate::domain::account::AddressForm;
 use crate::domain::money::Money;
 use crate::i18n::{format_date, use_i18n, use_locale, Strings};
 use leptos::form::ActionForm;
@@ -10,12 +11,20 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-pub fn status_text(t: &Strings, s: MembershipStatus) -> &'static str {
-    match s {
-        MembershipStatus::Applicant => t.status_applicant,
-        MembershipStatus::Active => t.status_member_active,
-        MembershipStatus::Suspended => t.status_suspended,
-        MembershipStatus::Withdrawn => t.status_withdrawn,
+/// A membership's status, agreeing with the member's chosen form.
+pub fn status_text(t: &Strings, s: MembershipStatus, form: AddressForm) -> &'static str {
+    use AddressForm::{Feminine, Masculine, Neutral};
+    match (s, form) {
+        (MembershipStatus::Applicant, _) => t.status_applicant,
+        (MembershipStatus::Active, Feminine) => t.status_member_active_f,
+        (MembershipStatus::Active, Masculine) => t.status_member_active,
+        (MembershipStatus::Active, Neutral) => t.status_member_active_n,
+        (MembershipStatus::Suspended, Feminine) => t.status_suspended_f,
+        (MembershipStatus::Suspended, Masculine) => t.status_suspended,
+        (MembershipStatus::Suspended, Neutral) => t.status_suspended_n,
+        (MembershipStatus::Withdrawn, Feminine) => t.status_withdrawn_f,
+        (MembershipStatus::Withdrawn, Masculine) => t.status_withdrawn,
+        (MembershipStatus::Withdrawn, Neutral) => t.status_withdrawn_n,
     }
 }
 
@@ -48,7 +57,7 @@ fn JoinState(membership: MembershipInfo) -> impl IntoView {
             {move || applied().then(|| view! { <p class="alert alert-ok" role="status">{t.join_applied}</p> })}
             <section class="card">
                 <h2>{t.join_status}</h2>
-                <p data-testid="membership-status"><strong>{status_text(t, status)}</strong></p>
+                <p data-testid="membership-status"><strong>{status_text(t, status, membership.form)}</strong></p>
                 <dl class="facts">
                     <dt>{t.field_class}</dt><dd>{membership.class.as_deref().map(|c| crate::components::listing::class_name(t, c, membership.form))}</dd>
                     <dt>{t.dashboard_shares}</dt><dd>{membership.shares}" × "{share.format(locale)}</dd>

@@ -301,9 +301,11 @@ fn OrderFormView(form: OrderForm) -> impl IntoView {
             let n = asked.get_value().wrapping_add(1);
             asked.set_value(n);
             leptos::task::spawn_local(async move {
+                // The answer may come after the form is gone (the order was
+                // placed and the page changed): then it is dropped.
                 if let Ok(q) = crate::api::orders::quote_order(input).await {
-                    if asked.get_value() == n {
-                        quote.set(q);
+                    if asked.try_get_value() == Some(n) {
+                        let _ = quote.try_set(q);
                     }
                 }
             });

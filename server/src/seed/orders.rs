@@ -1,6 +1,7 @@
 //! Demo orders in every state, placed and moved through the real services
 //! (so their prices, events and e-mails are what the app would write).
 
+use app::domain::ledger::Account;
 use app::domain::listing::ListingKind;
 use app::domain::order_form::{format_slot, OrderInput};
 use app::server::accounts::{self, find_by_email};
@@ -403,6 +404,26 @@ async fn seed_history(
             .await?;
             created += 1;
         }
+    }
+    // Members who collected cash in the past paid in what they owed the
+    // cooperative (its fee, others' shares), recorded by a board member
+    // who is not the payer; only this month's dues stay open.
+    let settled = today.shifted(-Duration::days(1)).now();
+    for (account, owed) in app::server::ledger::balances(db).await? {
+        let Account::MemberReceivable(member) = account else {
+            continue;
+        };
+        if owed <= 0 {
+            continue;
+        }
+        let board = boards
+            .iter()
+            .find(|b| b.id != member)
+            .ok_or_else(|| anyhow::anyhow!("no board member to record a payment"))?;
+        let amount = format!("{}.{:02}", owed / 100, owed % 100);
+        app::server::money::receivable_paid(db, settled, board.id, member, &amount)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo payment of dues: {e:?}"))?;
     }
     Ok(created)
 }
