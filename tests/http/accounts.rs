@@ -597,10 +597,15 @@ on_both_databases!(cli_creates_users_and_seeds_the_demo, |backend| async move {
     assert!(page.contains(">Socia<"), "feminine role");
     let directory = c.get("/members").await.text().await.expect("directory");
     assert!(directory.contains("Socia lavoratrice"), "feminine class");
-    for (form, role, class) in [
-        ("m", ">Socio<", "Socio lavoratore"),
-        ("n", ">Persona socia<", "Persona socia lavoratrice"),
-        ("f", ">Socia<", "Socia lavoratrice"),
+    for (form, role, class, status) in [
+        ("m", ">Socio<", "Socio lavoratore", "Socio attivo"),
+        (
+            "n",
+            ">Persona socia<",
+            "Persona socia lavoratrice",
+            "Persona socia attiva",
+        ),
+        ("f", ">Socia<", "Socia lavoratrice", "Socia attiva"),
     ] {
         let saved = c
             .post_form(
@@ -618,14 +623,16 @@ on_both_databases!(cli_creates_users_and_seeds_the_demo, |backend| async move {
             "{form}: role"
         );
         let me = c.get("/members").await.text().await.expect("directory");
-        let giulia = me
+        let giulia: String = me
             .split(">Giulia Bianchi</a></h2>")
             .nth(1)
-            .expect("Giulia listed");
-        assert!(
-            giulia[..giulia.len().min(400)].contains(class),
-            "{form}: class"
-        );
+            .expect("Giulia listed")
+            .chars()
+            .take(400)
+            .collect();
+        assert!(giulia.contains(class), "{form}: class");
+        let dashboard = c.get("/dashboard").await.text().await.expect("dashboard");
+        assert!(dashboard.contains(status), "{form}: status");
     }
 });
 
