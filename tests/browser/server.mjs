@@ -148,7 +148,7 @@ export async function openPage(browser, js, { locale = 'it-IT', allowed = [422] 
   const page = await context.newPage();
   const problems = [];
   const expected = new RegExp(`Failed to load resource: the server responded with a status of (${allowed.join('|')})`);
-  page.on('console', (m) => { if (m.type() === 'error' && !expected.test(m.text())) problems.push(m.text()); });
+  page.on('console', (m) => { if (m.type() === 'error' && !expected.test(m.text())) problems.push(`${page.url()}: ${m.text().slice(0, 300)}`); });
   page.on('pageerror', (e) => problems.push(String(e)));
   return { context, page, problems };
 }

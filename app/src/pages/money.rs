@@ -120,12 +120,17 @@ pub fn EarningsPage() -> impl IntoView {
         },
         |(month, show, _)| load_earnings(month, show),
     );
+    // Made here, not in the view the resource rebuilds: a save refetches
+    // the page's figures and replaces the form, and what its old fields
+    // still read must outlive them.
+    let error: FormError = Signal::derive(move || save.value().get().and_then(Result::err));
+    let just_saved = Signal::derive(move || save.value().get().is_some_and(|r| r.is_ok()));
     view! {
         <Title text=t.earnings_title/>
         <h1>{t.earnings_title}</h1>
         <Suspense fallback=|| ()>
             {move || earnings.get().map(|r| match r {
-                Ok(e) => view! { <EarningsView e save/> }.into_any(),
+                Ok(e) => view! { <EarningsView e save error just_saved/> }.into_any(),
                 Err(e) => load_error(e),
             })}
         </Suspense>
@@ -133,7 +138,12 @@ pub fn EarningsPage() -> impl IntoView {
 }
 
 #[component]
-fn EarningsView(e: Earnings, save: ServerAction<SavePayoutAccount>) -> impl IntoView {
+fn EarningsView(
+    e: Earnings,
+    save: ServerAction<SavePayoutAccount>,
+    error: FormError,
+    just_saved: Signal<bool>,
+) -> impl IntoView {
     let t = use_i18n();
     let locale = use_locale();
     let month = e.month.clone();
@@ -191,7 +201,7 @@ fn EarningsView(e: Earnings, save: ServerAction<SavePayoutAccount>) -> impl Into
                 }.into_any()
             }}
         </section>
-        <PayoutDetails account=e.account.clone() save/>
+        <PayoutDetails account=e.account.clone() save error just_saved/>
         {e.connect.clone().map(|c| view! { <StripeConnect standing=c/> })}
     }
     .into_any()
@@ -224,13 +234,12 @@ fn StripeConnect(standing: String) -> impl IntoView {
 fn PayoutDetails(
     account: Option<crate::api::money::PayoutAccountView>,
     save: ServerAction<SavePayoutAccount>,
+    error: FormError,
+    just_saved: Signal<bool>,
 ) -> impl IntoView {
     let t = use_i18n();
     let query = use_query_map();
-    let error: FormError = Signal::derive(move || save.value().get().and_then(Result::err));
-    let saved = move || {
-        query.with(|q| q.get("saved").is_some()) || save.value().get().is_some_and(|r| r.is_ok())
-    };
+    let saved = move || query.with(|q| q.get("saved").is_some()) || just_saved.get();
     let holder = account.as_ref().map(|a| a.holder_name.clone());
     view! {
         <section class="card narrow" id="payout-details">
