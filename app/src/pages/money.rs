@@ -110,12 +110,22 @@ pub fn EarningsPage() -> impl IntoView {
     let t = use_i18n();
     let query = use_query_map();
     let save = ServerAction::<SavePayoutAccount>::new();
+    // Only a save that went through changes the figures: a refused one
+    // keeps the form (and its errors) where it is, rather than rebuilding
+    // it while its own submit is still settling.
+    let saves = Memo::new(move |prev: Option<&usize>| {
+        if save.value().with(|v| matches!(v, Some(Ok(_)))) {
+            save.version().get()
+        } else {
+            prev.copied().unwrap_or(0)
+        }
+    });
     let earnings = Resource::new(
         move || {
             (
                 query.with(|q| q.get("month")),
                 query.with(|q| q.get("show")),
-                save.version().get(),
+                saves.get(),
             )
         },
         |(month, show, _)| load_earnings(month, show),
