@@ -514,6 +514,33 @@ fn ActButton(
     }
 }
 
+/// The buttons for the steps open on one line; `back` is where a step
+/// returns (the order's page when none).
+#[component]
+fn StepButtons(
+    act: ServerAction<ActOnOrder>,
+    order: uuid::Uuid,
+    line: uuid::Uuid,
+    kind: ListingKind,
+    actions: Vec<String>,
+    #[prop(optional)] back: Option<String>,
+) -> impl IntoView {
+    let t = use_i18n();
+    actions
+        .into_iter()
+        .map(|a| {
+            let label = action_label(t, &a, Some(kind));
+            let secondary = a == "decline";
+            match back.clone() {
+                Some(back) => {
+                    view! { <ActButton act order action=a line label secondary back/> }.into_any()
+                }
+                None => view! { <ActButton act order action=a line label secondary/> }.into_any(),
+            }
+        })
+        .collect_view()
+}
+
 #[component]
 fn OrderDetails(
     order: OrderView,
@@ -749,11 +776,7 @@ fn LineCard(line: LineView, order: uuid::Uuid, act: ServerAction<ActOnOrder>) ->
             })}
             {(!line.actions.is_empty()).then(|| view! {
                 <div class="actions">
-                    {line.actions.iter().map(|a| {
-                        let label = action_label(t, a, Some(kind));
-                        let secondary = a == "decline";
-                        view! { <ActButton act order action=a.clone() line=line.id label secondary/> }
-                    }).collect_view()}
+                    <StepButtons act order line=line.id kind actions=line.actions.clone()/>
                 </div>
             })}
         </section>
@@ -910,11 +933,7 @@ pub fn WorkRow(item: WorkItem, act: ServerAction<ActOnOrder>, back: String) -> i
             })}
             <p class="small work-next" data-testid="work-next">{waits}</p>
             <div class="actions work-actions">
-                {item.actions.iter().map(|a| {
-                    let label = action_label(t, a, Some(kind));
-                    let secondary = a == "decline";
-                    view! { <ActButton act order action=a.clone() line label secondary back=back.clone()/> }
-                }).collect_view()}
+                <StepButtons act order line kind actions=item.actions.clone() back/>
                 <a class="button button-secondary" href=format!("/orders/{}", item.order_id)>{t.work_open}</a>
             </div>
         </li>
@@ -1006,10 +1025,7 @@ pub fn CourierDayPage() -> impl IntoView {
                                                     <p>{t.order_dropoff}": "{leg.dropoff_address}</p>
                                                 })}
                                                 <div class="actions">
-                                                    {i.actions.iter().map(|a| view! {
-                                                        <ActButton act order=i.order_id action=a.clone() line=i.line_id
-                                                            label=action_label(t, a, Some(i.kind)) secondary={a == "decline"} back=format!("deliveries:{d}")/>
-                                                    }).collect_view()}
+                                                    <StepButtons act order=i.order_id line=i.line_id kind=i.kind actions=i.actions.clone() back=format!("deliveries:{d}")/>
                                                     <a class="button button-secondary" href=format!("/orders/{}", i.order_id)>{t.courier_open_order}</a>
                                                 </div>
                                             </li>

@@ -2006,6 +2006,30 @@ fn slot_of(l: &order_lines::Model) -> Option<(NaiveDate, u16, u16)> {
     ))
 }
 
+/// The names of the `candidates` that `who` may take on `state` at `now`.
+fn open_to(
+    state: &OrderState,
+    who: Who,
+    now: DateTime<Utc>,
+    candidates: impl IntoIterator<Item = Action>,
+) -> Vec<String> {
+    candidates
+        .into_iter()
+        .filter(|a| state.plan(*a, who, now).is_ok())
+        .map(|a| a.name().to_owned())
+        .collect()
+}
+
+/// The steps a provider takes on line `i`.
+fn line_steps(i: usize) -> [Action; 4] {
+    [
+        Action::Accept(i),
+        Action::Decline(i),
+        Action::Start(i),
+        Action::Fulfil(i),
+    ]
+}
+
 /// An order as `viewer` may see it, with the actions open to them now.
 pub async fn view(
     db: &DatabaseConnection,
@@ -2020,24 +2044,24 @@ pub async fn view(
     let state = loaded.state()?;
     let now = clock.now();
     let who = Who::person(viewer.id, viewer.board);
-    let can = |a: Action| state.plan(a, who, now).is_ok();
     let order = &loaded.order;
     let is_customer = order.customer_id == viewer.id;
     let sees_money = is_customer || viewer.board;
-    let actions: Vec<String> = [
-        Action::ConfirmPayment,
-        Action::Complete,
-        Action::Dispute,
-        Action::Cancel,
-        Action::Resolve(Resolution::Release),
-        Action::Resolve(Resolution::Refund),
-        // The amount is asked for on the page; any stands in here.
-        Action::Resolve(Resolution::Partial(1)),
-    ]
-    .into_iter()
-    .filter(|a| can(*a))
-    .map(|a| a.name().to_owned())
-    .collect();
+    let actions = open_to(
+        &state,
+        who,
+        now,
+        [
+            Action::ConfirmPayment,
+            Action::Complete,
+            Action::Dispute,
+            Action::Cancel,
+            Action::Resolve(Resolution::Release),
+            Action::Resolve(Resolution::Refund),
+            // The amount is asked for on the page; any stands in here.
+            Action::Resolve(Resolution::Partial(1)),
+        ],
+    );
 
     let events = order_events::Entity::find()
         .filter(order_events::Column::OrderId.eq(id))
@@ -2093,16 +2117,7 @@ pub async fn view(
                 delivery: delivery_view(l),
                 begins: begins_of(l),
                 mine,
-                actions: [
-                    Action::Accept(i),
-                    Action::Decline(i),
-                    Action::Start(i),
-                    Action::Fulfil(i),
-                ]
-                .into_iter()
-                .filter(|a| can(*a))
-                .map(|a| a.name().to_owned())
-                .collect(),
+                actions: open_to(&state, who, now, line_steps(i)),
             }
         })
         .collect();
@@ -2303,8 +2318,8 @@ async fn work_items(
     }
     let now = clock.now();
     let who = Who::person(provider, false);
-    // Each order's state and its lines' ids in the state machine's order.
-    let mut states: HashMap<Uuid, (OrderState, Vec<Uuid>)> = HashMap::new();
+    // The steps open on each of the provider's lines, from its order's state.
+    let mut steps: HashMap<Uuid, Vec<String>> = HashMap::new();
     for (id, o) in &order_rows {
         let told_done_at = if o.status == Status::Fulfilled.as_str() {
             told_done_at(db, o).await?
@@ -2316,28 +2331,14 @@ async fn work_items(
             lines: siblings.remove(id).unwrap_or_default(),
             told_done_at,
         };
-        let ids = loaded.lines.iter().map(|l| l.id).collect();
-        states.insert(*id, (loaded.state()?, ids));
+        let state = loaded.state()?;
+        for (i, l) in loaded.lines.iter().enumerate() {
+            if l.provider_id == provider {
+                let candidates = std::iter::once(Action::ConfirmPayment).chain(line_steps(i));
+                steps.insert(l.id, open_to(&state, who, now, candidates));
+            }
+        }
     }
-    let actions_on = |line: &order_lines::Model| -> Vec<String> {
-        let Some((state, ids)) = states.get(&line.order_id) else {
-            return Vec::new();
-        };
-        let Some(i) = ids.iter().position(|id| *id == line.id) else {
-            return Vec::new();
-        };
-        [
-            Action::ConfirmPayment,
-            Action::Accept(i),
-            Action::Decline(i),
-            Action::Start(i),
-            Action::Fulfil(i),
-        ]
-        .into_iter()
-        .filter(|a| state.plan(*a, who, now).is_ok())
-        .map(|a| a.name().to_owned())
-        .collect()
-    };
     let people = names(db, order_rows.values().map(|o| o.customer_id)).await?;
     let mut items: Vec<WorkItem> = lines
         .into_iter()
@@ -2354,7 +2355,7 @@ async fn work_items(
                 customer_name: people.get(&o.customer_id).cloned().unwrap_or_default(),
                 net: money(&o.currency, l.net_minor),
                 delivery: delivery_view(&l),
-                actions: actions_on(&l),
+                actions: steps.remove(&l.id).unwrap_or_default(),
                 title: l.title,
                 when,
                 until,
