@@ -336,11 +336,15 @@ async fn serve(
     };
     let clock = state.clock.clone();
     let stripe = state.stripe.clone();
+    // Before any page is served, and once for every web thread (see
+    // `web::routes`).
+    let routes = web::routes();
     let router = web::router(
         &config,
         leptos_options(&config, addr),
         state.clone(),
         origins.clone(),
+        routes.clone(),
     );
 
     let jobs_db = db.clone();
@@ -461,11 +465,11 @@ async fn serve(
     middleware::limit_in_flight(config.max_in_flight);
     for n in 1..threads {
         let (config, state, origins) = (config.clone(), state.clone(), origins.clone());
-        let gate = gate.clone();
+        let (gate, routes) = (gate.clone(), routes.clone());
         std::thread::Builder::new()
             .name(format!("mutua-web-{n}"))
             .spawn(move || {
-                if let Err(e) = serve_more(config, state, origins, addr, gate) {
+                if let Err(e) = serve_more(config, state, origins, addr, gate, routes) {
                     tracing::error!("web thread {n} stopped: {e:#}");
                 }
             })?;
@@ -527,6 +531,7 @@ fn serve_more(
     origins: middleware::Origins,
     addr: SocketAddr,
     gate: std::sync::Arc<listener::Gate>,
+    routes: Vec<leptos_axum::AxumRouteListing>,
 ) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -534,7 +539,13 @@ fn serve_more(
     runtime.block_on(async move {
         let db = db::connect(&config.database_url(), config.pools().1).await?;
         let state = AppState { db, ..state };
-        let router = web::router(&config, leptos_options(&config, addr), state, origins);
+        let router = web::router(
+            &config,
+            leptos_options(&config, addr),
+            state,
+            origins,
+            routes,
+        );
         let socket = listen(addr, true)?;
         listener::serve(socket, router, gate, std::future::pending()).await;
         Ok(())

@@ -14,7 +14,7 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::Router;
 use leptos::prelude::*;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use std::time::Duration;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -51,7 +51,21 @@ async fn server_fn_handler(
     leptos_axum::handle_server_fns_with_context(move || provide_context(app.clone()), req).await
 }
 
-pub fn router(config: &Config, leptos: LeptosOptions, app: AppState, origins: Origins) -> Router {
+/// The pages' routes. Made once per process, before any page is served:
+/// while Leptos makes them it holds back every resource that starts loading
+/// anywhere in the process (a process-wide switch), and a page whose
+/// resource started then would never finish.
+pub fn routes() -> Vec<AxumRouteListing> {
+    generate_route_list(App)
+}
+
+pub fn router(
+    config: &Config,
+    leptos: LeptosOptions,
+    app: AppState,
+    origins: Origins,
+    routes: Vec<AxumRouteListing>,
+) -> Router {
     let https = origins.is_https();
     let sessions = SessionManagerLayer::new(DbSessionStore::new(app.db.clone()))
         .with_name(session_cookie_name(https))
@@ -68,7 +82,6 @@ pub fn router(config: &Config, leptos: LeptosOptions, app: AppState, origins: Or
         app: app.clone(),
         origins: origins.clone(),
     };
-    let routes = generate_route_list(App);
     let page_ctx = {
         let app = app.clone();
         move || provide_context(app.clone())
