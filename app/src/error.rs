@@ -4,63 +4,28 @@
 //! translates it. Internal causes are logged on the server with a request
 //! reference and only that reference reaches the browser.
 
-use crate::domain::account::FieldProblem;
 use crate::i18n::Strings;
+pub use domain::validation::{FieldError, FieldProblem, Refusal};
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FieldError {
-    pub field: String,
-    pub problem: FieldProblem,
-    /// The allowed range of a number out of it, said in the message.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limits: Option<(i64, i64)>,
-}
-
-impl FieldError {
-    /// This problem, saying the range the number must be in.
-    pub fn within(mut self, min: i64, max: i64) -> FieldError {
-        self.limits = Some((min, max));
-        self
-    }
-
-    /// The problem in words, with its range when it has one.
-    pub fn message(&self, t: &Strings) -> String {
-        match (self.problem, self.limits) {
-            (FieldProblem::NumberOutOfRange | FieldProblem::Required, Some((min, max))) => {
-                let rule = t
-                    .err_between
-                    .replace("{min}", &min.to_string())
-                    .replace("{max}", &max.to_string());
-                if self.problem == FieldProblem::Required {
-                    format!("{} {rule}", problem_message(t, self.problem))
-                } else {
-                    rule
-                }
+/// A field's problem in words, with its range when it has one.
+pub fn field_message(t: &Strings, f: &FieldError) -> String {
+    match (f.problem, f.limits) {
+        (FieldProblem::NumberOutOfRange | FieldProblem::Required, Some((min, max))) => {
+            let rule = t
+                .err_between
+                .replace("{min}", &min.to_string())
+                .replace("{max}", &max.to_string());
+            if f.problem == FieldProblem::Required {
+                format!("{} {rule}", problem_message(t, f.problem))
+            } else {
+                rule
             }
-            _ => problem_message(t, self.problem).to_owned(),
         }
+        _ => problem_message(t, f.problem).to_owned(),
     }
-}
-
-/// Why the server refused an action that is otherwise well formed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Refusal {
-    /// A board member acting as the cooperative on an order they are a
-    /// party to: another board member must.
-    Party,
-    /// A cash order whose cash its collector has not confirmed yet.
-    Unpaid,
-    /// A card payment's refund goes back through the processor, never by hand.
-    CardRefund,
-    /// Work marked done before its opening or delivery window began.
-    NotBegun,
-    /// A registration link that is unknown, used or expired.
-    LinkInvalid,
-    /// The address got an account since the registration was asked for.
-    AlreadyRegistered,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -113,11 +78,7 @@ impl FromServerFnError for AppError {
 
 impl AppError {
     pub fn field(field: &str, problem: FieldProblem) -> FieldError {
-        FieldError {
-            field: field.to_owned(),
-            problem,
-            limits: None,
-        }
+        FieldError::new(field, problem)
     }
 
     pub fn invalid(fields: Vec<FieldError>, echo: &[(&str, &str)]) -> AppError {
@@ -157,7 +118,7 @@ impl AppError {
             AppError::Invalid { fields, .. } => fields
                 .iter()
                 .find(|f| f.field == field)
-                .map(|f| f.message(t)),
+                .map(|f| field_message(t, f)),
             _ => None,
         }
     }
@@ -167,7 +128,7 @@ impl AppError {
         match self {
             AppError::Invalid { fields, .. } => fields
                 .iter()
-                .map(|f| (f.field.clone(), f.message(t)))
+                .map(|f| (f.field.clone(), field_message(t, f)))
                 .collect(),
             _ => Vec::new(),
         }

@@ -6,14 +6,13 @@
 
 pub mod api;
 pub mod components;
-pub mod domain;
 pub mod error;
 pub mod i18n;
 pub mod pages;
-pub mod picture;
+pub use wire::picture;
 #[cfg(feature = "ssr")]
 pub mod server;
-pub mod viewer;
+pub use wire::viewer;
 
 use crate::i18n::Locale;
 use leptos::prelude::*;

@@ -1,7 +1,8 @@
 //! Mutua's schema. Migrations never import the live entities, so they keep
 //! compiling while the application's models change.
 
-pub use sea_orm_migration::prelude::*;
+use sea_orm_migration::prelude::*;
+pub use sea_orm_migration::MigratorTrait;
 
 mod m20261123_000001_create_accounts;
 mod m20261123_000002_create_catalog;
@@ -19,6 +20,7 @@ mod m20261203_000013_add_order_numbers;
 mod m20261203_000014_add_registration_next;
 mod m20261204_000015_add_booking_units;
 mod m20261205_000016_add_address_form;
+mod schema;
 
 pub struct Migrator;
 

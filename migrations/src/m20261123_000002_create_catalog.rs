@@ -1,6 +1,7 @@
 //! The catalog: coop settings, membership decisions and bios, categories,
 //! zones, listings with their images, zones served and availability.
 
+use crate::schema::{fk, fk_cascade};
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
@@ -139,24 +140,6 @@ const CATEGORIES: [(&str, &str, &str, &str); 6] = [
 /// installation names them alike.
 const CATEGORY_ID_BASE: u128 = 0x0193_0000_0000_8000_8000_0000_0000_0001;
 
-fn fk(
-    name: &str,
-    from: (impl IntoIden + 'static, impl IntoIden + 'static),
-    to: (impl IntoIden + 'static, impl IntoIden + 'static),
-    cascade: bool,
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(name)
-        .from(from.0, from.1)
-        .to(to.0, to.1)
-        .on_delete(if cascade {
-            ForeignKeyAction::Cascade
-        } else {
-            ForeignKeyAction::Restrict
-        })
-        .to_owned()
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -196,13 +179,11 @@ impl MigrationTrait for Migration {
                         "fk_membership_decisions_user",
                         (MembershipDecisions::Table, MembershipDecisions::UserId),
                         (Users::Table, Users::Id),
-                        false,
                     ))
                     .foreign_key(&mut fk(
                         "fk_membership_decisions_decided_by",
                         (MembershipDecisions::Table, MembershipDecisions::DecidedBy),
                         (Users::Table, Users::Id),
-                        false,
                     ))
                     .check(Expr::col(MembershipDecisions::Decision).is_in(["admitted", "rejected"]))
                     .to_owned(),
@@ -319,13 +300,11 @@ impl MigrationTrait for Migration {
                         "fk_listings_owner",
                         (Listings::Table, Listings::OwnerId),
                         (Users::Table, Users::Id),
-                        false,
                     ))
                     .foreign_key(&mut fk(
                         "fk_listings_category",
                         (Listings::Table, Listings::CategoryId),
                         (Categories::Table, Categories::Id),
-                        false,
                     ))
                     .check(Expr::col(Listings::Kind).is_in(["service", "delivery"]))
                     .check(Expr::col(Listings::PriceModel).is_in(["fixed", "hourly", "distance"]))
@@ -372,17 +351,15 @@ impl MigrationTrait for Migration {
                             .col(ListingZones::ListingId)
                             .col(ListingZones::ZoneId),
                     )
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_cascade(
                         "fk_listing_zones_listing",
                         (ListingZones::Table, ListingZones::ListingId),
                         (Listings::Table, Listings::Id),
-                        true,
                     ))
                     .foreign_key(&mut fk(
                         "fk_listing_zones_zone",
                         (ListingZones::Table, ListingZones::ZoneId),
                         (Zones::Table, Zones::Id),
-                        false,
                     ))
                     .to_owned(),
             )
@@ -408,11 +385,10 @@ impl MigrationTrait for Migration {
                     .col(integer(ListingImages::Width))
                     .col(integer(ListingImages::Height))
                     .col(timestamp_with_time_zone(ListingImages::CreatedAt))
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_cascade(
                         "fk_listing_images_listing",
                         (ListingImages::Table, ListingImages::ListingId),
                         (Listings::Table, Listings::Id),
-                        true,
                     ))
                     .to_owned(),
             )
@@ -438,11 +414,10 @@ impl MigrationTrait for Migration {
                     .col(small_integer(AvailabilitySlots::Weekday))
                     .col(small_integer(AvailabilitySlots::StartMinute))
                     .col(small_integer(AvailabilitySlots::EndMinute))
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_cascade(
                         "fk_availability_slots_listing",
                         (AvailabilitySlots::Table, AvailabilitySlots::ListingId),
                         (Listings::Table, Listings::Id),
-                        true,
                     ))
                     .check(Expr::col(AvailabilitySlots::Weekday).between(0, 6))
                     .check(Expr::col(AvailabilitySlots::StartMinute).gte(0))
@@ -473,14 +448,13 @@ impl MigrationTrait for Migration {
                     .col(pk_uuid(AvailabilityExceptions::Id))
                     .col(uuid(AvailabilityExceptions::ListingId))
                     .col(date(AvailabilityExceptions::ClosedOn))
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_cascade(
                         "fk_availability_exceptions_listing",
                         (
                             AvailabilityExceptions::Table,
                             AvailabilityExceptions::ListingId,
                         ),
                         (Listings::Table, Listings::Id),
-                        true,
                     ))
                     .to_owned(),
             )

@@ -2,6 +2,7 @@
 //! history and message threads, slot bookings (no double booking), the
 //! e-mail outbox and job leases.
 
+use crate::schema::{append_only, fk, index};
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
@@ -150,19 +151,6 @@ enum JobLeases {
     ExpiresAt,
 }
 
-pub(crate) fn fk(
-    name: &str,
-    from: (impl IntoIden + 'static, impl IntoIden + 'static),
-    to: (impl IntoIden + 'static, impl IntoIden + 'static),
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(name)
-        .from(from.0, from.1)
-        .to(to.0, to.1)
-        .on_delete(ForeignKeyAction::Restrict)
-        .to_owned()
-}
-
 pub(crate) const STATUSES: [&str; 11] = [
     "pending_payment",
     "paid",
@@ -185,54 +173,6 @@ const INITIAL_RULE: &str = r#"{"service":{"percent_bps":800,"fixed_minor":0,"min
 /// Fee rule versions too: a version is never edited, a new one is added
 /// (and the app's fee rule cache relies on it).
 pub const APPEND_ONLY: [&str; 3] = ["fee_rule_versions", "order_events", "order_messages"];
-
-pub async fn append_only(manager: &SchemaManager<'_>, table: &str) -> Result<(), DbErr> {
-    let db = manager.get_connection();
-    match manager.get_database_backend() {
-        sea_orm::DatabaseBackend::Postgres => {
-            db.execute_unprepared(
-                "CREATE OR REPLACE FUNCTION mutua_append_only() RETURNS trigger AS $$ \
-                 BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END; \
-                 $$ LANGUAGE plpgsql",
-            )
-            .await?;
-            db.execute_unprepared(&format!(
-                "CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} \
-                 FOR EACH ROW EXECUTE FUNCTION mutua_append_only()"
-            ))
-            .await?;
-        }
-        _ => {
-            for op in ["UPDATE", "DELETE"] {
-                db.execute_unprepared(&format!(
-                    "CREATE TRIGGER {table}_no_{lower} BEFORE {op} ON {table} \
-                     BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END",
-                    lower = op.to_lowercase()
-                ))
-                .await?;
-            }
-        }
-    }
-    Ok(())
-}
-
-pub(crate) async fn index(
-    manager: &SchemaManager<'_>,
-    name: &str,
-    table: impl IntoIden + 'static,
-    cols: Vec<DynIden>,
-    unique: bool,
-) -> Result<(), DbErr> {
-    let mut stmt = Index::create();
-    stmt.name(name).table(table);
-    for c in cols {
-        stmt.col(c);
-    }
-    if unique {
-        stmt.unique();
-    }
-    manager.create_index(stmt.to_owned()).await
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

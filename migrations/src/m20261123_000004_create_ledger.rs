@@ -3,7 +3,7 @@
 //! Ledger, webhook and payout rows are history: append-only on both
 //! databases.
 
-use crate::m20261123_000003_create_orders::{append_only, fk, index};
+use crate::schema::{append_only, fk, index};
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]

@@ -3,7 +3,7 @@
 //! line of a completed card-paid order (owed when the order completes,
 //! sent by the job runner).
 
-use crate::m20261123_000003_create_orders::{fk, index};
+use crate::schema::{fk, index};
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]

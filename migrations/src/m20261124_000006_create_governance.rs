@@ -3,7 +3,7 @@
 //! ever cast as history), and the audit log. Voters, ballot history and
 //! audit events are append-only.
 
-use crate::m20261123_000003_create_orders::{append_only, fk, index};
+use crate::schema::{append_only, fk, index};
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]

@@ -6,8 +6,10 @@
 //! paid `manual` before were money held by the cooperative: they become
 //! `bank`.
 
-use crate::m20261123_000003_create_orders::{index, STATUSES};
-use crate::m20261124_000007_create_patronage::{widen_check, ENTRY_KINDS};
+use crate::m20261123_000003_create_orders::STATUSES;
+use crate::m20261124_000007_create_patronage::ENTRY_KINDS;
+use crate::schema::index;
+use crate::schema::widen_check;
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]

@@ -5,7 +5,7 @@
 //! payouts to a new IBAN wait. Proposals remember when their voters were
 //! reminded. Login attempts are counted here, shared by every app server.
 
-use crate::m20261123_000003_create_orders::{fk, index};
+use crate::schema::{fk, index};
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]

@@ -3,7 +3,7 @@
 //! Calls to the card processor that failed are remembered: when to try
 //! again, and whether they were set aside for a person to look at.
 
-use crate::m20261123_000003_create_orders::index;
+use crate::schema::index;
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]

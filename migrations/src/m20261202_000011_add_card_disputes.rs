@@ -5,7 +5,8 @@
 //! generation (its idempotency key changes, so a refusal is not replayed).
 //! The ledger gains `dispute_funds` and `clawback` entries.
 
-use crate::m20261124_000007_create_patronage::{widen_check, ENTRY_KINDS};
+use crate::m20261124_000007_create_patronage::ENTRY_KINDS;
+use crate::schema::widen_check;
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]

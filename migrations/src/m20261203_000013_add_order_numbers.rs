@@ -2,7 +2,7 @@
 //! number given in each year lives in `order_numbers`. Orders placed
 //! before this migration are numbered by when they were placed.
 
-use crate::m20261123_000003_create_orders::index;
+use crate::schema::index;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
 use sea_orm_migration::{prelude::*, schema::*};
 

@@ -5,7 +5,7 @@
 //! the customer's place say so (`listings.at_customer`), and their order
 //! lines keep the address and the access notes.
 
-use crate::m20261123_000003_create_orders::{fk, index};
+use crate::schema::{fk, index};
 use sea_orm_migration::sea_orm::ConnectionTrait;
 use sea_orm_migration::{prelude::*, schema::*};
 

@@ -3,15 +3,15 @@
 
 use app::api::catalog::{ListingCard, SearchParams};
 use app::api::governance::FeeVersionView;
-use app::domain::fee::FeeTerms;
-use app::domain::listing::{ListingKind, PriceModel};
-use app::domain::money::{Currency, Money};
-use app::i18n::Locale;
-use app::server::{listings, search, transparency, AppState};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Response};
+use domain::fee::FeeTerms;
+use domain::listing::{ListingKind, PriceModel};
+use domain::money::{Currency, Money};
+use i18n::Locale;
 use serde::{Deserialize, Serialize};
+use services::{listings, search, transparency, AppState};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 use uuid::Uuid;
 
@@ -408,7 +408,7 @@ pub async fn get_listing(State(state): State<AppState>, Path(id): Path<String>) 
     let Ok(id) = Uuid::parse_str(&id) else {
         return api_error(StatusCode::NOT_FOUND, "not_found", Vec::new());
     };
-    let now = chrono::Utc::now().naive_utc();
+    let now = state.clock.now().naive_utc();
     match listings::detail(&state.db, None, id, Locale::En, now).await {
         Ok(Some(l)) => Json(ListingDetailBody {
             id: l.card.id,
@@ -426,15 +426,15 @@ pub async fn get_listing(State(state): State<AppState>, Path(id): Path<String>) 
             images: l
                 .images
                 .iter()
-                .map(|i| app::picture::url(*i, app::picture::Variant::Display))
+                .map(|i| wire::picture::url(*i, wire::picture::Variant::Display))
                 .collect(),
             next_openings: l
                 .openings
                 .iter()
                 .map(|o| OpeningBody {
                     date: o.date.to_string(),
-                    start: app::domain::availability::format_time(o.start),
-                    end: app::domain::availability::format_time(o.end),
+                    start: domain::availability::format_time(o.start),
+                    end: domain::availability::format_time(o.end),
                 })
                 .collect(),
         })

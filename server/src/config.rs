@@ -61,7 +61,7 @@ pub struct Config {
     pub web_threads: usize,
     /// How orders are paid when the customer names no method (`cash`,
     /// `bank`, `card`; default: card with Stripe, else bank).
-    pub default_payment: Option<app::domain::order::Method>,
+    pub default_payment: Option<domain::order::Method>,
     /// Days a bank transfer has to arrive.
     pub bank_transfer_days: i64,
     /// Database connections of the whole process (all web threads and the
@@ -69,7 +69,7 @@ pub struct Config {
     pub db_max_connections: Option<u32>,
     /// Proxies (addresses or CIDR ranges) whose `X-Forwarded-For` is
     /// believed; none by default.
-    pub trusted_proxies: app::server::client_ip::TrustedProxies,
+    pub trusted_proxies: services::client_ip::TrustedProxies,
     /// New accounts per client address per hour.
     pub register_limit_per_ip: u32,
     /// New accounts for the whole site per hour.
@@ -115,9 +115,9 @@ impl Default for Config {
             clock_offset_file: None,
             web_threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             default_payment: None,
-            bank_transfer_days: app::domain::order::BANK_TRANSFER_DAYS,
+            bank_transfer_days: domain::order::BANK_TRANSFER_DAYS,
             db_max_connections: None,
-            trusted_proxies: app::server::client_ip::TrustedProxies::default(),
+            trusted_proxies: services::client_ip::TrustedProxies::default(),
             register_limit_per_ip: 20,
             register_limit_overall: 500,
             public_cache_ms: 2_000,
@@ -207,10 +207,9 @@ impl Config {
             self.clock_offset_file = Some(v.into());
         }
         if let Some(v) = var("MUTUA_DEFAULT_PAYMENT") {
-            self.default_payment =
-                Some(app::domain::order::Method::parse(&v).ok_or_else(|| {
-                    anyhow::anyhow!("MUTUA_DEFAULT_PAYMENT must be cash, bank or card")
-                })?);
+            self.default_payment = Some(domain::order::Method::parse(&v).ok_or_else(|| {
+                anyhow::anyhow!("MUTUA_DEFAULT_PAYMENT must be cash, bank or card")
+            })?);
         }
         if let Some(v) = var("MUTUA_BANK_TRANSFER_DAYS") {
             self.bank_transfer_days = num("MUTUA_BANK_TRANSFER_DAYS", v)?;
@@ -220,7 +219,7 @@ impl Config {
         }
         if let Some(v) = var("MUTUA_TRUSTED_PROXIES") {
             self.trusted_proxies =
-                app::server::client_ip::TrustedProxies::parse(&v).map_err(|bad| {
+                services::client_ip::TrustedProxies::parse(&v).map_err(|bad| {
                     anyhow::anyhow!("MUTUA_TRUSTED_PROXIES: {bad:?} is not an address or range")
                 })?;
         }

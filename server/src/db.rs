@@ -44,7 +44,7 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Database
 /// has changed.
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     Migrator::up(db, None).await?;
-    let indexed = app::server::listings::reindex_if_stale(db).await?;
+    let indexed = services::listings::reindex_if_stale(db).await?;
     if indexed > 0 {
         tracing::info!(listings = indexed, "search index rebuilt");
     }

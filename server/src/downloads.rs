@@ -2,11 +2,12 @@
 //! batch's SEPA credit transfer file (board only). Visitors are sent to
 //! the login page; everyone else who may not see the file gets 404.
 
-use app::server::{auth, money, AppState};
+use app::server::auth;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use services::{money, AppState};
 use tower_sessions::Session;
 use uuid::Uuid;
 
@@ -36,12 +37,12 @@ async fn viewer(
     state: &AppState,
     session: &Session,
     uri: &Uri,
-) -> Result<app::viewer::Viewer, Response> {
+) -> Result<wire::viewer::Viewer, Response> {
     match auth::viewer_of(state, session).await {
         Ok(Some(v)) => Ok(v),
         Ok(None) => {
             let here = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-            Err(Redirect::to(&app::domain::path::login_for(here)).into_response())
+            Err(Redirect::to(&domain::path::login_for(here)).into_response())
         }
         Err(_) => Err(StatusCode::INTERNAL_SERVER_ERROR.into_response()),
     }
@@ -97,9 +98,9 @@ pub async fn sepa_xml(
             format!("mutua-payouts-{}.xml", &id.simple().to_string()[..8]),
             xml,
         ),
-        Err(app::server::service::ServiceError::NotFound) => StatusCode::NOT_FOUND.into_response(),
+        Err(services::service::ServiceError::NotFound) => StatusCode::NOT_FOUND.into_response(),
         // The cooperative's bank account is not set yet.
-        Err(app::server::service::ServiceError::Conflict) => StatusCode::CONFLICT.into_response(),
+        Err(services::service::ServiceError::Conflict) => StatusCode::CONFLICT.into_response(),
         Err(e) => failed(e),
     }
 }

@@ -130,7 +130,7 @@ pub async fn form_echo(mut req: Request, next: Next) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use app::domain::account::FieldProblem;
+    use domain::validation::FieldProblem;
 
     fn encoded(e: &AppError) -> String {
         URL_SAFE.encode(serde_json::to_vec(e).unwrap_or_default())

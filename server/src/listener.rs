@@ -6,11 +6,11 @@
 //! and closed; a failed `accept` ("too many open files") waits a moment
 //! instead of spinning.
 
-use app::server::client_ip::TrustedProxies;
 use axum::extract::ConnectInfo;
 use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
+use services::client_ip::TrustedProxies;
 use std::collections::HashMap;
 use std::future::Future;
 use std::net::IpAddr;

@@ -3,13 +3,13 @@
 //! directory under the data directory. A message is marked sent only after
 //! the server (or the disk) took it; failures are retried on the next run.
 
-use app::server::entities::email_outbox;
-use app::server::jobs::take_lease;
-use app::server::notify::BASE_URL_TOKEN;
 use lettre::message::{header::ContentType, Mailbox};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use services::entities::email_outbox;
+use services::jobs::take_lease;
+use services::notify::BASE_URL_TOKEN;
 use std::path::PathBuf;
 
 const BATCH: u64 = 50;
@@ -77,7 +77,7 @@ impl Mailer {
         &self,
         db: &DatabaseConnection,
         holder: &str,
-        clock: &app::server::clock::Clock,
+        clock: &services::clock::Clock,
     ) -> anyhow::Result<usize> {
         if !take_lease(db, "mail.send", holder).await? {
             return Ok(0);

@@ -15,14 +15,14 @@ mod uploads;
 mod web;
 mod webhooks;
 
-use app::i18n::Locale;
-use app::server::clock::Clock;
-use app::server::password::Hasher;
-use app::server::session_store::DbSessionStore;
-use app::server::{accounts, jobs, AppState};
 use clap::{Parser, Subcommand};
 use config::Config;
+use i18n::Locale;
 use leptos::prelude::LeptosOptions;
+use services::clock::Clock;
+use services::password::Hasher;
+use services::session_store::DbSessionStore;
+use services::{accounts, jobs, AppState};
 use std::io::BufRead;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -146,7 +146,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Ledger {
             command: LedgerCommand::Verify,
         } => {
-            let report = app::server::ledger::verify(&db).await?;
+            let report = services::ledger::verify(&db).await?;
             println!(
                 "checked {} entries ({} postings), {} orders, {} payouts",
                 report.entries, report.postings, report.orders, report.payouts
@@ -205,7 +205,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             )
             .await
             .map_err(|e| match e {
-                accounts::AccountError::Invalid(fields) => anyhow::anyhow!(
+                services::service::ServiceError::Invalid(fields) => anyhow::anyhow!(
                     "refused: {}",
                     fields
                         .iter()
@@ -219,7 +219,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 accounts::grant_board_seat(&db, user.id).await?;
             }
             if let Some(class) = &member {
-                app::server::membership::found(&db, user.id, class)
+                services::membership::found(&db, user.id, class)
                     .await
                     .map_err(|e| anyhow::anyhow!("membership refused: {e}"))?;
             }
@@ -258,7 +258,7 @@ async fn serve(
     db: sea_orm::DatabaseConnection,
     hasher: Hasher,
 ) -> anyhow::Result<()> {
-    app::server::fresh::keep_for(Duration::from_millis(config.public_cache_ms));
+    services::fresh::keep_for(Duration::from_millis(config.public_cache_ms));
     let (threads, pool) = config.pools();
     tracing::info!(
         threads,
@@ -284,7 +284,7 @@ async fn serve(
     let state = AppState {
         db: db.clone(),
         hasher,
-        login_limits: app::server::login_throttle::LoginLimits {
+        login_limits: services::login_throttle::LoginLimits {
             per_ip: config.login_limit_per_ip,
             per_account: config.login_limit_per_account,
             window: Duration::from_secs(config.login_window_secs),
@@ -305,7 +305,7 @@ async fn serve(
                     );
                 }
                 Some(
-                    app::server::stripe::Stripe::new(app::server::stripe::Settings {
+                    services::stripe::Stripe::new(services::stripe::Settings {
                         secret_key: key.expose(),
                         webhook_secret: hook.expose(),
                         api_base: config.stripe_api_base.as_deref(),
@@ -318,16 +318,16 @@ async fn serve(
             }
             _ => None,
         },
-        payments: app::server::payments::Settings::default(),
+        payments: services::payments::Settings::default(),
         trusted_proxies: Arc::new(config.trusted_proxies.clone()),
-        registrations: Arc::new(app::server::throttle::RegistrationThrottle::new(
+        registrations: Arc::new(services::throttle::RegistrationThrottle::new(
             config.register_limit_per_ip,
             config.register_limit_overall,
             Duration::from_secs(3600),
         )),
     };
     let state = AppState {
-        payments: app::server::payments::Settings::new(
+        payments: services::payments::Settings::new(
             config.default_payment,
             Some(config.bank_transfer_days),
             state.stripe.is_some(),
@@ -390,22 +390,23 @@ async fn serve(
             // Votes close, and what passed is enacted, with nobody's help.
             match jobs::take_lease(&jobs_db, "governance.close", &holder).await {
                 Ok(true) => {
-                    match app::server::governance::close_due(&jobs_db, clock.now()).await {
+                    match services::governance::close_due(&jobs_db, clock.now()).await {
                         Ok(n) if n > 0 => {
                             // An admission may have passed: public lists change.
-                            app::server::fresh::changed();
+                            services::fresh::changed();
                             tracing::info!(proposals = n, "proposals closed");
                         }
                         Ok(_) => {}
                         Err(e) => tracing::warn!("closing proposals: {e}"),
                     }
-                    match app::server::governance::remind_voters(&jobs_db, clock.now()).await {
+                    match services::governance::remind_voters(&jobs_db, clock.now()).await {
                         Ok(n) if n > 0 => tracing::info!(proposals = n, "voters reminded"),
                         Ok(_) => {}
                         Err(e) => tracing::warn!("reminding voters: {e}"),
                     }
                     if let Err(e) =
-                        app::server::login_throttle::forget_old(&jobs_db, chrono::Utc::now()).await
+                        services::login_throttle::forget_old(&jobs_db, services::clock::wall_now())
+                            .await
                     {
                         tracing::warn!("old login counters: {e}");
                     }
@@ -435,7 +436,7 @@ async fn serve(
                             "card refunds",
                         );
                         report(
-                            app::server::chargebacks::book(&jobs_db, clock).await,
+                            services::chargebacks::book(&jobs_db, clock).await,
                             "card refunds and disputes booked",
                             "booking card refunds and disputes",
                         );

@@ -125,13 +125,13 @@ pub async fn security_headers(
 }
 
 /// A write that succeeded may have changed what public pages show: the
-/// public reads kept for a moment (`app::server::fresh`) are dropped.
+/// public reads kept for a moment (`services::fresh`) are dropped.
 /// Reads and private writes leave them (`fresh::changes_public`).
 pub async fn refresh_after_writes(req: Request, next: Next) -> Response {
-    let write = app::server::fresh::changes_public(req.method(), req.uri().path());
+    let write = services::fresh::changes_public(req.method(), req.uri().path());
     let res = next.run(req).await;
     if write && (res.status().is_success() || res.status().is_redirection()) {
-        app::server::fresh::changed();
+        services::fresh::changed();
     }
     res
 }
@@ -187,9 +187,9 @@ pub async fn in_flight(mut req: Request, next: Next) -> Response {
     .await
     {
         Ok(Ok(permit)) => {
-            let turn = app::server::throttle::Turn::new(turns.clone(), permit);
+            let turn = services::throttle::Turn::new(turns.clone(), permit);
             req.extensions_mut().insert(turn.clone());
-            let _back = app::server::throttle::GiveBack(turn);
+            let _back = services::throttle::GiveBack(turn);
             next.run(req).await
         }
         _ => {

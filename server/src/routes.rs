@@ -1,12 +1,13 @@
 //! Plain HTTP routes beside the Leptos pages: health, logout, language.
 
-use app::i18n::{locale_cookie, Locale};
-use app::server::{accounts, auth, AppState};
+use app::server::auth;
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
+use i18n::{locale_cookie, Locale};
 use serde::Deserialize;
+use services::{accounts, AppState};
 use tower_sessions::Session;
 
 pub async fn healthz() -> &'static str {
@@ -44,7 +45,7 @@ pub struct LocaleForm {
 
 /// Only local paths: never an open redirect.
 fn safe_next(next: Option<&str>) -> &str {
-    next.and_then(app::domain::path::local_path).unwrap_or("/")
+    next.and_then(domain::path::local_path).unwrap_or("/")
 }
 
 /// `POST /locale`: remembers the language (cookie, and the account's

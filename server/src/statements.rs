@@ -5,26 +5,27 @@
 
 use crate::uploads::{status, wants_json};
 use app::error::AppError;
-use app::server::bank_statements::{self, STATEMENT_MAX_BYTES};
-use app::server::service::ServiceError;
-use app::server::{auth, AppState};
+use app::server::auth;
 use axum::extract::{Multipart, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Json, Redirect, Response};
+use services::bank_statements::{self, STATEMENT_MAX_BYTES};
+use services::service::ServiceError;
+use services::AppState;
 use tower_sessions::Session;
 
 /// The request body's limit: the statement and the form around it.
 pub const BODY_MAX_BYTES: usize = STATEMENT_MAX_BYTES + 64 * 1024;
 
-fn refused(json: bool, problem: app::domain::account::FieldProblem) -> Response {
+fn refused(json: bool, problem: domain::validation::FieldProblem) -> Response {
     if json {
         let err = AppError::invalid(vec![AppError::field("statement", problem)], &[]);
         return (StatusCode::UNPROCESSABLE_ENTITY, Json(err)).into_response();
     }
     let code = match problem {
-        app::domain::account::FieldProblem::StatementAccount => "account",
-        app::domain::account::FieldProblem::Required => "required",
-        app::domain::account::FieldProblem::FileTooLarge => "too_large",
+        domain::validation::FieldProblem::StatementAccount => "account",
+        domain::validation::FieldProblem::Required => "required",
+        domain::validation::FieldProblem::FileTooLarge => "too_large",
         _ => "invalid",
     };
     Redirect::to(&format!(
@@ -39,7 +40,7 @@ pub async fn upload(
     headers: HeaderMap,
     mut multipart: Multipart,
 ) -> Response {
-    use app::domain::account::FieldProblem;
+    use domain::validation::FieldProblem;
     let json = wants_json(&headers);
     let viewer = match auth::viewer_of(&state, &session).await {
         Ok(Some(v)) => v,

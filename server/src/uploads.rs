@@ -1,14 +1,16 @@
 //! Listing pictures: the multipart upload (a plain form, so it works
 //! without JavaScript) and serving the stored files.
 
-use app::domain::account::FieldProblem;
 use app::error::AppError;
-use app::server::images::{self, parse_file_name};
-use app::server::listings::{self, ListingError};
-use app::server::{auth, AppState};
+use app::server::auth;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Json, Redirect, Response};
+use domain::validation::FieldProblem;
+use services::images::{self, parse_file_name};
+use services::listings;
+use services::service::ServiceError;
+use services::AppState;
 use tower_sessions::Session;
 use uuid::Uuid;
 
@@ -70,17 +72,17 @@ pub async fn upload_image(
     if !viewer.is_worker() {
         return status(json, StatusCode::FORBIDDEN, AppError::Forbidden);
     }
-    use app::server::rate;
+    use services::rate;
     match rate::allow(
         &state.db,
         rate::Action::Picture,
         &viewer.id.to_string(),
-        chrono::Utc::now(),
+        state.clock.now(),
     )
     .await
     {
         Ok(()) => {}
-        Err(app::server::service::ServiceError::Limited(secs)) => {
+        Err(services::service::ServiceError::Limited(secs)) => {
             let mut res = status(
                 json,
                 StatusCode::TOO_MANY_REQUESTS,
@@ -146,25 +148,25 @@ pub async fn upload_image(
                     .into_response()
             }
         }
-        Err(ListingError::Invalid(fields)) => {
+        Err(ServiceError::Invalid(fields)) => {
             let problem = fields
                 .first()
                 .map_or(FieldProblem::ImageType, |f| f.problem);
             refused(json, id, problem)
         }
-        Err(ListingError::NotFound) => status(json, StatusCode::NOT_FOUND, AppError::NotFound),
-        Err(ListingError::Conflict) => status(json, StatusCode::CONFLICT, AppError::Conflict),
-        Err(ListingError::Busy) => {
+        Err(ServiceError::NotFound) => status(json, StatusCode::NOT_FOUND, AppError::NotFound),
+        Err(ServiceError::Conflict) => status(json, StatusCode::CONFLICT, AppError::Conflict),
+        Err(ServiceError::Limited(secs)) => {
             tracing::warn!(listing = %id, "picture refused: decoders busy");
             let mut res = status(
                 json,
                 StatusCode::SERVICE_UNAVAILABLE,
                 AppError::TooManyRequests {
-                    retry_after_secs: 5,
+                    retry_after_secs: secs,
                 },
             );
             res.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
             res
         }
         Err(e) => {

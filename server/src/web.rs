@@ -4,8 +4,6 @@
 use crate::config::Config;
 use crate::middleware::{self, Origins};
 use crate::{api, downloads, form_echo, routes, statements, uploads, webhooks};
-use app::server::session_store::DbSessionStore;
-use app::server::AppState;
 use app::{shell, App};
 use axum::body::Body;
 use axum::extract::{FromRef, Request, State};
@@ -15,6 +13,8 @@ use axum::routing::{get, post};
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
+use services::session_store::DbSessionStore;
+use services::AppState;
 use std::time::Duration;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};

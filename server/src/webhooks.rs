@@ -2,12 +2,12 @@
 //! before anything is read from it; an invalid or stale signature gets 400
 //! and nothing is written. Verified events are handled once per event id.
 
-use app::server::stripe::{handle_event, verify_signature, Event};
-use app::server::AppState;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use services::stripe::{handle_event, verify_signature, Event};
+use services::AppState;
 
 pub async fn stripe(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let Some(stripe) = state.stripe.as_ref() else {
@@ -19,7 +19,7 @@ pub async fn stripe(State(state): State<AppState>, headers: HeaderMap, body: Byt
         .unwrap_or_default();
     // The signature's timestamp is checked against real time, never the
     // test clock: it is about the delivery, not the cooperative's day.
-    let now = chrono::Utc::now().timestamp();
+    let now = services::clock::wall_now().timestamp();
     if let Err(e) = verify_signature(signature, &body, stripe.webhook_secret(), now) {
         tracing::warn!("stripe webhook refused: {e}");
         return (StatusCode::BAD_REQUEST, "invalid signature").into_response();
@@ -30,7 +30,7 @@ pub async fn stripe(State(state): State<AppState>, headers: HeaderMap, body: Byt
     };
     // Events are told apart by their whole id: one that cannot be stored
     // whole is refused rather than cut (two ids cut alike would collide).
-    if event.id.trim().is_empty() || event.id.len() > app::server::stripe::EVENT_ID_MAX {
+    if event.id.trim().is_empty() || event.id.len() > services::stripe::EVENT_ID_MAX {
         return (StatusCode::BAD_REQUEST, "bad event id").into_response();
     }
     match handle_event(&state.db, &state.clock, &event).await {

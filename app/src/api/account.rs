@@ -2,44 +2,23 @@
 //! preferences. Mounted under `/fn/…`.
 
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::server::respond::IntoApp;
 use crate::viewer::Viewer;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 mod imp {
-    use crate::error::{AppError, Refusal};
-    use crate::i18n::{locale_cookie, Locale};
-    use crate::server::accounts::AccountError;
-    use crate::server::password::HashError;
-    use crate::server::respond::{fail, internal};
-    use leptos::prelude::*;
 
-    /// Maps a service error to the answer, echoing back the non-secret fields.
-    pub fn account_error(e: AccountError, echo: &[(&str, &str)]) -> AppError {
-        match e {
-            AccountError::Invalid(fields) => fail(AppError::invalid(fields, echo)),
-            AccountError::WrongCredentials => fail(AppError::InvalidCredentials {
-                echo: echo
-                    .iter()
-                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                    .collect(),
-            }),
-            AccountError::Db(e) => internal(e),
-            // Too many passwords waiting to be checked: try again shortly.
-            AccountError::Hash(HashError::Busy) => fail(AppError::TooManyRequests {
-                retry_after_secs: 1,
-            }),
-            AccountError::Hash(e) => internal(e),
-            AccountError::LinkInvalid => fail(AppError::Refused(Refusal::LinkInvalid)),
-            AccountError::AlreadyRegistered => fail(AppError::Refused(Refusal::AlreadyRegistered)),
-        }
-    }
+    use crate::i18n::{locale_cookie, Locale};
+
+    use leptos::prelude::*;
 
     /// Marks this browser as one that logged in to the account (a year).
     pub fn set_device_cookie(value: &str, secure: bool) {
         let cookie = format!(
             "{}={value}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax{}",
-            crate::server::login_throttle::DEVICE_COOKIE,
+            services::login_throttle::DEVICE_COOKIE,
             if secure { "; Secure" } else { "" }
         );
         if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
@@ -75,12 +54,13 @@ pub async fn register(
     password: String,
     next: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::server::{accounts, respond};
+    use crate::server::respond;
+    use services::accounts;
     let state = respond::state()?;
     let ip = respond::client_ip().await?;
     if let Err(retry_after_secs) = state.registrations.check(ip) {
         tracing::warn!(%ip, "registration throttled");
-        crate::server::throttle::pause_before_refusal(crate::server::throttle::REFUSAL_PAUSE).await;
+        crate::server::respond::pause_before_refusal(services::throttle::REFUSAL_PAUSE).await;
         return Err(respond::fail(AppError::TooManyRequests {
             retry_after_secs,
         }));
@@ -99,11 +79,11 @@ pub async fn register(
             password: &password,
             locale,
         },
-        next.as_deref().and_then(crate::domain::path::return_path),
-        chrono::Utc::now(),
+        next.as_deref().and_then(domain::path::return_path),
+        services::clock::wall_now(),
     )
     .await
-    .map_err(|e| imp::account_error(e, &echo))?;
+    .map_err(|e| e.into_app(&echo))?;
     if requested == accounts::Requested::Quiet {
         tracing::warn!(%ip, "registration mails to one address held back for the hour");
     }
@@ -114,9 +94,10 @@ pub async fn register(
 /// Who a registration link is for (`None` once used or expired).
 #[server(prefix = "/fn", endpoint = "registration")]
 pub async fn registration(token: String) -> Result<Option<(String, String)>, AppError> {
-    use crate::server::{accounts, respond};
+    use crate::server::respond;
+    use services::accounts;
     let state = respond::state()?;
-    accounts::registration_for(&state.db, &token, chrono::Utc::now())
+    accounts::registration_for(&state.db, &token, services::clock::wall_now())
         .await
         .map_err(respond::internal)
 }
@@ -124,12 +105,14 @@ pub async fn registration(token: String) -> Result<Option<(String, String)>, App
 /// Creates the account of a registration link and logs this browser in.
 #[server(prefix = "/fn", endpoint = "confirm-registration")]
 pub async fn confirm_registration(token: String) -> Result<(), AppError> {
-    use crate::server::{accounts, auth, login_throttle, respond};
+    use crate::server::{auth, respond};
+    use services::{accounts, login_throttle};
     let state = respond::state()?;
     let session = auth::session().await?;
-    let (user, next) = accounts::confirm_registration(&state.db, &token, chrono::Utc::now())
-        .await
-        .map_err(|e| imp::account_error(e, &[]))?;
+    let (user, next) =
+        accounts::confirm_registration(&state.db, &token, services::clock::wall_now())
+            .await
+            .map_err(|e| e.into_app(&[]))?;
     auth::start_session(&session, user.id, &user.password_hash).await?;
     imp::set_locale_cookie(crate::i18n::Locale::parse(&user.locale).unwrap_or_default());
     let value = login_throttle::device_cookie(&state.db, &user.email)
@@ -139,7 +122,7 @@ pub async fn confirm_registration(token: String) -> Result<(), AppError> {
     tracing::info!(user = %user.id, "account registered");
     leptos_axum::redirect(
         next.as_deref()
-            .and_then(crate::domain::path::return_path)
+            .and_then(domain::path::return_path)
             .unwrap_or("/account"),
     );
     Ok(())
@@ -147,7 +130,8 @@ pub async fn confirm_registration(token: String) -> Result<(), AppError> {
 
 #[server(prefix = "/fn", endpoint = "login")]
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
-    use crate::server::{accounts, auth, login_throttle, respond};
+    use crate::server::{auth, respond};
+    use services::{accounts, login_throttle};
     let state = respond::state()?;
     let session = auth::session().await?;
     let ip = respond::client_ip().await?;
@@ -168,7 +152,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     let known = login_throttle::trusted_device(&state.db, &account, device.as_deref())
         .await
         .map_err(respond::internal)?;
-    let now = chrono::Utc::now();
+    let now = services::clock::wall_now();
     let verdict = login_throttle::check(&state.db, state.login_limits, now, ip, &account, known)
         .await
         .map_err(respond::internal)?;
@@ -179,8 +163,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
             // request turn meanwhile): each connection a password guesser
             // holds then tries about once a second, and the refusals cannot
             // crowd out everyone else's pages.
-            crate::server::throttle::pause_before_refusal(crate::server::throttle::REFUSAL_PAUSE)
-                .await;
+            crate::server::respond::pause_before_refusal(services::throttle::REFUSAL_PAUSE).await;
             return Err(respond::fail(AppError::TooManyRequests {
                 retry_after_secs,
             }));
@@ -188,7 +171,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
         // A much-guessed account: every attempt from an unknown browser
         // waits a little longer.
         login_throttle::Verdict::Try(delay) if !delay.is_zero() => {
-            crate::server::throttle::pause_then_work(delay).await;
+            crate::server::respond::pause_then_work(delay).await;
         }
         login_throttle::Verdict::Try(_) => {}
     }
@@ -208,18 +191,18 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
             }
             leptos_axum::redirect(
                 next.as_deref()
-                    .and_then(crate::domain::path::return_path)
+                    .and_then(domain::path::return_path)
                     .unwrap_or("/account"),
             );
             Ok(())
         }
         Err(e) => {
-            if matches!(e, accounts::AccountError::WrongCredentials) {
+            if matches!(e, services::service::ServiceError::Credentials) {
                 login_throttle::failed(&state.db, state.login_limits, now, ip, &account)
                     .await
                     .map_err(respond::internal)?;
             }
-            Err(imp::account_error(e, &echo))
+            Err(e.into_app(&echo))
         }
     }
 }
@@ -229,8 +212,9 @@ pub async fn change_password(
     current_password: String,
     new_password: String,
 ) -> Result<(), AppError> {
-    use crate::server::{accounts, auth, respond};
+    use crate::server::{auth, respond};
     use crate::viewer::Role;
+    use services::accounts;
     let viewer = auth::require(Role::Customer).await?;
     let state = respond::state()?;
     let session = auth::session().await?;
@@ -242,7 +226,7 @@ pub async fn change_password(
         &new_password,
     )
     .await
-    .map_err(|e| imp::account_error(e, &[]))?;
+    .map_err(|e| e.into_app(&[]))?;
     // Other sessions of this account end (their credential fingerprint no
     // longer matches); this one continues under a new id.
     auth::renew_session(&session, &hash).await?;
@@ -255,9 +239,10 @@ pub async fn update_preferences(
     locale: String,
     #[server(default)] address_form: String,
 ) -> Result<(), AppError> {
-    use crate::domain::account::FieldProblem;
-    use crate::server::{accounts, auth, respond};
+    use crate::server::{auth, respond};
     use crate::viewer::Role;
+    use domain::validation::FieldProblem;
+    use services::accounts;
     let viewer = auth::require(Role::Customer).await?;
     let state = respond::state()?;
     let Some(locale) = crate::i18n::Locale::parse(&locale) else {
@@ -266,7 +251,7 @@ pub async fn update_preferences(
             &[],
         )));
     };
-    let form = crate::domain::account::AddressForm::parse(&address_form);
+    let form = domain::account::AddressForm::parse(&address_form);
     accounts::set_preferences(&state.db, viewer.id, locale, form)
         .await
         .map_err(respond::internal)?;

@@ -1,17 +1,9 @@
 //! Board-only catalog management: delivery zones and categories.
 
 use crate::error::AppError;
-use leptos::prelude::*;
-
 #[cfg(feature = "ssr")]
-fn catalog_error(e: crate::server::catalog::CatalogError, echo: &[(&str, &str)]) -> AppError {
-    use crate::server::catalog::CatalogError;
-    use crate::server::respond::{fail, internal};
-    match e {
-        CatalogError::Invalid(fields) => fail(AppError::invalid(fields, echo)),
-        CatalogError::Db(e) => internal(e),
-    }
-}
+use crate::server::respond::IntoApp;
+use leptos::prelude::*;
 
 #[server(prefix = "/fn", endpoint = "zone-add")]
 pub async fn add_zone(
@@ -20,7 +12,8 @@ pub async fn add_zone(
     latitude: String,
     longitude: String,
 ) -> Result<(), AppError> {
-    use crate::server::{auth, catalog, respond};
+    use crate::server::{auth, respond};
+    use services::catalog;
     auth::require(crate::viewer::Role::Board).await?;
     let state = respond::state()?;
     let echo = [
@@ -39,7 +32,7 @@ pub async fn add_zone(
         },
     )
     .await
-    .map_err(|e| catalog_error(e, &echo))?;
+    .map_err(|e| e.into_app(&echo))?;
     leptos_axum::redirect("/board/catalog?saved=zone");
     Ok(())
 }
@@ -51,7 +44,8 @@ pub async fn add_category(
     name_en: String,
     name_es: String,
 ) -> Result<(), AppError> {
-    use crate::server::{auth, catalog, respond};
+    use crate::server::{auth, respond};
+    use services::catalog;
     auth::require(crate::viewer::Role::Board).await?;
     let state = respond::state()?;
     let echo = [
@@ -70,7 +64,7 @@ pub async fn add_category(
         },
     )
     .await
-    .map_err(|e| catalog_error(e, &echo))?;
+    .map_err(|e| e.into_app(&echo))?;
     leptos_axum::redirect("/board/catalog?saved=category");
     Ok(())
 }

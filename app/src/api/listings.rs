@@ -5,42 +5,19 @@
 // fields as arguments.
 #![allow(clippy::too_many_arguments)]
 
-use crate::api::catalog::Zone;
-use crate::domain::availability::WeeklySlot;
-use crate::domain::listing::{ListingInput, ListingKind, ListingStatus, PriceModel};
 use crate::error::AppError;
-use chrono::NaiveDate;
+#[cfg(feature = "ssr")]
+use crate::server::respond::IntoApp;
+#[cfg(feature = "ssr")]
+use domain::listing::{ListingInput, ListingStatus};
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MyListing {
-    pub id: Uuid,
-    pub title: String,
-    pub kind: ListingKind,
-    pub status: ListingStatus,
-    pub price: PriceModel,
-    pub category_name: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct EditableListing {
-    pub id: Uuid,
-    pub status: ListingStatus,
-    /// The stored values, as the form shows them.
-    pub input: ListingInput,
-    pub images: Vec<Uuid>,
-    pub slots: Vec<(Uuid, WeeklySlot)>,
-    pub closed: Vec<(Uuid, NaiveDate)>,
-    pub zones: Vec<Zone>,
-}
+pub use wire::listings::*;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod imp {
     use crate::error::AppError;
-    use crate::server::listings::ListingError;
-    use crate::server::respond::{fail, internal};
+
     use crate::server::{auth, respond};
     use crate::viewer::{Role, Viewer};
 
@@ -53,24 +30,12 @@ pub(crate) mod imp {
             Err(respond::fail(AppError::Forbidden))
         }
     }
-
-    pub fn listing_error(e: ListingError, echo: &[(&str, &str)]) -> AppError {
-        match e {
-            ListingError::Invalid(fields) => fail(AppError::invalid(fields, echo)),
-            ListingError::NotFound => fail(AppError::NotFound),
-            ListingError::Conflict => fail(AppError::Conflict),
-            ListingError::Db(e) => internal(e),
-            ListingError::Io(e) => internal(e),
-            ListingError::Busy => fail(AppError::TooManyRequests {
-                retry_after_secs: 5,
-            }),
-        }
-    }
 }
 
 #[server(prefix = "/fn", endpoint = "my-listings")]
 pub async fn my_listings() -> Result<Vec<MyListing>, AppError> {
-    use crate::server::{listings, respond};
+    use crate::server::respond;
+    use services::listings;
     let viewer = imp::require_worker().await?;
     let state = respond::state()?;
     listings::mine(&state.db, viewer.id, crate::i18n::request_locale())
@@ -80,12 +45,13 @@ pub async fn my_listings() -> Result<Vec<MyListing>, AppError> {
 
 #[server(prefix = "/fn", endpoint = "listing-editor")]
 pub async fn listing_editor(id: Uuid) -> Result<EditableListing, AppError> {
-    use crate::server::{listings, respond};
+    use crate::server::respond;
+    use services::listings;
     let viewer = imp::require_worker().await?;
     let state = respond::state()?;
     listings::editor(&state.db, viewer.id, id, crate::i18n::request_locale())
         .await
-        .map_err(|e| imp::listing_error(e, &[]))
+        .map_err(|e| e.into_app(&[]))
 }
 
 /// Saves the listing form: without `id` it creates a draft and opens its
@@ -107,12 +73,13 @@ pub async fn save_listing(
     #[server(default)] duration_minutes: String,
     #[server(default)] at_customer: String,
 ) -> Result<(), AppError> {
-    use crate::server::{listings, respond};
+    use crate::server::respond;
+    use services::listings;
     let viewer = imp::require_worker().await?;
     let state = respond::state()?;
     if id.is_none() {
-        crate::server::rate::check(
-            crate::server::rate::Action::NewListing,
+        crate::server::respond::rate_check(
+            services::rate::Action::NewListing,
             &viewer.id.to_string(),
         )
         .await?;
@@ -131,7 +98,7 @@ pub async fn save_listing(
         duration_minutes,
         at_customer,
     };
-    let refused = |e| imp::listing_error(e, &input.echo());
+    let refused = |e: services::service::ServiceError| e.into_app(&input.echo());
     match id {
         None => {
             let id = listings::create(&state.db, viewer.id, &input)
@@ -153,7 +120,8 @@ pub async fn save_listing(
 /// `status`: `active` (publish or resume), `paused` or `archived`.
 #[server(prefix = "/fn", endpoint = "listing-status")]
 pub async fn set_listing_status(id: Uuid, status: String) -> Result<(), AppError> {
-    use crate::server::{listings, respond};
+    use crate::server::respond;
+    use services::listings;
     let viewer = imp::require_worker().await?;
     let state = respond::state()?;
     let Some(next) = ListingStatus::parse(&status) else {
@@ -161,7 +129,7 @@ pub async fn set_listing_status(id: Uuid, status: String) -> Result<(), AppError
     };
     listings::set_status(&state.db, viewer.id, id, next)
         .await
-        .map_err(|e| imp::listing_error(e, &[]))?;
+        .map_err(|e| e.into_app(&[]))?;
     leptos_axum::redirect(&format!("/dashboard/listings/{id}?saved=status"));
     Ok(())
 }
@@ -173,7 +141,8 @@ pub async fn add_slot(
     start: String,
     end: String,
 ) -> Result<(), AppError> {
-    use crate::server::{listings, respond};
+    use crate::server::respond;
+    use services::listings;
     let viewer = imp::require_worker().await?;
     let state = respond::state()?;
     let echo = [
@@ -183,21 +152,7 @@ pub async fn add_slot(
     ];
     listings::add_slot(&state.db, viewer.id, id, &weekday, &start, &end)
         .await
-        .map_err(|e| imp::listing_error(e, &echo))?;
-    leptos_axum::redirect(&format!(
-        "/dashboard/listings/{id}?saved=availability#availability"
-    ));
-    Ok(())
-}
-
-#[server(prefix = "/fn", endpoint = "listing-slot-remove")]
-pub async fn remove_slot(id: Uuid, slot: Uuid) -> Result<(), AppError> {
-    use crate::server::{listings, respond};
-    let viewer = imp::require_worker().await?;
-    let state = respond::state()?;
-    listings::remove_slot(&state.db, viewer.id, id, slot)
-        .await
-        .map_err(|e| imp::listing_error(e, &[]))?;
+        .map_err(|e| e.into_app(&echo))?;
     leptos_axum::redirect(&format!(
         "/dashboard/listings/{id}?saved=availability#availability"
     ));
@@ -206,7 +161,8 @@ pub async fn remove_slot(id: Uuid, slot: Uuid) -> Result<(), AppError> {
 
 #[server(prefix = "/fn", endpoint = "listing-closed-add")]
 pub async fn add_closed(id: Uuid, closed_on: String) -> Result<(), AppError> {
-    use crate::server::{listings, respond};
+    use crate::server::respond;
+    use services::listings;
     let viewer = imp::require_worker().await?;
     let state = respond::state()?;
     listings::add_closed(
@@ -214,24 +170,10 @@ pub async fn add_closed(id: Uuid, closed_on: String) -> Result<(), AppError> {
         viewer.id,
         id,
         &closed_on,
-        chrono::Utc::now().date_naive(),
+        state.clock.now().date_naive(),
     )
     .await
-    .map_err(|e| imp::listing_error(e, &[("closed_on", closed_on.as_str())]))?;
-    leptos_axum::redirect(&format!(
-        "/dashboard/listings/{id}?saved=availability#availability"
-    ));
-    Ok(())
-}
-
-#[server(prefix = "/fn", endpoint = "listing-closed-remove")]
-pub async fn remove_closed(id: Uuid, closed: Uuid) -> Result<(), AppError> {
-    use crate::server::{listings, respond};
-    let viewer = imp::require_worker().await?;
-    let state = respond::state()?;
-    listings::remove_closed(&state.db, viewer.id, id, closed)
-        .await
-        .map_err(|e| imp::listing_error(e, &[]))?;
+    .map_err(|e| e.into_app(&[("closed_on", closed_on.as_str())]))?;
     leptos_axum::redirect(&format!(
         "/dashboard/listings/{id}?saved=availability#availability"
     ));
@@ -240,36 +182,30 @@ pub async fn remove_closed(id: Uuid, closed: Uuid) -> Result<(), AppError> {
 
 #[server(prefix = "/fn", endpoint = "listing-zone-add")]
 pub async fn add_zone(id: Uuid, zone: String) -> Result<(), AppError> {
-    use crate::server::{listings, respond};
+    use crate::server::respond;
+    use services::listings;
     let viewer = imp::require_worker().await?;
     let state = respond::state()?;
     listings::add_zone(&state.db, viewer.id, id, &zone)
         .await
-        .map_err(|e| imp::listing_error(e, &[]))?;
+        .map_err(|e| e.into_app(&[]))?;
     leptos_axum::redirect(&format!("/dashboard/listings/{id}?saved=zones#zones"));
     Ok(())
 }
 
-#[server(prefix = "/fn", endpoint = "listing-zone-remove")]
-pub async fn remove_zone(id: Uuid, zone: Uuid) -> Result<(), AppError> {
-    use crate::server::{listings, respond};
+/// Removes one picture, weekly slot, closed day or zone of a listing.
+#[server(prefix = "/fn", endpoint = "listing-part-remove")]
+pub async fn remove_part(id: Uuid, part: ListingPart, item: Uuid) -> Result<(), AppError> {
+    use crate::server::respond;
+    use services::listings;
     let viewer = imp::require_worker().await?;
     let state = respond::state()?;
-    listings::remove_zone(&state.db, viewer.id, id, zone)
+    listings::remove_part(&state.db, &state.data_dir, viewer.id, id, part, item)
         .await
-        .map_err(|e| imp::listing_error(e, &[]))?;
-    leptos_axum::redirect(&format!("/dashboard/listings/{id}?saved=zones#zones"));
-    Ok(())
-}
-
-#[server(prefix = "/fn", endpoint = "listing-image-remove")]
-pub async fn remove_image(id: Uuid, image: Uuid) -> Result<(), AppError> {
-    use crate::server::{listings, respond};
-    let viewer = imp::require_worker().await?;
-    let state = respond::state()?;
-    listings::remove_image(&state.db, &state.data_dir, viewer.id, id, image)
-        .await
-        .map_err(|e| imp::listing_error(e, &[]))?;
-    leptos_axum::redirect(&format!("/dashboard/listings/{id}?saved=images#images"));
+        .map_err(|e| e.into_app(&[]))?;
+    leptos_axum::redirect(&format!(
+        "/dashboard/listings/{id}?saved={section}#{section}",
+        section = part.section()
+    ));
     Ok(())
 }

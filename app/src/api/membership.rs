@@ -2,90 +2,17 @@
 //! decisions, the members' directory and public profiles, my bio.
 
 use crate::error::AppError;
-use chrono::{DateTime, Utc};
-use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
-use uuid::Uuid;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum MembershipStatus {
-    Applicant,
-    Active,
-    Suspended,
-    Withdrawn,
-}
-
-impl MembershipStatus {
-    pub fn parse(s: &str) -> Option<MembershipStatus> {
-        match s {
-            "applicant" => Some(MembershipStatus::Applicant),
-            "active" => Some(MembershipStatus::Active),
-            "suspended" => Some(MembershipStatus::Suspended),
-            "withdrawn" => Some(MembershipStatus::Withdrawn),
-            _ => None,
-        }
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MembershipInfo {
-    pub status: Option<MembershipStatus>,
-    pub class: Option<String>,
-    pub shares: i32,
-    pub since: Option<DateTime<Utc>>,
-    pub share_value_minor: i64,
-    /// The board's reason when the last application was rejected.
-    pub last_rejection: Option<String>,
-    /// The grammatical form the member chose (for the class name).
-    #[serde(default)]
-    pub form: crate::domain::account::AddressForm,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Application {
-    pub user_id: Uuid,
-    pub display_name: String,
-    pub class: String,
-    /// The grammatical form the member chose (for the class name).
-    #[serde(default)]
-    pub form: crate::domain::account::AddressForm,
-    pub shares: i32,
-    pub motivation: String,
-    pub applied_at: DateTime<Utc>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DirectoryEntry {
-    pub id: Uuid,
-    pub display_name: String,
-    pub class: String,
-    /// The grammatical form the member chose (for the class name).
-    #[serde(default)]
-    pub form: crate::domain::account::AddressForm,
-    pub since: DateTime<Utc>,
-    pub bio: Option<String>,
-    pub active_listings: i64,
-}
-
 #[cfg(feature = "ssr")]
-fn membership_error(
-    e: crate::server::membership::MembershipError,
-    echo: &[(&str, &str)],
-) -> AppError {
-    use crate::server::membership::MembershipError as E;
-    use crate::server::respond::{fail, internal};
-    match e {
-        E::Invalid(fields) => fail(AppError::invalid(fields, echo)),
-        E::NotFound => fail(AppError::NotFound),
-        E::Conflict => fail(AppError::Conflict),
-        E::Db(e) => internal(e),
-    }
-}
+use crate::server::respond::IntoApp;
+use leptos::prelude::*;
+use uuid::Uuid;
+pub use wire::membership::*;
 
 /// The viewer's membership (any logged-in person).
 #[server(prefix = "/fn", endpoint = "my-membership")]
 pub async fn my_membership() -> Result<MembershipInfo, AppError> {
-    use crate::server::{auth, membership, respond};
+    use crate::server::{auth, respond};
+    use services::membership;
     let viewer = auth::require(crate::viewer::Role::Customer).await?;
     let state = respond::state()?;
     membership::mine(&state.db, viewer.id)
@@ -99,7 +26,8 @@ pub async fn apply_membership(
     motivation: String,
     shares: String,
 ) -> Result<(), AppError> {
-    use crate::server::{auth, membership, respond};
+    use crate::server::{auth, respond};
+    use services::membership;
     let viewer = auth::require(crate::viewer::Role::Customer).await?;
     let state = respond::state()?;
     let echo = [
@@ -117,7 +45,7 @@ pub async fn apply_membership(
         },
     )
     .await
-    .map_err(|e| membership_error(e, &echo))?;
+    .map_err(|e| e.into_app(&echo))?;
     tracing::info!(user = %viewer.id, "membership application");
     leptos_axum::redirect("/join?saved=applied");
     Ok(())
@@ -126,7 +54,8 @@ pub async fn apply_membership(
 /// Open applications (board only).
 #[server(prefix = "/fn", endpoint = "applications")]
 pub async fn pending_applications() -> Result<Vec<Application>, AppError> {
-    use crate::server::{auth, membership, respond};
+    use crate::server::{auth, respond};
+    use services::membership;
     auth::require(crate::viewer::Role::Board).await?;
     let state = respond::state()?;
     membership::pending(&state.db)
@@ -144,21 +73,18 @@ pub async fn decide_application(
     decision: String,
     reason: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::server::membership::Decision;
-    use crate::server::{auth, membership, respond};
+    use crate::server::{auth, respond};
+    use services::membership;
+    use services::membership::Decision;
     let viewer = auth::require(crate::viewer::Role::Board).await?;
     let state = respond::state()?;
     if decision == "vote" {
         // The board decides by vote: the membership is activated by the
         // job runner if the vote passes.
-        let id = crate::server::governance::propose_admission(
-            &state.db,
-            state.clock.now(),
-            &viewer,
-            user_id,
-        )
-        .await
-        .map_err(|e| e.into_app(&[]))?;
+        let id =
+            services::governance::propose_admission(&state.db, state.clock.now(), &viewer, user_id)
+                .await
+                .map_err(|e| e.into_app(&[]))?;
         leptos_axum::redirect(&format!("/governance/{id}"));
         return Ok(());
     }
@@ -171,7 +97,7 @@ pub async fn decide_application(
             return Err(respond::fail(AppError::invalid(
                 vec![AppError::field(
                     "decision",
-                    crate::domain::account::FieldProblem::ChoiceInvalid,
+                    domain::validation::FieldProblem::ChoiceInvalid,
                 )],
                 &[],
             )))
@@ -180,7 +106,7 @@ pub async fn decide_application(
     let echo = [("reason", reason.as_str())];
     membership::decide(&state.db, viewer.id, user_id, decision)
         .await
-        .map_err(|e| membership_error(e, &echo))?;
+        .map_err(|e| e.into_app(&echo))?;
     tracing::info!(board = %viewer.id, applicant = %user_id, "membership decided");
     leptos_axum::redirect("/board/applications?saved=decided");
     Ok(())
@@ -189,7 +115,8 @@ pub async fn decide_application(
 /// Active members with their bios (members only).
 #[server(prefix = "/fn", endpoint = "directory")]
 pub async fn member_directory() -> Result<Vec<DirectoryEntry>, AppError> {
-    use crate::server::{auth, membership, respond};
+    use crate::server::{auth, respond};
+    use services::membership;
     auth::require(crate::viewer::Role::Member).await?;
     let state = respond::state()?;
     membership::directory(&state.db)
@@ -200,7 +127,8 @@ pub async fn member_directory() -> Result<Vec<DirectoryEntry>, AppError> {
 /// A member's public profile: 404 unless the person is an active member.
 #[server(prefix = "/fn", endpoint = "member")]
 pub async fn member_profile(id: Uuid) -> Result<DirectoryEntry, AppError> {
-    use crate::server::{membership, respond};
+    use crate::server::respond;
+    use services::membership;
     let state = respond::state()?;
     membership::profile(&state.db, id)
         .await
@@ -210,12 +138,13 @@ pub async fn member_profile(id: Uuid) -> Result<DirectoryEntry, AppError> {
 
 #[server(prefix = "/fn", endpoint = "bio")]
 pub async fn update_bio(bio: String) -> Result<(), AppError> {
-    use crate::server::{auth, membership, respond};
+    use crate::server::{auth, respond};
+    use services::membership;
     let viewer = auth::require(crate::viewer::Role::Customer).await?;
     let state = respond::state()?;
     membership::set_bio(&state.db, viewer.id, &bio)
         .await
-        .map_err(|e| membership_error(e, &[("bio", bio.as_str())]))?;
+        .map_err(|e| e.into_app(&[("bio", bio.as_str())]))?;
     leptos_axum::redirect("/account?saved=bio");
     Ok(())
 }

@@ -45,8 +45,8 @@ fn Header() -> impl IntoView {
     let t = use_i18n();
     let viewer = use_viewer();
     let page = here();
-    let login = move || crate::domain::path::login_for(&page.get());
-    let register = move || crate::domain::path::with_next("/register", &page.get());
+    let login = move || domain::path::login_for(&page.get());
+    let register = move || domain::path::with_next("/register", &page.get());
     let account = move || {
         viewer.and_then(|v| v.get()).map(|r| match r.ok().flatten() {
             Some(v) => view! {

@@ -2,10 +2,10 @@
 //! and the one view of a failed load.
 
 use crate::api::catalog::ListingCard;
-use crate::domain::account::AddressForm;
-use crate::domain::listing::{ListingKind, ListingStatus, PriceModel};
 use crate::error::AppError;
 use crate::i18n::{use_i18n, use_locale, Locale, Strings};
+use domain::account::AddressForm;
+use domain::listing::{ListingKind, ListingStatus, PriceModel};
 use leptos::prelude::*;
 
 /// The price as a sentence fragment: `45,00 €`, `18,00 € all'ora`,
@@ -56,11 +56,11 @@ pub fn class_name(t: &Strings, class: &str, form: AddressForm) -> &'static str {
 }
 
 pub fn thumb_url(id: uuid::Uuid) -> String {
-    crate::picture::url(id, crate::picture::Variant::Thumb)
+    wire::picture::url(id, wire::picture::Variant::Thumb)
 }
 
 pub fn display_url(id: uuid::Uuid) -> String {
-    crate::picture::url(id, crate::picture::Variant::Display)
+    wire::picture::url(id, wire::picture::Variant::Display)
 }
 
 #[component]

@@ -2,9 +2,9 @@ use crate::api::account::{ChangePassword, UpdatePreferences};
 use crate::api::membership::UpdateBio;
 use crate::components::form::{Field, FormError, FormMessage, TextArea};
 use crate::components::layout::use_viewer;
-use crate::domain::account::AddressForm;
 use crate::i18n::{format_date, use_i18n, use_locale, Locale};
 use crate::viewer::{Role, Viewer};
+use domain::account::AddressForm;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -13,7 +13,7 @@ use leptos_router::hooks::use_query_map;
 /// Sends a visitor to the login page (a 302 during server rendering), with
 /// the way back to the page they wanted.
 pub fn redirect_to_login() {
-    let to = crate::domain::path::login_for(&crate::components::layout::here().get_untracked());
+    let to = domain::path::login_for(&crate::components::layout::here().get_untracked());
     #[cfg(feature = "ssr")]
     leptos_axum::redirect(&to);
     #[cfg(not(feature = "ssr"))]

@@ -3,8 +3,8 @@
 
 use crate::api::catalog::{list_categories, list_zones, Category, Zone};
 use crate::api::listings::{
-    listing_editor, my_listings, AddClosed, AddSlot, AddZone, EditableListing, RemoveClosed,
-    RemoveImage, RemoveSlot, RemoveZone, SaveListing, SetListingStatus,
+    listing_editor, my_listings, AddClosed, AddSlot, AddZone, EditableListing, ListingPart,
+    RemovePart, SaveListing, SetListingStatus,
 };
 use crate::api::membership::my_membership;
 use crate::components::form::{Checkbox, Field, FormError, FormMessage, Select, TextArea};
@@ -12,15 +12,15 @@ use crate::components::layout::use_viewer;
 use crate::components::listing::{
     kind_name, load_error, price_text, status_name, thumb_url, viewer_allowed,
 };
-use crate::domain::account::FieldProblem;
-use crate::domain::availability::format_time;
-use crate::domain::listing::{ListingInput, ListingStatus};
-use crate::domain::money::Money;
 use crate::error::{problem_message, AppError};
 use crate::i18n::{format_date, use_i18n, use_locale};
 use crate::pages::join::status_text;
 use crate::pages::listing::path_id;
 use crate::viewer::Viewer;
+use domain::availability::format_time;
+use domain::listing::{ListingInput, ListingStatus};
+use domain::money::Money;
+use domain::validation::FieldProblem;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -223,19 +223,16 @@ fn ListingEditorView(
     let status = ServerAction::<SetListingStatus>::new();
     let status_error: FormError =
         Signal::derive(move || status.value().get().and_then(Result::err));
-    let remove_image = ServerAction::<RemoveImage>::new();
+    let remove = ServerAction::<RemovePart>::new();
     let add_zone = ServerAction::<AddZone>::new();
     let add_zone_error: FormError =
         Signal::derive(move || add_zone.value().get().and_then(Result::err));
-    let remove_zone = ServerAction::<RemoveZone>::new();
     let add_slot = ServerAction::<AddSlot>::new();
     let slot_error: FormError =
         Signal::derive(move || add_slot.value().get().and_then(Result::err));
-    let remove_slot = ServerAction::<RemoveSlot>::new();
     let add_closed = ServerAction::<AddClosed>::new();
     let closed_error: FormError =
         Signal::derive(move || add_closed.value().get().and_then(Result::err));
-    let remove_closed = ServerAction::<RemoveClosed>::new();
 
     let transitions: Vec<(ListingStatus, &'static str)> = [
         (
@@ -263,7 +260,7 @@ fn ListingEditorView(
         .enumerate()
         .map(|(i, d)| (i.to_string(), (*d).to_owned()))
         .collect();
-    let can_add_image = listing.images.len() < crate::domain::listing::MAX_IMAGES
+    let can_add_image = listing.images.len() < domain::listing::MAX_IMAGES
         && listing.status != ListingStatus::Archived;
 
     view! {
@@ -302,9 +299,10 @@ fn ListingEditorView(
                 {listing.images.clone().into_iter().map(|img| view! {
                     <li>
                         <img src=thumb_url(img) alt=t.image_alt width="240" height="180"/>
-                        <ActionForm action=remove_image attr:class="inline-form">
+                        <ActionForm action=remove attr:class="inline-form">
                             <input type="hidden" name="id" value=id.to_string()/>
-                            <input type="hidden" name="image" value=img.to_string()/>
+                            <input type="hidden" name="part" value=ListingPart::Image.as_str()/>
+                            <input type="hidden" name="item" value=img.to_string()/>
                             <button type="submit" class="link-button">{t.action_remove}</button>
                         </ActionForm>
                     </li>
@@ -334,9 +332,10 @@ fn ListingEditorView(
                         {listing.zones.clone().into_iter().map(|z| view! {
                             <li>
                                 {z.name.clone()}
-                                <ActionForm action=remove_zone attr:class="inline-form">
+                                <ActionForm action=remove attr:class="inline-form">
                                     <input type="hidden" name="id" value=id.to_string()/>
-                                    <input type="hidden" name="zone" value=z.id.to_string()/>
+                                    <input type="hidden" name="part" value=ListingPart::Zone.as_str()/>
+                                    <input type="hidden" name="item" value=z.id.to_string()/>
                                     <button type="submit" class="link-button" aria-label=format!("{} {}", t.action_remove, z.name)>"×"</button>
                                 </ActionForm>
                             </li>
@@ -363,9 +362,10 @@ fn ListingEditorView(
                         {listing.slots.clone().into_iter().map(|(slot_id, s)| view! {
                             <li>
                                 {t.weekdays[usize::from(s.weekday) % 7]}" "{format_time(s.start)}"–"{format_time(s.end)}
-                                <ActionForm action=remove_slot attr:class="inline-form">
+                                <ActionForm action=remove attr:class="inline-form">
                                     <input type="hidden" name="id" value=id.to_string()/>
-                                    <input type="hidden" name="slot" value=slot_id.to_string()/>
+                                    <input type="hidden" name="part" value=ListingPart::Slot.as_str()/>
+                                    <input type="hidden" name="item" value=slot_id.to_string()/>
                                     <button type="submit" class="link-button">{t.action_remove}</button>
                                 </ActionForm>
                             </li>
@@ -389,9 +389,10 @@ fn ListingEditorView(
                         {listing.closed.clone().into_iter().map(|(closed_id, d)| view! {
                             <li>
                                 {format_date(locale, d)}
-                                <ActionForm action=remove_closed attr:class="inline-form">
+                                <ActionForm action=remove attr:class="inline-form">
                                     <input type="hidden" name="id" value=id.to_string()/>
-                                    <input type="hidden" name="closed" value=closed_id.to_string()/>
+                                    <input type="hidden" name="part" value=ListingPart::Closed.as_str()/>
+                                    <input type="hidden" name="item" value=closed_id.to_string()/>
                                     <button type="submit" class="link-button">{t.action_remove}</button>
                                 </ActionForm>
                             </li>

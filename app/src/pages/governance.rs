@@ -9,13 +9,13 @@ use crate::api::governance::{
 };
 use crate::components::form::{Field, FormError, FormMessage, Select, TextArea};
 use crate::components::listing::load_error;
-use crate::domain::fee::{FeeRule, FeeTerms};
-use crate::domain::governance::{Body, ProposalKind, Threshold, VoteRuleSet, VoteRules};
-use crate::domain::money::Money;
 use crate::error::AppError;
 use crate::i18n::{format_month, month_abbr, use_i18n, use_locale, Locale, Strings};
 use crate::pages::listing::path_id;
 use crate::pages::orders::moment;
+use domain::fee::{FeeRule, FeeTerms};
+use domain::governance::{Body, ProposalKind, Threshold, VoteRuleSet, VoteRules};
+use domain::money::Money;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -796,7 +796,7 @@ fn MonthChart(months: Vec<MonthFigures>) -> impl IntoView {
     let currency = months
         .first()
         .map(|m| m.fees.currency())
-        .unwrap_or(crate::domain::money::Currency::Eur);
+        .unwrap_or(domain::money::Currency::Eur);
     let top_label = Money::new(top, currency).format(locale);
     let zero_label = Money::new(0, currency).format(locale);
     view! {

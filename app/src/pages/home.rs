@@ -1,8 +1,8 @@
 use crate::api::catalog::{list_categories, recent_listings};
 use crate::api::coop::public_members;
 use crate::components::listing::{class_name, ListingCardView};
-use crate::domain::money::Money;
 use crate::i18n::{use_i18n, use_locale};
+use domain::money::Money;
 use leptos::prelude::*;
 use leptos_meta::Title;
 

@@ -3,9 +3,9 @@
 use crate::api::membership::{my_membership, ApplyMembership, MembershipInfo, MembershipStatus};
 use crate::components::form::{Field, FormError, FormMessage, Select, TextArea};
 use crate::components::listing::load_error;
-use crate::domain::account::AddressForm;
-use crate::domain::money::Money;
 use crate::i18n::{format_date, use_i18n, use_locale, Strings};
+use domain::account::AddressForm;
+use domain::money::Money;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -5,10 +5,10 @@ use crate::api::catalog::{listing_detail, ListingView};
 use crate::components::listing::{
     class_name, display_url, kind_name, load_error, price_text, status_name,
 };
-use crate::domain::availability::format_time;
-use crate::domain::listing::{paragraphs, ListingStatus, PriceModel};
 use crate::error::AppError;
 use crate::i18n::{format_date, use_i18n, use_locale};
+use domain::availability::format_time;
+use domain::listing::{paragraphs, ListingStatus, PriceModel};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -91,7 +91,7 @@ fn ListingDetails(listing: ListingView) -> impl IntoView {
                                 <ul class="openings" data-testid="openings">
                                     {listing.openings.iter().map(|o| view! {
                                         <li>
-                                            <time datetime=o.date.to_string()>{t.weekdays[crate::domain::availability::weekday_of(o.date) as usize]}" "{format_date(locale, o.date)}</time>
+                                            <time datetime=o.date.to_string()>{t.weekdays[domain::availability::weekday_of(o.date) as usize]}" "{format_date(locale, o.date)}</time>
                                             " "{format_time(o.start)}"–"{format_time(o.end)}
                                         </li>
                                     }).collect_view()}

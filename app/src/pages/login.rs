@@ -1,7 +1,7 @@
 use crate::api::account::Login;
 use crate::components::form::{Field, FormError, FormMessage};
-use crate::domain::path::{return_path, with_next};
 use crate::i18n::use_i18n;
+use domain::path::{return_path, with_next};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -9,11 +9,11 @@ use crate::api::money::{
 };
 use crate::components::form::{Field, FormError, FormMessage};
 use crate::components::listing::load_error;
-use crate::domain::money::Money;
 use crate::error::AppError;
 use crate::i18n::{format_date, format_month, use_i18n, use_locale, Strings};
 use crate::pages::listing::path_id;
 use crate::pages::orders::moment;
+use domain::money::Money;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -349,8 +349,8 @@ fn BankStatement(
     lines: Vec<BankLineView>,
     handled: ServerAction<BankLineHandled>,
 ) -> impl IntoView {
-    use crate::domain::account::FieldProblem;
     use crate::error::problem_message;
+    use domain::validation::FieldProblem;
     let t = use_i18n();
     let locale = use_locale();
     let query = use_query_map();

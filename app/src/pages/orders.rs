@@ -9,17 +9,17 @@ use crate::api::orders::{
 };
 use crate::components::form::{Field, FormError, FormMessage, Select, TextArea};
 use crate::components::listing::{kind_name, load_error, price_text};
-use crate::domain::availability::format_time;
-use crate::domain::listing::{ListingKind, PriceModel};
-use crate::domain::order::{Method, Status};
-#[cfg(feature = "hydrate")]
-use crate::domain::order_form::OrderInput;
-use crate::domain::order_form::PackageSize;
 use crate::error::AppError;
 use crate::i18n::{format_date, use_i18n, use_locale, Locale, Strings};
 use crate::pages::governance::terms_text;
 use crate::pages::listing::path_id;
 use chrono::{DateTime, NaiveDateTime, Utc};
+use domain::availability::format_time;
+use domain::listing::{ListingKind, PriceModel};
+use domain::order::{Method, Status, Step};
+#[cfg(feature = "hydrate")]
+use domain::order_form::OrderInput;
+use domain::order_form::PackageSize;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -177,7 +177,7 @@ fn duration_text(t: &Strings, minutes: u16) -> String {
 /// The price of the order as the form stands, shown just above the button
 /// and kept up to date while the form is filled in (with JavaScript).
 #[component]
-fn OrderTotal(quote: Signal<Quote>, rate: Option<crate::domain::money::Money>) -> impl IntoView {
+fn OrderTotal(quote: Signal<Quote>, rate: Option<domain::money::Money>) -> impl IntoView {
     let t = use_i18n();
     let locale = use_locale();
     view! {
@@ -359,7 +359,7 @@ fn OrderFormView(form: OrderForm) -> impl IntoView {
                             view! {
                                 <details class="day" name="order-day" open=open data-testid=format!("day-{d}")>
                                     <summary>
-                                        <span>{t.weekdays[crate::domain::availability::weekday_of(*date) as usize]}" "{format_date(locale, *date)}</span>
+                                        <span>{t.weekdays[domain::availability::weekday_of(*date) as usize]}" "{format_date(locale, *date)}</span>
                                         <span class="muted small">{format!("{count} {}", if count == 1 { t.order_one_time } else { t.order_times })}</span>
                                     </summary>
                                     <div class="times">
@@ -485,7 +485,7 @@ pub fn OrderPage() -> impl IntoView {
 fn ActButton(
     act: ServerAction<ActOnOrder>,
     order: uuid::Uuid,
-    action: String,
+    action: Step,
     #[prop(optional)] line: Option<uuid::Uuid>,
     label: &'static str,
     #[prop(optional)] with_reason: Option<&'static str>,
@@ -496,11 +496,11 @@ fn ActButton(
     back: Option<String>,
 ) -> impl IntoView {
     let error: FormError = Signal::derive(move || act.value().get().and_then(Result::err));
-    let testid = format!("act-{action}");
+    let testid = format!("act-{}", action.as_str());
     view! {
         <ActionForm action=act attr:class="act-form">
             <input type="hidden" name="id" value=order.to_string()/>
-            <input type="hidden" name="action" value=action.clone()/>
+            <input type="hidden" name="action" value=action.as_str()/>
             {line.map(|l| view! { <input type="hidden" name="line" value=l.to_string()/> })}
             {back.map(|b| view! { <input type="hidden" name="back" value=b/> })}
             {with_reason.map(|label| view! {
@@ -522,15 +522,15 @@ fn StepButtons(
     order: uuid::Uuid,
     line: uuid::Uuid,
     kind: ListingKind,
-    actions: Vec<String>,
+    actions: Vec<Step>,
     #[prop(optional)] back: Option<String>,
 ) -> impl IntoView {
     let t = use_i18n();
     actions
         .into_iter()
         .map(|a| {
-            let label = action_label(t, &a, Some(kind));
-            let secondary = a == "decline";
+            let label = action_label(t, a.as_str(), Some(kind));
+            let secondary = a == Step::Decline;
             match back.clone() {
                 Some(back) => {
                     view! { <ActButton act order action=a line label secondary back/> }.into_any()
@@ -573,17 +573,13 @@ fn OrderDetails(
             {(!order_actions.is_empty()).then(|| view! {
                 <section class="card order-actions" data-testid="order-actions">
                     <h2>{t.order_what_next}</h2>
-                    {order_actions.iter().map(|a| {
-                        let label = action_label(t, a, None);
-                        let reason = match a.as_str() {
-                            "dispute" => Some(t.order_dispute_reason),
-                            _ => None,
-                        };
-                        let secondary = matches!(a.as_str(), "cancel" | "dispute" | "resolve_refund" | "resolve_partial");
-                        match (reason, a.as_str()) {
-                            (Some(r), _) => view! { <ActButton act order=id action=a.clone() label with_reason=r secondary/> }.into_any(),
-                            (None, "resolve_partial") => view! { <ActButton act order=id action=a.clone() label with_refund=t.order_refund_amount secondary/> }.into_any(),
-                            (None, _) => view! { <ActButton act order=id action=a.clone() label secondary/> }.into_any(),
+                    {order_actions.iter().map(|&a| {
+                        let label = action_label(t, a.as_str(), None);
+                        let secondary = matches!(a, Step::Cancel | Step::Dispute | Step::ResolveRefund | Step::ResolvePartial);
+                        match a {
+                            Step::Dispute => view! { <ActButton act order=id action=a label with_reason=t.order_dispute_reason secondary/> }.into_any(),
+                            Step::ResolvePartial => view! { <ActButton act order=id action=a label with_refund=t.order_refund_amount secondary/> }.into_any(),
+                            _ => view! { <ActButton act order=id action=a label secondary/> }.into_any(),
                         }
                     }).collect_view()}
                 </section>
@@ -627,7 +623,7 @@ fn PaymentInfo(payment: PaymentView) -> impl IntoView {
 /// card-payment script, which also reveals the form; without JavaScript
 /// the fallback text says what to do.
 #[component]
-fn CardPay(order: uuid::Uuid, total: Option<crate::domain::money::Money>) -> impl IntoView {
+fn CardPay(order: uuid::Uuid, total: Option<domain::money::Money>) -> impl IntoView {
     let t = use_i18n();
     let locale = use_locale();
     let amount = total.map(|m| m.format(locale)).unwrap_or_default();
@@ -750,14 +746,14 @@ fn LineCard(line: LineView, order: uuid::Uuid, act: ServerAction<ActOnOrder>) ->
     let done_from = line.begins.filter(|_| {
         line.mine
             && matches!(line.status, Status::Accepted | Status::InProgress)
-            && !line.actions.iter().any(|a| a == "fulfil")
+            && !line.actions.contains(&Step::Fulfil)
     });
     view! {
         <section class="card line-card" data-testid=format!("line-{}", line.position) data-status=line.status.as_str()>
             <h2>{line.title.clone()}</h2>
             <p class="muted">{kind_name(t, kind)}" · "{t.listing_provider}" "{line.provider_name.clone()}" "{status_badge(t, line.status)}</p>
             {line.slot.map(|(date, start, end)| view! {
-                <p>{t.order_when}": "{t.weekdays[crate::domain::availability::weekday_of(date) as usize]}" "{format_date(locale, date)}" "{format_time(start)}"–"{format_time(end)}</p>
+                <p>{t.order_when}": "{t.weekdays[domain::availability::weekday_of(date) as usize]}" "{format_date(locale, date)}" "{format_time(start)}"–"{format_time(end)}</p>
             })}
             {line.hours.map(|h| view! { <p>{t.order_hours}": "{h}</p> })}
             {line.place.clone().map(|p| view! {
@@ -904,10 +900,10 @@ pub fn WorkRow(item: WorkItem, act: ServerAction<ActOnOrder>, back: String) -> i
     let t = use_i18n();
     let locale = use_locale();
     // What the line waits for: the member's first step, else someone else.
-    let waits = match item.actions.first().map(String::as_str) {
-        Some("confirm_payment") => t.work_waits_confirm,
-        Some("accept" | "decline") => t.work_waits_you,
-        Some("start") => t.work_waits_start,
+    let waits = match item.actions.first() {
+        Some(Step::ConfirmPayment) => t.work_waits_confirm,
+        Some(Step::Accept | Step::Decline) => t.work_waits_you,
+        Some(Step::Start) => t.work_waits_start,
         Some(_) => t.work_waits_done,
         None => match item.status {
             Status::Placed | Status::Paid | Status::PendingPayment => t.work_waits_payment,

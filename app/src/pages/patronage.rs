@@ -92,7 +92,7 @@ fn RoundCard(r: RoundView) -> impl IntoView {
                             <td class="num">{s.earnings.format(locale)}</td>
                             <td class="num">{s.cash.format(locale)}</td>
                             <td class="num">{s.retained.format(locale)}</td>
-                            <td class="num">{crate::domain::money::Money::eur(s.cash.minor() + s.retained.minor()).format(locale)}</td>
+                            <td class="num">{domain::money::Money::eur(s.cash.minor() + s.retained.minor()).format(locale)}</td>
                         </tr>
                     }).collect_view()}
                 </tbody>
@@ -135,7 +135,7 @@ pub fn StatementPage() -> impl IntoView {
 fn StatementView(s: Statement) -> impl IntoView {
     let t = use_i18n();
     let locale = use_locale();
-    let total = crate::domain::money::Money::eur(s.cash.minor() + s.retained.minor());
+    let total = domain::money::Money::eur(s.cash.minor() + s.retained.minor());
     view! {
         <Title text=format!("{} {}", t.pat_statement, s.year)/>
         <h1>{t.pat_statement}" "{s.year}</h1>

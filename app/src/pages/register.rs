@@ -12,7 +12,7 @@ pub fn RegisterPage() -> impl IntoView {
     let action = ServerAction::<Register>::new();
     let error: FormError = Signal::derive(move || action.value().get().and_then(Result::err));
     let next = crate::pages::login::next_of_query();
-    let login = crate::domain::path::with_next("/login", next.as_deref().unwrap_or_default());
+    let login = domain::path::with_next("/login", next.as_deref().unwrap_or_default());
     view! {
         <Title text=t.register_title/>
         <section class="card narrow">

@@ -1,9 +1,10 @@
 //! The one authorization layer: every server function and private route
 //! asks here who the viewer is and whether they hold a role.
 
-use super::{accounts, respond};
+use super::respond;
 use crate::error::{AppError, AppResult};
 use crate::viewer::{Role, Viewer};
+use services::accounts;
 use tower_sessions::Session;
 use uuid::Uuid;
 
@@ -28,7 +29,7 @@ pub async fn session() -> AppResult<Session> {
 
 /// Loads the viewer of `session`, ending the session when it is past its
 /// absolute lifetime or its credentials changed.
-pub async fn viewer_of(state: &super::AppState, session: &Session) -> AppResult<Option<Viewer>> {
+pub async fn viewer_of(state: &services::AppState, session: &Session) -> AppResult<Option<Viewer>> {
     let uid: Option<Uuid> = session.get(USER_ID).await.map_err(respond::internal)?;
     let Some(uid) = uid else { return Ok(None) };
     let auth_at: i64 = session
@@ -37,7 +38,7 @@ pub async fn viewer_of(state: &super::AppState, session: &Session) -> AppResult<
         .map_err(respond::internal)?
         .unwrap_or(0);
     let cred: Option<String> = session.get(CREDENTIAL).await.map_err(respond::internal)?;
-    let expired = chrono::Utc::now().timestamp() - auth_at > state.session_absolute_secs;
+    let expired = services::clock::wall_now().timestamp() - auth_at > state.session_absolute_secs;
     let loaded = accounts::load_viewer(&state.db, uid)
         .await
         .map_err(respond::internal)?;
@@ -88,7 +89,7 @@ pub async fn start_session(session: &Session, user_id: Uuid, password_hash: &str
         .await
         .map_err(respond::internal)?;
     session
-        .insert(AUTH_AT, chrono::Utc::now().timestamp())
+        .insert(AUTH_AT, services::clock::wall_now().timestamp())
         .await
         .map_err(respond::internal)?;
     session

@@ -1,41 +1,7 @@
-//! Server-only code: database models, services and the authorization layer.
+//! The web layer's server-side glue: who is asking (`auth`), how failures
+//! become answers (`respond`) and the values a refused no-JavaScript form
+//! keeps for its page (`flash`). The services themselves are in `services`.
 
-pub mod accounts;
-pub mod audit;
 pub mod auth;
-pub mod bank_statements;
-pub mod cache;
-pub mod catalog;
-pub mod chargebacks;
-pub mod client_ip;
-pub mod clock;
-pub mod connect;
-pub mod entities;
 pub mod flash;
-pub mod fresh;
-pub mod governance;
-pub mod images;
-pub mod jobs;
-pub mod ledger;
-pub mod listings;
-pub mod login_throttle;
-pub mod membership;
-pub mod money;
-pub mod notify;
-pub mod orders;
-pub mod password;
-pub mod patronage;
-pub mod payments;
-pub mod rate;
 pub mod respond;
-pub mod retries;
-pub mod search;
-pub mod service;
-pub mod session_store;
-pub mod state;
-pub mod stripe;
-pub mod throttle;
-pub mod transparency;
-pub mod txn;
-
-pub use state::AppState;

@@ -5,6 +5,9 @@ use crate::error::AppError;
 use http::request::Parts;
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
+use services::service::ServiceError;
+use services::throttle::Turn;
+use std::time::Duration;
 
 /// Header that carries the per-request id (set by the server's middleware).
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
@@ -51,8 +54,8 @@ pub fn internal(cause: impl std::fmt::Display) -> AppError {
     fail(AppError::Internal { reference })
 }
 
-pub fn state() -> Result<super::AppState, AppError> {
-    use_context::<super::AppState>().ok_or_else(|| internal("AppState missing from context"))
+pub fn state() -> Result<services::AppState, AppError> {
+    use_context::<services::AppState>().ok_or_else(|| internal("AppState missing from context"))
 }
 
 /// The client's address: the peer's, or what a trusted proxy says it is.
@@ -67,4 +70,68 @@ pub async fn client_ip() -> Result<std::net::IpAddr, AppError> {
         .map(|p| p.headers)
         .unwrap_or_default();
     Ok(state.trusted_proxies.client(peer.ip(), &headers))
+}
+
+/// A service's refusal as the browser gets it: field problems with what the
+/// user typed (`echo`), statuses set; database causes logged, never sent.
+pub trait IntoApp {
+    fn into_app(self, echo: &[(&str, &str)]) -> AppError;
+}
+
+impl IntoApp for ServiceError {
+    fn into_app(self, echo: &[(&str, &str)]) -> AppError {
+        match self {
+            ServiceError::Invalid(fields) => fail(AppError::invalid(fields, echo)),
+            ServiceError::Credentials => fail(AppError::InvalidCredentials {
+                echo: echo
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                    .collect(),
+            }),
+            ServiceError::NotFound => fail(AppError::NotFound),
+            ServiceError::Forbidden => fail(AppError::Forbidden),
+            ServiceError::Conflict => fail(AppError::Conflict),
+            ServiceError::Refused(r) => fail(AppError::Refused(r)),
+            ServiceError::Limited(retry_after_secs) => {
+                fail(AppError::TooManyRequests { retry_after_secs })
+            }
+            ServiceError::Db(e) => internal(e),
+            ServiceError::Internal(e) => internal(e),
+        }
+    }
+}
+
+/// Counts one rate-limited `action` by `who`: the refusal as the browser
+/// gets it.
+pub async fn rate_check(action: services::rate::Action, who: &str) -> Result<(), AppError> {
+    let state = state()?;
+    services::rate::allow(&state.db, action, who, state.clock.now())
+        .await
+        .map_err(|e| e.into_app(&[]))
+}
+
+/// The current request's turn, when the server limits requests in flight.
+fn current_turn() -> Option<Turn> {
+    use_context::<Parts>().and_then(|p| p.extensions.get::<Turn>().cloned())
+}
+
+/// Waits `pause` before a refusal, without holding a turn: the request does
+/// no more work afterwards.
+pub async fn pause_before_refusal(pause: Duration) {
+    if let Some(turn) = current_turn() {
+        turn.give_back();
+    }
+    tokio::time::sleep(pause).await;
+}
+
+/// Waits `pause` without holding a turn, then takes one again to go on.
+pub async fn pause_then_work(pause: Duration) {
+    let turn = current_turn();
+    if let Some(turn) = &turn {
+        turn.give_back();
+    }
+    tokio::time::sleep(pause).await;
+    if let Some(turn) = &turn {
+        turn.take_again().await;
+    }
 }

@@ -7,19 +7,19 @@
 //! job runner has no backlog when a benchmark starts.
 
 use super::orders::{act, listing, postcodes, viewer};
-use app::domain::listing::ListingKind;
-use app::domain::order_form::OrderInput;
-use app::i18n::Locale;
-use app::server::accounts::{self, NewAccount};
-use app::server::clock::Clock;
-use app::server::entities::memberships;
-use app::server::orders as service;
-use app::server::password::Hasher;
-use app::viewer::Viewer;
-use chrono::Utc;
+use domain::listing::ListingKind;
+use domain::order::Step;
+use domain::order_form::OrderInput;
+use i18n::Locale;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbBackend, Set};
+use services::accounts::{self, NewAccount};
+use services::clock::Clock;
+use services::entities::memberships;
+use services::orders as service;
+use services::password::Hasher;
 use std::sync::Arc;
 use uuid::Uuid;
+use wire::viewer::Viewer;
 
 const FIRST: [&str; 10] = [
     "Alessia", "Bruno", "Carla", "Davide", "Elena", "Fabio", "Greta", "Ivan", "Lucia", "Nicola",
@@ -64,7 +64,7 @@ pub async fn seed_members(
             6..=8 => "user",
             _ => "supporter",
         };
-        let admitted = Utc::now() - chrono::Duration::days(30 + (i % 700) as i64);
+        let admitted = services::clock::wall_now() - chrono::Duration::days(30 + (i % 700) as i64);
         memberships::ActiveModel {
             id: Set(Uuid::now_v7()),
             user_id: Set(user.id),
@@ -122,16 +122,16 @@ async fn one_order(db: &DatabaseConnection, plan: &Plan, i: usize) -> anyhow::Re
         .await
         .map_err(|e| anyhow::anyhow!("bench order {i}: {e:?}"))?;
     if !i.is_multiple_of(5) {
-        return act(db, &clock, customer, order, "cancel", None).await;
+        return act(db, &clock, customer, order, Step::Cancel, None).await;
     }
     let line = service::load(db, order)
         .await?
         .and_then(|l| l.lines.first().map(|l| l.id))
         .ok_or_else(|| anyhow::anyhow!("bench order {i} has no line"))?;
-    act(db, &clock, provider, order, "accept", Some(line)).await?;
-    act(db, &today, provider, order, "fulfil", Some(line)).await?;
-    act(db, &today, provider, order, "confirm_payment", None).await?;
-    act(db, &today, customer, order, "complete", None).await
+    act(db, &clock, provider, order, Step::Accept, Some(line)).await?;
+    act(db, &today, provider, order, Step::Fulfil, Some(line)).await?;
+    act(db, &today, provider, order, Step::ConfirmPayment, None).await?;
+    act(db, &today, customer, order, Step::Complete, None).await
 }
 
 /// `count` delivery orders by the bench members from the demo's couriers.
@@ -163,7 +163,7 @@ pub async fn seed_orders(db: &DatabaseConnection, count: usize) -> anyhow::Resul
     let plan = Arc::new(Plan {
         customers,
         couriers,
-        run: Utc::now().timestamp(),
+        run: services::clock::wall_now().timestamp(),
     });
     let parallel = match db.get_database_backend() {
         DbBackend::Sqlite => 1,

@@ -1,13 +1,13 @@
 //! Demo catalog: zones of Bologna and about forty listings with pictures
 //! drawn at seed time (no downloads), availability and zones served.
 
-use app::domain::listing::{ListingInput, ListingStatus};
-use app::server::entities::{listings, memberships, users, zones};
-use app::server::{catalog, listings as service};
 use chrono::Datelike;
+use domain::listing::{ListingInput, ListingStatus};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
 };
+use services::entities::{listings, memberships, users, zones};
+use services::{catalog, listings as service};
 use std::path::Path;
 use uuid::Uuid;
 
@@ -274,7 +274,7 @@ pub async fn seed_listings(
     }
     let mut created = 0;
     let mut n: u32 = 0;
-    let today = chrono::Utc::now().date_naive();
+    let today = services::clock::wall_now().date_naive();
     'outer: for variant in VARIANTS {
         for (i, t) in TEMPLATES.iter().enumerate() {
             if created == 40 {
@@ -375,7 +375,7 @@ pub async fn seed_bench_listings(db: &DatabaseConnection, count: usize) -> anyho
     if workers.is_empty() {
         anyhow::bail!("no worker members: run seed-demo first");
     }
-    let txn = app::server::txn::begin_write(db).await?;
+    let txn = services::txn::begin_write(db).await?;
     for i in 0..count {
         let t = &TEMPLATES[i % TEMPLATES.len()];
         let owner = workers[i % workers.len()];

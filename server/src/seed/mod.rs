@@ -1,13 +1,13 @@
 //! `mutua seed-demo`: a small, deterministic Italian cooperative so that a
 //! newcomer sees a living marketplace. Running it twice changes nothing.
 
-use app::domain::account::AddressForm;
-use app::i18n::Locale;
-use app::server::accounts::{self, NewAccount};
-use app::server::entities::memberships;
-use app::server::password::Hasher;
 use chrono::{TimeZone, Utc};
+use domain::account::AddressForm;
+use i18n::Locale;
 use sea_orm::{ActiveModelTrait, DatabaseConnection, Set};
+use services::accounts::{self, NewAccount};
+use services::entities::memberships;
+use services::password::Hasher;
 use uuid::Uuid;
 
 mod bench;
@@ -175,10 +175,10 @@ async fn seed_applicant(db: &DatabaseConnection, hasher: &Hasher) -> anyhow::Res
     )
     .await
     .map_err(|e| anyhow::anyhow!("demo applicant: {e}"))?;
-    app::server::membership::apply(
+    services::membership::apply(
         db,
         user.id,
-        app::server::membership::NewApplication {
+        services::membership::NewApplication {
             class: "worker",
             motivation: "Faccio la sarta da dieci anni e vorrei lavorare in cooperativa, con orari miei e un compenso giusto.",
             shares: "1",
@@ -200,7 +200,7 @@ pub async fn seed_demo(
         if accounts::find_by_email(db, p.email).await?.is_some() {
             continue;
         }
-        let txn = app::server::txn::begin_write(db).await?;
+        let txn = services::txn::begin_write(db).await?;
         let user = accounts::register(
             &txn,
             hasher,
@@ -262,11 +262,11 @@ pub async fn seed_demo(
 /// (made-up account numbers with valid check digits), so payout batches
 /// and their SEPA file work in the demo.
 async fn seed_money(db: &DatabaseConnection) -> anyhow::Result<()> {
-    use app::domain::iban::Iban;
-    use app::server::entities::{coop_settings, payout_accounts};
-    use app::server::money;
+    use domain::iban::Iban;
     use sea_orm::EntityTrait;
-    let fail = |e: app::server::service::ServiceError| anyhow::anyhow!("demo money: {e}");
+    use services::entities::{coop_settings, payout_accounts};
+    use services::money;
+    let fail = |e: services::service::ServiceError| anyhow::anyhow!("demo money: {e}");
     if coop_settings::Entity::find_by_id("coop_iban".to_owned())
         .one(db)
         .await?
@@ -274,7 +274,7 @@ async fn seed_money(db: &DatabaseConnection) -> anyhow::Result<()> {
     {
         money::save_coop_bank(
             db,
-            chrono::Utc::now(),
+            services::clock::wall_now(),
             None,
             "Mutua Bologna Soc. Coop. Sociale",
             "IT60 X054 2811 1010 0000 0123 456",
@@ -299,9 +299,15 @@ async fn seed_money(db: &DatabaseConnection) -> anyhow::Result<()> {
         }
         let iban = Iban::from_bban("IT", &format!("X0542811101{:012}", 1000 + i))
             .ok_or_else(|| anyhow::anyhow!("demo IBAN"))?;
-        money::store_payout_account(db, Utc::now(), &user, p.name.to_owned(), iban)
-            .await
-            .map_err(fail)?;
+        money::store_payout_account(
+            db,
+            services::clock::wall_now(),
+            &user,
+            p.name.to_owned(),
+            iban,
+        )
+        .await
+        .map_err(fail)?;
     }
     Ok(())
 }
@@ -310,14 +316,14 @@ async fn seed_money(db: &DatabaseConnection) -> anyhow::Result<()> {
 /// each with a few ballots already cast (results show once they close).
 async fn seed_governance(db: &DatabaseConnection) -> anyhow::Result<()> {
     use app::api::governance::ProposalForm;
-    use app::server::clock::Clock;
-    use app::server::entities::proposals;
-    use app::server::governance;
     use sea_orm::{EntityTrait, PaginatorTrait};
+    use services::clock::Clock;
+    use services::entities::proposals;
+    use services::governance;
     if proposals::Entity::find().count(db).await? > 0 {
         return Ok(());
     }
-    let fail = |e: app::server::service::ServiceError| anyhow::anyhow!("demo governance: {e}");
+    let fail = |e: services::service::ServiceError| anyhow::anyhow!("demo governance: {e}");
     let clock = Clock::system();
     let today = clock.now().date_naive();
     let day = |n: i64| {

@@ -1,19 +1,20 @@
 //! Demo orders in every state, placed and moved through the real services
 //! (so their prices, events and e-mails are what the app would write).
 
-use app::domain::ledger::Account;
-use app::domain::listing::ListingKind;
-use app::domain::order_form::{format_slot, OrderInput};
-use app::server::accounts::{self, find_by_email};
-use app::server::clock::Clock;
-use app::server::entities::{listing_zones, listings, orders};
-use app::server::orders as service;
-use app::viewer::Viewer;
 use chrono::{Datelike, Duration, Weekday};
+use domain::ledger::Account;
+use domain::listing::ListingKind;
+use domain::order::Step;
+use domain::order_form::{format_slot, OrderInput};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 };
+use services::accounts::{self, find_by_email};
+use services::clock::Clock;
+use services::entities::{listing_zones, listings, orders};
+use services::orders as service;
 use uuid::Uuid;
+use wire::viewer::Viewer;
 
 pub(super) async fn viewer(db: &DatabaseConnection, email: &str) -> anyhow::Result<Viewer> {
     let user = find_by_email(db, email)
@@ -54,7 +55,7 @@ pub(super) async fn postcodes(
         .into_iter()
         .map(|z| z.zone_id)
         .collect();
-    let zones = app::server::cache::zones(db, true).await?;
+    let zones = services::cache::zones(db, true).await?;
     let codes: Vec<String> = zones
         .iter()
         .filter(|z| served.contains(&z.id))
@@ -120,10 +121,10 @@ pub(super) async fn act(
     clock: &Clock,
     who: &Viewer,
     order: Uuid,
-    action: &str,
+    action: Step,
     line: Option<Uuid>,
 ) -> anyhow::Result<()> {
-    let reason = if action == "dispute" {
+    let reason = if action == Step::Dispute {
         "La consegna è arrivata con un giorno di ritardo."
     } else {
         ""
@@ -136,7 +137,7 @@ pub(super) async fn act(
     };
     service::act_as(db, clock, who, order, req)
         .await
-        .map_err(|e| anyhow::anyhow!("demo order {action}: {e}"))
+        .map_err(|e| anyhow::anyhow!("demo order {}: {e}", action.as_str()))
 }
 
 /// Books `l` at its first free start time on `clock`, for its shortest
@@ -203,43 +204,43 @@ async fn tell(
         return Ok(());
     }
     if matches!(story, Cancelled) {
-        return act(db, clock, customer, order, "cancel", None).await;
+        return act(db, clock, customer, order, Step::Cancel, None).await;
     }
     if !cash {
-        act(db, clock, board, order, "confirm_payment", None).await?;
+        act(db, clock, board, order, Step::ConfirmPayment, None).await?;
     }
     if matches!(story, Paid) {
         return Ok(());
     }
     if matches!(story, Refunded) {
         let (line, p) = &providers[0];
-        return act(db, clock, p, order, "decline", Some(*line)).await;
+        return act(db, clock, p, order, Step::Decline, Some(*line)).await;
     }
     for (line, p) in &providers {
-        act(db, clock, p, order, "accept", Some(*line)).await?;
+        act(db, clock, p, order, Step::Accept, Some(*line)).await?;
     }
     if matches!(story, Accepted) {
         return Ok(());
     }
     if let Some((line, p)) = providers.last() {
-        act(db, clock, p, order, "start", Some(*line)).await?;
+        act(db, clock, p, order, Step::Start, Some(*line)).await?;
     }
     if matches!(story, InProgress) {
         return Ok(());
     }
     // The work is done today: it was booked in the past.
     for (line, p) in &providers {
-        act(db, now, p, order, "fulfil", Some(*line)).await?;
+        act(db, now, p, order, Step::Fulfil, Some(*line)).await?;
     }
     if let Some(c) = collector {
-        act(db, now, c, order, "confirm_payment", None).await?;
+        act(db, now, c, order, Step::ConfirmPayment, None).await?;
     }
     match story {
-        Completed => act(db, now, customer, order, "complete", None).await,
+        Completed => act(db, now, customer, order, Step::Complete, None).await,
         Disputed | Resolved => {
-            act(db, now, customer, order, "dispute", None).await?;
+            act(db, now, customer, order, Step::Dispute, None).await?;
             if matches!(story, Resolved) {
-                act(db, now, board, order, "resolve_release", None).await?;
+                act(db, now, board, order, Step::ResolveRelease, None).await?;
             }
             Ok(())
         }
@@ -409,7 +410,7 @@ async fn seed_history(
     // cooperative (its fee, others' shares), recorded by a board member
     // who is not the payer; only this month's dues stay open.
     let settled = today.shifted(-Duration::days(1)).now();
-    for (account, owed) in app::server::ledger::balances(db).await? {
+    for (account, owed) in services::ledger::balances(db).await? {
         let Account::MemberReceivable(member) = account else {
             continue;
         };
@@ -421,7 +422,7 @@ async fn seed_history(
             .find(|b| b.id != member)
             .ok_or_else(|| anyhow::anyhow!("no board member to record a payment"))?;
         let amount = format!("{}.{:02}", owed / 100, owed % 100);
-        app::server::money::receivable_paid(db, settled, board.id, member, &amount)
+        services::money::receivable_paid(db, settled, board.id, member, &amount)
             .await
             .map_err(|e| anyhow::anyhow!("demo payment of dues: {e:?}"))?;
     }
