@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod availability;
 pub mod bank_statements;
 pub mod cache;
 pub mod catalog;
@@ -12,6 +13,7 @@ pub mod client_ip;
 pub mod clock;
 pub mod connect;
 pub mod entities;
+pub mod fees;
 pub mod fresh;
 pub mod governance;
 pub mod images;

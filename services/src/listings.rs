@@ -3,6 +3,8 @@
 //! answers `NotFound` for a listing that is not theirs: another member's
 //! listing is indistinguishable from a missing one.
 
+use super::availability::slots_of;
+use super::entities::listings::price_of;
 use super::entities::{
     availability_exceptions, availability_slots, categories, listing_images, listing_zones,
     listings, memberships, users, zones,
@@ -287,18 +289,6 @@ pub async fn set_status(
     Ok(())
 }
 
-pub(crate) fn price_of(row: &listings::Model) -> Option<PriceModel> {
-    PriceModel::from_columns(
-        &row.price_model,
-        Currency::parse(&row.currency)?,
-        row.price_minor,
-        row.per_km_minor,
-        row.min_hours,
-        row.max_hours,
-        row.max_km,
-    )
-}
-
 /// The owner's listings, newest first, archived last.
 pub async fn mine(
     db: &impl ConnectionTrait,
@@ -404,30 +394,6 @@ pub async fn editor(
         closed,
         zones: zones_of(db, id).await?,
     })
-}
-
-pub(crate) async fn slots_of(
-    db: &impl ConnectionTrait,
-    listing: Uuid,
-) -> Result<Vec<(Uuid, WeeklySlot)>, DbErr> {
-    let mut slots: Vec<(Uuid, WeeklySlot)> = availability_slots::Entity::find()
-        .filter(availability_slots::Column::ListingId.eq(listing))
-        .all(db)
-        .await?
-        .into_iter()
-        .filter_map(|s| {
-            Some((
-                s.id,
-                WeeklySlot::new(
-                    u8::try_from(s.weekday).ok()?,
-                    u16::try_from(s.start_minute).ok()?,
-                    u16::try_from(s.end_minute).ok()?,
-                )?,
-            ))
-        })
-        .collect();
-    slots.sort_by_key(|(_, s)| *s);
-    Ok(slots)
 }
 
 async fn zones_of(db: &impl ConnectionTrait, listing: Uuid) -> Result<Vec<Zone>, DbErr> {
@@ -721,7 +687,7 @@ pub async fn detail(
         .map(|i| i.id)
         .collect();
     // Start times already booked by an order are not offered again.
-    let openings = super::orders::free_openings(db, &l, now, OPENING_COUNT).await?;
+    let openings = crate::availability::free_openings(db, &l, now, OPENING_COUNT).await?;
     let zones = zones_of(db, id)
         .await?
         .into_iter()

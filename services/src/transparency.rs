@@ -35,7 +35,7 @@ pub async fn fee_versions(
         .order_by_asc(fee_rule_versions::Column::Version)
         .all(db)
         .await?;
-    let active = super::orders::active_rule(db, now).await?.0;
+    let active = crate::fees::active_rule(db, now).await?.0;
     let ids: Vec<_> = rows.iter().filter_map(|r| r.proposal_id).collect();
     let cited: HashMap<_, _> = proposals::Entity::find()
         .filter(proposals::Column::Id.is_in(ids))

@@ -15,13 +15,13 @@ pub use wire::governance::*;
 #[server(prefix = "/fn", endpoint = "governance")]
 pub async fn load_governance() -> Result<GovernanceHome, AppError> {
     use crate::server::{auth, respond};
-    use services::{governance, orders};
+    use services::governance;
     let viewer = auth::require(crate::viewer::Role::Member).await?;
     let state = respond::state()?;
     let proposals = governance::list(&state.db, viewer.id)
         .await
         .map_err(respond::internal)?;
-    let (current_version, current_rule) = orders::active_rule(&state.db, state.clock.now())
+    let (current_version, current_rule) = services::fees::active_rule(&state.db, state.clock.now())
         .await
         .map_err(respond::internal)?;
     let (vote_rules_version, vote_rules) = governance::current_rules(&state.db)

@@ -149,7 +149,7 @@ async fn book_service(
     clock: &Clock,
     place: String,
 ) -> anyhow::Result<()> {
-    let opening = service::free_openings(db, l, clock.now().naive_utc(), 1)
+    let opening = services::availability::free_openings(db, l, clock.now().naive_utc(), 1)
         .await?
         .into_iter()
         .next()

@@ -63,3 +63,17 @@ impl Related<super::categories::Entity> for Entity {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// A listing's price model, read from its columns (`None` when they do not
+/// make one).
+pub fn price_of(row: &Model) -> Option<domain::listing::PriceModel> {
+    domain::listing::PriceModel::from_columns(
+        &row.price_model,
+        domain::money::Currency::parse(&row.currency)?,
+        row.price_minor,
+        row.per_km_minor,
+        row.min_hours,
+        row.max_hours,
+        row.max_km,
+    )
+}
