@@ -9,12 +9,7 @@ pub fn fk(
     from: (impl IntoIden + 'static, impl IntoIden + 'static),
     to: (impl IntoIden + 'static, impl IntoIden + 'static),
 ) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(name)
-        .from(from.0, from.1)
-        .to(to.0, to.1)
-        .on_delete(ForeignKeyAction::Restrict)
-        .to_owned()
+    fk_on_delete(name, from, to, ForeignKeyAction::Restrict)
 }
 
 /// A foreign key whose rows go when the row they point to goes.
@@ -23,11 +18,20 @@ pub fn fk_cascade(
     from: (impl IntoIden + 'static, impl IntoIden + 'static),
     to: (impl IntoIden + 'static, impl IntoIden + 'static),
 ) -> ForeignKeyCreateStatement {
+    fk_on_delete(name, from, to, ForeignKeyAction::Cascade)
+}
+
+fn fk_on_delete(
+    name: &str,
+    from: (impl IntoIden + 'static, impl IntoIden + 'static),
+    to: (impl IntoIden + 'static, impl IntoIden + 'static),
+    on_delete: ForeignKeyAction,
+) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .name(name)
         .from(from.0, from.1)
         .to(to.0, to.1)
-        .on_delete(ForeignKeyAction::Cascade)
+        .on_delete(on_delete)
         .to_owned()
 }
 
