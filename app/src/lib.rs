@@ -121,21 +121,21 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account") view=pages::account::AccountPage ssr=SsrMode::Async/>
                     <Route path=path!("/search") view=pages::search::SearchPage ssr=SsrMode::Async/>
                     <Route path=path!("/listings/:id") view=pages::listing::ListingPage ssr=SsrMode::Async/>
-                    <Route path=path!("/listings/:id/order") view=pages::orders::OrderNewPage ssr=SsrMode::Async/>
-                    <Route path=path!("/orders") view=pages::orders::MyOrdersPage ssr=SsrMode::Async/>
-                    <Route path=path!("/orders/:id") view=pages::orders::OrderPage ssr=SsrMode::Async/>
-                    <Route path=path!("/dashboard/deliveries") view=pages::orders::CourierDayPage ssr=SsrMode::Async/>
-                    <Route path=path!("/board/orders") view=pages::orders::BoardOrdersPage ssr=SsrMode::Async/>
-                    <Route path=path!("/board/money") view=pages::money::BoardMoneyPage ssr=SsrMode::Async/>
-                    <Route path=path!("/board/audit") view=pages::governance::AuditPage ssr=SsrMode::Async/>
-                    <Route path=path!("/earnings") view=pages::money::EarningsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/listings/:id/order") view=pages::orders::form::OrderNewPage ssr=SsrMode::Async/>
+                    <Route path=path!("/orders") view=pages::orders::lists::MyOrdersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/orders/:id") view=pages::orders::order::OrderPage ssr=SsrMode::Async/>
+                    <Route path=path!("/dashboard/deliveries") view=pages::orders::lists::CourierDayPage ssr=SsrMode::Async/>
+                    <Route path=path!("/board/orders") view=pages::orders::lists::BoardOrdersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/board/money") view=pages::money::board::BoardMoneyPage ssr=SsrMode::Async/>
+                    <Route path=path!("/board/audit") view=pages::governance::audit::AuditPage ssr=SsrMode::Async/>
+                    <Route path=path!("/earnings") view=pages::money::earnings::EarningsPage ssr=SsrMode::Async/>
                     <Route path=path!("/earnings/patronage/:year") view=pages::patronage::StatementPage ssr=SsrMode::Async/>
                     <Route path=path!("/board/patronage") view=pages::patronage::BoardPatronagePage ssr=SsrMode::Async/>
-                    <Route path=path!("/ledger/:id") view=pages::money::LedgerEntryPage ssr=SsrMode::Async/>
-                    <Route path=path!("/governance") view=pages::governance::GovernancePage ssr=SsrMode::Async/>
-                    <Route path=path!("/governance/vote-rules") view=pages::governance::VoteRulesPage ssr=SsrMode::Async/>
-                    <Route path=path!("/governance/:id") view=pages::governance::ProposalPage ssr=SsrMode::Async/>
-                    <Route path=path!("/transparency") view=pages::governance::TransparencyPage ssr=SsrMode::Async/>
+                    <Route path=path!("/ledger/:id") view=pages::money::entry::LedgerEntryPage ssr=SsrMode::Async/>
+                    <Route path=path!("/governance") view=pages::governance::list::GovernancePage ssr=SsrMode::Async/>
+                    <Route path=path!("/governance/vote-rules") view=pages::governance::vote_rules::VoteRulesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/governance/:id") view=pages::governance::proposal::ProposalPage ssr=SsrMode::Async/>
+                    <Route path=path!("/transparency") view=pages::governance::transparency::TransparencyPage ssr=SsrMode::Async/>
                     <Route path=path!("/members") view=pages::members::MembersPage ssr=SsrMode::Async/>
                     <Route path=path!("/members/:id") view=pages::members::MemberPage ssr=SsrMode::Async/>
                     <Route path=path!("/join") view=pages::join::JoinPage ssr=SsrMode::Async/>

@@ -409,7 +409,7 @@ pub async fn get_listing(State(state): State<AppState>, Path(id): Path<String>) 
         return api_error(StatusCode::NOT_FOUND, "not_found", Vec::new());
     };
     let now = state.clock.now().naive_utc();
-    match listings::detail(&state.db, None, id, Locale::En, now).await {
+    match listings::read::detail(&state.db, None, id, Locale::En, now).await {
         Ok(Some(l)) => Json(ListingDetailBody {
             id: l.card.id,
             title: l.card.title,

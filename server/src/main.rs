@@ -436,7 +436,7 @@ async fn serve(
                             "card refunds",
                         );
                         report(
-                            services::chargebacks::book(&jobs_db, clock).await,
+                            services::stripe::chargebacks::book(&jobs_db, clock).await,
                             "card refunds and disputes booked",
                             "booking card refunds and disputes",
                         );

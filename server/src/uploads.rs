@@ -125,7 +125,7 @@ pub async fn upload_image(
     let Some(bytes) = bytes.filter(|b| !b.is_empty()) else {
         return refused(json, id, FieldProblem::Required);
     };
-    match listings::add_image(
+    match listings::parts::add_image(
         &state.db,
         &state.data_dir,
         viewer.id,

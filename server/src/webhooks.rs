@@ -6,7 +6,8 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use services::stripe::{handle_event, verify_signature, Event};
+use services::stripe::signature::verify_signature;
+use services::stripe::webhook::{handle_event, Event, EVENT_ID_MAX};
 use services::AppState;
 
 pub async fn stripe(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
@@ -30,7 +31,7 @@ pub async fn stripe(State(state): State<AppState>, headers: HeaderMap, body: Byt
     };
     // Events are told apart by their whole id: one that cannot be stored
     // whole is refused rather than cut (two ids cut alike would collide).
-    if event.id.trim().is_empty() || event.id.len() > services::stripe::EVENT_ID_MAX {
+    if event.id.trim().is_empty() || event.id.len() > EVENT_ID_MAX {
         return (StatusCode::BAD_REQUEST, "bad event id").into_response();
     }
     match handle_event(&state.db, &state.clock, &event).await {

@@ -80,10 +80,10 @@ pub async fn listing_detail(id: Uuid) -> Result<ListingView, AppError> {
     let locale = crate::i18n::request_locale();
     let now = state.clock.now().naive_utc();
     let view = match viewer {
-        Some(v) => listings::detail(&state.db, Some(v.id), id, locale, now).await,
+        Some(v) => listings::read::detail(&state.db, Some(v.id), id, locale, now).await,
         None => PUBLIC
             .get(format!("{id}{locale:?}"), || {
-                listings::detail(&state.db, None, id, locale, now)
+                listings::read::detail(&state.db, None, id, locale, now)
             })
             .await
             .map(|v| v.as_ref().clone()),

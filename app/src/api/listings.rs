@@ -150,7 +150,7 @@ pub async fn add_slot(
         ("start", start.as_str()),
         ("end", end.as_str()),
     ];
-    listings::add_slot(&state.db, viewer.id, id, &weekday, &start, &end)
+    listings::parts::add_slot(&state.db, viewer.id, id, &weekday, &start, &end)
         .await
         .map_err(|e| e.into_app(&echo))?;
     leptos_axum::redirect(&format!(
@@ -165,7 +165,7 @@ pub async fn add_closed(id: Uuid, closed_on: String) -> Result<(), AppError> {
     use services::listings;
     let viewer = imp::require_worker().await?;
     let state = respond::state()?;
-    listings::add_closed(
+    listings::parts::add_closed(
         &state.db,
         viewer.id,
         id,
@@ -186,7 +186,7 @@ pub async fn add_zone(id: Uuid, zone: String) -> Result<(), AppError> {
     use services::listings;
     let viewer = imp::require_worker().await?;
     let state = respond::state()?;
-    listings::add_zone(&state.db, viewer.id, id, &zone)
+    listings::parts::add_zone(&state.db, viewer.id, id, &zone)
         .await
         .map_err(|e| e.into_app(&[]))?;
     leptos_axum::redirect(&format!("/dashboard/listings/{id}?saved=zones#zones"));
@@ -200,7 +200,7 @@ pub async fn remove_part(id: Uuid, part: ListingPart, item: Uuid) -> Result<(), 
     use services::listings;
     let viewer = imp::require_worker().await?;
     let state = respond::state()?;
-    listings::remove_part(&state.db, &state.data_dir, viewer.id, id, part, item)
+    listings::parts::remove_part(&state.db, &state.data_dir, viewer.id, id, part, item)
         .await
         .map_err(|e| e.into_app(&[]))?;
     leptos_axum::redirect(&format!(

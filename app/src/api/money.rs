@@ -32,7 +32,7 @@ pub async fn load_earnings(
     .await
     .map_err(|e| e.into_app(&[]))?;
     if state.stripe.is_some() {
-        use services::connect::{standing, Standing};
+        use services::stripe::connect::{standing, Standing};
         let s = standing(&state.db, viewer.id)
             .await
             .map_err(respond::internal)?;

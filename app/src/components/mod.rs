@@ -1,3 +1,4 @@
 pub mod form;
+pub mod format;
 pub mod layout;
 pub mod listing;

@@ -64,7 +64,7 @@ pub fn DashboardPage() -> impl IntoView {
                 }.into_any(),
                 Err(e) => load_error(e),
             })}
-            {move || is_worker().then(|| view! { <crate::pages::orders::WorkSection work act/> })}
+            {move || is_worker().then(|| view! { <crate::pages::orders::lists::WorkSection work act/> })}
             <section class="card">
                 <h2>{t.dashboard_my_listings}</h2>
                 {move || if is_worker() {

@@ -6,11 +6,11 @@ use crate::api::patronage::{
     load_board_patronage, load_statement, AllocatePatronage, BoardPatronage, RoundView, Statement,
 };
 use crate::components::form::{Field, FormError, FormMessage};
+use crate::components::format::moment;
+use crate::components::format::percent;
 use crate::components::listing::load_error;
 use crate::error::AppError;
 use crate::i18n::{use_i18n, use_locale};
-use crate::pages::governance::percent;
-use crate::pages::orders::moment;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -312,7 +312,7 @@ pub async fn seed_listings(
                 ("09:00", "13:00")
             };
             for day in days {
-                service::add_slot(db, owner, id, day, start, end)
+                service::parts::add_slot(db, owner, id, day, start, end)
                     .await
                     .map_err(|e| anyhow::anyhow!("demo slot: {e}"))?;
             }
@@ -321,7 +321,7 @@ pub async fn seed_listings(
                 for year in [today.year(), today.year() + 1] {
                     if let Some(d) = chrono::NaiveDate::from_ymd_opt(year, *month, *day) {
                         if d >= today {
-                            service::add_closed(db, owner, id, &d.to_string(), today)
+                            service::parts::add_closed(db, owner, id, &d.to_string(), today)
                                 .await
                                 .map_err(|e| anyhow::anyhow!("demo closed day: {e}"))?;
                         }
@@ -337,12 +337,12 @@ pub async fn seed_listings(
             let zone_count = if t.model == "distance" { 3 } else { 1 };
             for k in 0..zone_count {
                 if let Some(z) = zone_ids.get((home + k) % zone_ids.len().max(1)) {
-                    service::add_zone(db, owner, id, &z.to_string())
+                    service::parts::add_zone(db, owner, id, &z.to_string())
                         .await
                         .map_err(|e| anyhow::anyhow!("demo zone: {e}"))?;
                 }
             }
-            service::add_image(
+            service::parts::add_image(
                 db,
                 data_dir,
                 owner,
@@ -384,7 +384,7 @@ pub async fn seed_bench_listings(db: &DatabaseConnection, count: usize) -> anyho
             .await
             .map_err(|e| anyhow::anyhow!("bench listing: {e}"))?;
         for day in ["0", "2", "4"] {
-            service::add_slot(&txn, owner, id, day, "09:00", "13:00")
+            service::parts::add_slot(&txn, owner, id, day, "09:00", "13:00")
                 .await
                 .map_err(|e| anyhow::anyhow!("bench slot: {e}"))?;
         }

@@ -42,16 +42,9 @@ pub struct Model {
     pub number: String,
 }
 
+// Lines name their order (`order_lines::Relation::Order`); an order does
+// not name its lines back, so the two entities do not depend on each other.
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-    #[sea_orm(has_many = "super::order_lines::Entity")]
-    Lines,
-}
-
-impl Related<super::order_lines::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Lines.def()
-    }
-}
+pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}

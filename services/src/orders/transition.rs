@@ -339,7 +339,7 @@ pub async fn apply_in(
     for e in money_of(loaded, action, &t)? {
         ledger::post(txn, &e, ctx, now).await?;
         record_payment(txn, order, &e, actor, now).await?;
-        crate::connect::owe_transfers(txn, order, &e, now).await?;
+        crate::stripe::connect::owe_transfers(txn, order, &e, now).await?;
     }
     let first_title = loaded
         .lines

@@ -10,10 +10,10 @@
 //! cooperative's fee. A lost dispute on an order still open waits for the
 //! order to be finished, listed for the board.
 
-use super::clock::Clock;
-use super::entities::{card_disputes, orders, payments};
-use super::money::ph;
-use super::retries::{self, Call};
+use crate::clock::Clock;
+use crate::entities::{card_disputes, orders, payments};
+use crate::money::ph;
+use crate::retries::{self, Call};
 use chrono::{DateTime, Utc};
 use domain::ledger::{self as book, Account, EntryKind, Released};
 use domain::money::Currency;
@@ -167,7 +167,7 @@ pub(super) async fn dispute(
             fee,
         );
         if !entry.postings.is_empty() {
-            super::ledger::post(txn, &entry, super::ledger::Context::default(), now).await?;
+            crate::ledger::post(txn, &entry, crate::ledger::Context::default(), now).await?;
         }
     }
     Ok(Told::Recorded)
@@ -255,11 +255,11 @@ async fn book_one(
     amount: i64,
     from: Account,
 ) -> Result<bool, DbErr> {
-    let txn = super::txn::begin_write(db).await?;
+    let txn = crate::txn::begin_write(db).await?;
     let (shares, _) = released(&txn, order).await?;
     let entry = book::clawback(key, order, currency, amount, from, &shares)
         .map_err(|e| DbErr::Custom(format!("clawback of order {order}: {e}")))?;
-    let new = super::ledger::post(&txn, &entry, super::ledger::Context::default(), now).await?;
+    let new = crate::ledger::post(&txn, &entry, crate::ledger::Context::default(), now).await?;
     txn.commit().await?;
     if new {
         tracing::warn!(order = %order, amount, from = %from.code(), "customer's money taken back by the card processor: booked");
@@ -274,7 +274,7 @@ async fn book_one(
 pub async fn book(db: &DatabaseConnection, clock: &Clock) -> Result<usize, DbErr> {
     let mut booked = 0;
     let refunded = payments::Entity::find()
-        .filter(payments::Column::Provider.eq(super::stripe::PROVIDER))
+        .filter(payments::Column::Provider.eq(super::PROVIDER))
         .filter(payments::Column::ProcessorRefundedMinor.gt(0))
         .all(db)
         .await?;

@@ -8,11 +8,11 @@
 //! runner: the Stripe call carries the ledger entry's key as idempotency
 //! key, and the ledger entry and the row's new status commit together.
 
-use super::clock::Clock;
-use super::entities::{orders, payments, payout_accounts, transfers, users};
-use super::ledger;
-use super::retries::{self, Call};
-use super::stripe::{api, Stripe, StripeFailure, PROVIDER};
+use super::{api, Stripe, StripeFailure, PROVIDER};
+use crate::clock::Clock;
+use crate::entities::{orders, payments, payout_accounts, transfers, users};
+use crate::ledger;
+use crate::retries::{self, Call};
 use chrono::{DateTime, Utc};
 use domain::ledger::{self as book, Account, Entry, EntryKind};
 use domain::money::{Currency, Money};

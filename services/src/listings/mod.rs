@@ -2,19 +2,21 @@
 //! zones served and availability. Every function takes the owner's id and
 //! answers `NotFound` for a listing that is not theirs: another member's
 //! listing is indistinguishable from a missing one.
+//!
+//! Here: creating and editing a listing and its status; `parts` adds and
+//! removes its pictures, hours, closed days and zones; `read` is its public page.
 
-use super::availability::slots_of;
-use super::entities::listings::price_of;
-use super::entities::{
-    availability_exceptions, availability_slots, categories, listing_images, listing_zones,
-    listings, memberships, users, zones,
+pub mod parts;
+pub mod read;
+
+use crate::availability::slots_of;
+use crate::entities::listings::price_of;
+use crate::entities::{
+    availability_exceptions, categories, listing_images, listing_zones, listings, users, zones,
 };
-use super::images;
-use super::service::{is_unique_violation, ServiceError};
-use chrono::{NaiveDate, NaiveDateTime};
-use domain::availability::{parse_time, WeeklySlot};
+use crate::service::ServiceError;
 use domain::listing::{
-    parse_listing, ListingDraft, ListingInput, ListingKind, ListingStatus, PriceModel, MAX_IMAGES,
+    parse_listing, ListingDraft, ListingInput, ListingKind, ListingStatus, PriceModel,
 };
 use domain::money::Currency;
 use domain::search::index_text;
@@ -24,13 +26,12 @@ use i18n::Locale;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    QueryFilter, QueryOrder, Set,
 };
 use std::collections::HashMap;
-use std::path::Path;
 use uuid::Uuid;
-use wire::catalog::{ListingCard, ListingView, Provider, Zone};
-use wire::listings::{EditableListing, ListingPart, MyListing};
+use wire::catalog::Zone;
+use wire::listings::{EditableListing, MyListing};
 
 /// How many openings a listing page shows.
 const OPENING_COUNT: usize = 6;
@@ -311,7 +312,7 @@ pub async fn mine(
                 status: ListingStatus::parse(&l.status)?,
                 price: price_of(&l)?,
                 category_name: c
-                    .map(|c| super::catalog::category_name(&c, locale))
+                    .map(|c| crate::catalog::category_name(&c, locale))
                     .unwrap_or_default(),
             })
         })
@@ -415,316 +416,4 @@ async fn zones_of(db: &impl ConnectionTrait, listing: Uuid) -> Result<Vec<Zone>,
         .into_iter()
         .map(Zone::from)
         .collect())
-}
-
-/// Adds a picture (at most `MAX_IMAGES`). The files are written before the
-/// row; a failed insert removes them again.
-pub async fn add_image<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
-    data_dir: &Path,
-    owner: Uuid,
-    id: Uuid,
-    bytes: Vec<u8>,
-    max_bytes: usize,
-) -> Result<Uuid, ServiceError> {
-    let listing = owned(db, owner, id).await?;
-    if listing.status == ListingStatus::Archived.as_str() {
-        return Err(ServiceError::Conflict);
-    }
-    let count = listing_images::Entity::find()
-        .filter(listing_images::Column::ListingId.eq(id))
-        .count(db)
-        .await?;
-    if count >= MAX_IMAGES as u64 {
-        return Err(invalid("image", FieldProblem::ImageTooMany));
-    }
-    // Decoding takes up to 200 MB: only a few at once.
-    let turn = images::turn().await.ok_or(ServiceError::Limited(5))?;
-    let processed = tokio::task::spawn_blocking(move || images::process(&bytes, max_bytes))
-        .await
-        .map_err(|e| ServiceError::Internal(format!("picture: {e}")))?
-        .map_err(|p| match p {
-            images::ImageProblem::TooLarge => invalid("image", FieldProblem::ImageTooLarge),
-            images::ImageProblem::WrongType => invalid("image", FieldProblem::ImageType),
-        })?;
-    drop(turn);
-    let image_id = Uuid::now_v7();
-    images::store(data_dir, image_id, &processed).await?;
-    let inserted = async {
-        let txn = crate::txn::begin_write(db).await?;
-        // Counted again inside the transaction: two uploads at once cannot
-        // both take the last place.
-        let count = listing_images::Entity::find()
-            .filter(listing_images::Column::ListingId.eq(id))
-            .count(&txn)
-            .await?;
-        if count >= MAX_IMAGES as u64 {
-            return Ok::<bool, DbErr>(false);
-        }
-        listing_images::ActiveModel {
-            id: Set(image_id),
-            listing_id: Set(id),
-            position: Set(i32::try_from(count).unwrap_or(i32::MAX)),
-            width: Set(i32::try_from(processed.width).unwrap_or(i32::MAX)),
-            height: Set(i32::try_from(processed.height).unwrap_or(i32::MAX)),
-            created_at: Set(crate::clock::wall_now()),
-        }
-        .insert(&txn)
-        .await?;
-        txn.commit().await?;
-        Ok(true)
-    }
-    .await;
-    match inserted {
-        Ok(true) => Ok(image_id),
-        Ok(false) => {
-            images::remove(data_dir, image_id).await;
-            Err(invalid("image", FieldProblem::ImageTooMany))
-        }
-        Err(e) => {
-            images::remove(data_dir, image_id).await;
-            Err(e.into())
-        }
-    }
-}
-
-/// Adds a weekly slot; it may not overlap another slot on the same day.
-pub async fn add_slot(
-    db: &impl ConnectionTrait,
-    owner: Uuid,
-    id: Uuid,
-    weekday: &str,
-    start: &str,
-    end: &str,
-) -> Result<(), ServiceError> {
-    owned(db, owner, id).await?;
-    let mut problems = Vec::new();
-    let day = weekday.trim().parse::<u8>().ok().filter(|d| *d <= 6);
-    if day.is_none() {
-        problems.push(FieldError::new("weekday", FieldProblem::ChoiceInvalid));
-    }
-    let from = parse_time(start);
-    let to = parse_time(end);
-    if from.is_none() {
-        problems.push(FieldError::new("start", FieldProblem::TimeInvalid));
-    }
-    if to.is_none() {
-        problems.push(FieldError::new("end", FieldProblem::TimeInvalid));
-    }
-    let (Some(day), Some(from), Some(to)) = (day, from, to) else {
-        return Err(ServiceError::Invalid(problems));
-    };
-    let Some(slot) = WeeklySlot::new(day, from, to) else {
-        return Err(invalid("end", FieldProblem::TimeRangeInvalid));
-    };
-    let existing = slots_of(db, id).await?;
-    if existing.len() as u64 >= MAX_SLOTS {
-        return Err(invalid("weekday", FieldProblem::NumberOutOfRange));
-    }
-    if existing
-        .iter()
-        .any(|(_, s)| s.weekday == slot.weekday && s.start < slot.end && slot.start < s.end)
-    {
-        return Err(invalid("start", FieldProblem::TimeRangeInvalid));
-    }
-    availability_slots::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        listing_id: Set(id),
-        weekday: Set(i16::from(slot.weekday)),
-        start_minute: Set(i16::try_from(slot.start).unwrap_or(0)),
-        end_minute: Set(i16::try_from(slot.end).unwrap_or(0)),
-    }
-    .insert(db)
-    .await?;
-    Ok(())
-}
-
-/// Closes the listing on a date (today or later).
-pub async fn add_closed(
-    db: &impl ConnectionTrait,
-    owner: Uuid,
-    id: Uuid,
-    date: &str,
-    today: NaiveDate,
-) -> Result<(), ServiceError> {
-    owned(db, owner, id).await?;
-    let date = NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
-        .ok()
-        .filter(|d| *d >= today)
-        .ok_or_else(|| invalid("closed_on", FieldProblem::DateInvalid))?;
-    let row = availability_exceptions::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        listing_id: Set(id),
-        closed_on: Set(date),
-    };
-    match row.insert(db).await {
-        Ok(_) => Ok(()),
-        // Already closed that day: nothing to add.
-        Err(e) if is_unique_violation(&e) => Ok(()),
-        Err(e) => Err(e.into()),
-    }
-}
-
-pub async fn add_zone(
-    db: &impl ConnectionTrait,
-    owner: Uuid,
-    id: Uuid,
-    zone: &str,
-) -> Result<(), ServiceError> {
-    owned(db, owner, id).await?;
-    let zone = match Uuid::parse_str(zone.trim()) {
-        Ok(z) => zones::Entity::find_by_id(z).one(db).await?,
-        Err(_) => None,
-    }
-    .ok_or_else(|| invalid("zone", FieldProblem::ChoiceInvalid))?;
-    let row = listing_zones::ActiveModel {
-        listing_id: Set(id),
-        zone_id: Set(zone.id),
-    };
-    match row.insert(db).await {
-        Ok(_) => Ok(()),
-        Err(e) if is_unique_violation(&e) => Ok(()),
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// Removes one picture, weekly slot, closed day or zone from a listing of
-/// `owner`'s; `NotFound` when the listing has no such part.
-pub async fn remove_part(
-    db: &impl ConnectionTrait,
-    data_dir: &Path,
-    owner: Uuid,
-    id: Uuid,
-    part: ListingPart,
-    item: Uuid,
-) -> Result<(), ServiceError> {
-    owned(db, owner, id).await?;
-    let removed = match part {
-        ListingPart::Image => {
-            listing_images::Entity::delete_many()
-                .filter(listing_images::Column::Id.eq(item))
-                .filter(listing_images::Column::ListingId.eq(id))
-                .exec(db)
-                .await?
-        }
-        ListingPart::Slot => {
-            availability_slots::Entity::delete_many()
-                .filter(availability_slots::Column::Id.eq(item))
-                .filter(availability_slots::Column::ListingId.eq(id))
-                .exec(db)
-                .await?
-        }
-        ListingPart::Closed => {
-            availability_exceptions::Entity::delete_many()
-                .filter(availability_exceptions::Column::Id.eq(item))
-                .filter(availability_exceptions::Column::ListingId.eq(id))
-                .exec(db)
-                .await?
-        }
-        ListingPart::Zone => {
-            listing_zones::Entity::delete_many()
-                .filter(listing_zones::Column::ZoneId.eq(item))
-                .filter(listing_zones::Column::ListingId.eq(id))
-                .exec(db)
-                .await?
-        }
-    };
-    if removed.rows_affected == 0 {
-        return Err(ServiceError::NotFound);
-    }
-    if part == ListingPart::Image {
-        images::remove(data_dir, item).await;
-    }
-    Ok(())
-}
-
-/// A listing's public page. Visible when active and offered by an active
-/// member; its owner also sees it in any other status.
-pub async fn detail(
-    db: &impl ConnectionTrait,
-    viewer: Option<Uuid>,
-    id: Uuid,
-    locale: Locale,
-    now: NaiveDateTime,
-) -> Result<Option<ListingView>, DbErr> {
-    let Some((l, owner)) = listings::Entity::find_by_id(id)
-        .find_also_related(users::Entity)
-        .one(db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let Some(owner) = owner else { return Ok(None) };
-    let membership = memberships::Entity::find()
-        .filter(memberships::Column::UserId.eq(owner.id))
-        .one(db)
-        .await?;
-    let is_owner = viewer == Some(owner.id);
-    let public = l.status == ListingStatus::Active.as_str()
-        && membership.as_ref().is_some_and(|m| m.status == "active");
-    if !public && !is_owner {
-        return Ok(None);
-    }
-    let Some(category) = categories::Entity::find_by_id(l.category_id)
-        .one(db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let (Some(price), Some(kind), Some(status)) = (
-        price_of(&l),
-        ListingKind::parse(&l.kind),
-        ListingStatus::parse(&l.status),
-    ) else {
-        return Ok(None);
-    };
-    let images: Vec<Uuid> = listing_images::Entity::find()
-        .filter(listing_images::Column::ListingId.eq(id))
-        .order_by_asc(listing_images::Column::Position)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|i| i.id)
-        .collect();
-    // Start times already booked by an order are not offered again.
-    let openings = crate::availability::free_openings(db, &l, now, OPENING_COUNT).await?;
-    let zones = zones_of(db, id)
-        .await?
-        .into_iter()
-        .map(|z| z.name)
-        .collect();
-    let since = membership
-        .as_ref()
-        .and_then(|m| m.admitted_at)
-        .unwrap_or(owner.created_at);
-    Ok(Some(ListingView {
-        card: ListingCard {
-            id: l.id,
-            title: l.title,
-            kind,
-            category: category.slug.clone(),
-            category_name: super::catalog::category_name(&category, locale),
-            price,
-            thumb: images.first().copied(),
-            provider_id: owner.id,
-            provider_name: owner.display_name.clone(),
-            created_at: l.created_at,
-        },
-        description: l.description,
-        status,
-        duration_minutes: l.duration_minutes.and_then(|d| u16::try_from(d).ok()),
-        at_customer: l.at_customer,
-        zones,
-        images,
-        openings,
-        provider: Provider {
-            id: owner.id,
-            name: owner.display_name,
-            class: membership.map(|m| m.class).unwrap_or_default(),
-            form: domain::account::AddressForm::parse(&owner.address_form),
-            since,
-            bio: owner.bio,
-        },
-        is_owner,
-    }))
 }
