@@ -10,36 +10,15 @@
 //! `[mail]` becomes `MailStrings` (`MAIL_IT`, …): the e-mails, which only
 //! the server reads, so the browser bundle does not carry them.
 
+#[path = "src/locales.rs"]
+mod locales;
+
+use locales::Kind;
 use std::fmt::Write as _;
 use std::path::Path;
 use toml::Value;
 
 const LANGUAGES: [(&str, &str); 3] = [("it", "IT"), ("en", "EN"), ("es", "ES")];
-
-/// What a key holds, as the generated struct types it.
-#[derive(PartialEq)]
-enum Kind {
-    Text,
-    List(usize),
-    Plural,
-}
-
-fn kind_of(key: &str, v: &Value) -> Result<Kind, String> {
-    match v {
-        Value::String(_) => Ok(Kind::Text),
-        Value::Array(items) if items.iter().all(Value::is_str) => Ok(Kind::List(items.len())),
-        Value::Table(t)
-            if t.len() == 2
-                && t.get("one").is_some_and(Value::is_str)
-                && t.get("other").is_some_and(Value::is_str) =>
-        {
-            Ok(Kind::Plural)
-        }
-        _ => Err(format!(
-            "`{key}`: a string, a list of strings, or {{ one = \"…\", other = \"…\" }}"
-        )),
-    }
-}
 
 fn rust_type(k: &Kind) -> String {
     match k {
@@ -75,31 +54,9 @@ fn generate(
     pick: fn(&toml::Table) -> toml::Table,
 ) -> Result<(), String> {
     let reference = pick(&files[0].2);
-    let mut kinds = Vec::new();
-    for (key, v) in &reference {
-        kinds.push((key.clone(), kind_of(key, v)?));
-    }
-    let mut problems = Vec::new();
-    for (code, _, table) in files {
-        let table = pick(table);
-        for (key, kind) in &kinds {
-            match table.get(key) {
-                None => problems.push(format!("{code}.toml: `{key}` is missing")),
-                Some(v) => match kind_of(key, v) {
-                    Ok(k) if k == *kind => {}
-                    Ok(_) => problems.push(format!(
-                        "{code}.toml: `{key}` is of another kind than in it.toml"
-                    )),
-                    Err(e) => problems.push(format!("{code}.toml: {e}")),
-                },
-            }
-        }
-        for key in table.keys() {
-            if !reference.contains_key(key) {
-                problems.push(format!("{code}.toml: `{key}` is not in it.toml"));
-            }
-        }
-    }
+    let tables: Vec<(&str, toml::Table)> =
+        files.iter().map(|(code, _, t)| (*code, pick(t))).collect();
+    let (kinds, problems) = locales::check(&reference, &tables);
     if !problems.is_empty() {
         return Err(problems.join("\n"));
     }

@@ -86,6 +86,16 @@ impl Locale {
             Locale::Es => &ES,
         }
     }
+
+    /// The e-mails' texts (server only: the browser bundle never names
+    /// them, so it does not carry them).
+    pub fn mail(self) -> &'static MailStrings {
+        match self {
+            Locale::It => &MAIL_IT,
+            Locale::En => &MAIL_EN,
+            Locale::Es => &MAIL_ES,
+        }
+    }
 }
 
 // `Strings` (every page's text), `MailStrings` (the e-mails) and their
@@ -102,10 +112,40 @@ pub struct Plural {
 
 impl Plural {
     /// The form for `n`, with `{n}` replaced by it.
-    pub fn count(&self, n: i64) -> String {
+    pub fn count(&self, n: impl Into<u64>) -> String {
+        let n: u64 = n.into();
         let form = if n == 1 { self.one } else { self.other };
         form.replace("{n}", &n.to_string())
     }
+}
+
+/// A text with its `{name}` placeholders filled in: `fill("Ciao {who}",
+/// &[("who", "Anna")])` is `Ciao Anna`. A placeholder not given stays as
+/// written.
+pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len() + 32);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let value = after.find('}').and_then(|close| {
+            let name = &after[..close];
+            let v = values.iter().find(|(k, _)| *k == name)?.1;
+            Some((v, close))
+        });
+        match value {
+            Some((v, close)) => {
+                out.push_str(v);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The language of this request: the `mutua_lang` cookie, then
@@ -159,8 +199,86 @@ pub fn month_abbr(locale: Locale, month0: usize) -> String {
 }
 
 #[cfg(test)]
+mod locales;
+
+#[cfg(test)]
 mod tests {
     use super::*;
+
+    fn read(code: &str) -> toml::Table {
+        let path = format!("{}/locales/{code}.toml", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        text.parse().unwrap_or_default()
+    }
+
+    /// A language file's pages' keys (without the `[mail]` table).
+    fn file(code: &str) -> toml::Table {
+        let mut table = read(code);
+        table.remove("mail");
+        table
+    }
+
+    fn mail(code: &str) -> toml::Table {
+        read(code)["mail"].as_table().cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn every_language_has_every_key() {
+        let it = file("it");
+        assert!(it.len() > 700, "it.toml read");
+        let others = [("en", file("en")), ("es", file("es"))];
+        let (_, problems) = locales::check(&it, &others);
+        assert_eq!(problems, Vec::<String>::new());
+        let it = mail("it");
+        assert!(it.len() > 30, "[mail] read");
+        let (_, problems) = locales::check(&it, &[("en", mail("en")), ("es", mail("es"))]);
+        assert_eq!(problems, Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_missing_or_stray_key_is_named() {
+        let it = file("it");
+        let mut es = file("es");
+        es.remove("nav_search");
+        es.insert("nav_serch".into(), toml::Value::String("Buscar".into()));
+        es.insert("gov_days".into(), toml::Value::String("días".into()));
+        let (_, problems) = locales::check(&it, &[("es", es)]);
+        assert_eq!(
+            problems,
+            vec![
+                "es.toml: `nav_search` is missing".to_owned(),
+                "es.toml: `gov_days` is of another kind than in it.toml".to_owned(),
+                "es.toml: `nav_serch` is not in it.toml".to_owned(),
+            ]
+        );
+    }
+
+    #[test]
+    fn plurals_follow_the_count() {
+        for (locale, one, many) in [
+            (Locale::It, "1 risultato", "0 risultati"),
+            (Locale::En, "1 result", "0 results"),
+            (Locale::Es, "1 resultado", "0 resultados"),
+        ] {
+            let t = locale.strings();
+            assert_eq!(t.search_results.count(1u64), one);
+            assert_eq!(t.search_results.count(0u64), many);
+        }
+        assert_eq!(IT.gov_days.count(90u32), "90 giorni");
+    }
+
+    #[test]
+    fn fill_puts_values_once() {
+        assert_eq!(fill("Ciao {who}!", &[("who", "Anna")]), "Ciao Anna!");
+        // A value is not read again: a title holding `{pay}` stays as typed.
+        assert_eq!(
+            fill("«{title}» {pay}", &[("title", "{pay}"), ("pay", "10 €")]),
+            "«{pay}» 10 €"
+        );
+        assert_eq!(fill("{unknown} {", &[]), "{unknown} {");
+        let m = Locale::Es.mail();
+        assert!(fill(m.pay_cash, &[("amount", "5 €"), ("collector", "Ana")]).contains("Ana"));
+    }
 
     #[test]
     fn accept_language_honours_weights_and_falls_back() {

@@ -5,7 +5,7 @@
 
 use super::entities::{email_outbox, users};
 use chrono::{DateTime, Utc};
-use i18n::Locale;
+use i18n::{fill, Locale};
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set};
 use uuid::Uuid;
 
@@ -54,50 +54,20 @@ impl Notice {
 }
 
 fn texts(notice: Notice, locale: Locale) -> (&'static str, &'static str) {
-    use Notice::*;
-    match (locale, notice) {
-        (Locale::It, NewOrder) => ("Nuovo ordine su Mutua", "Hai un nuovo ordine: «{title}».\nAccetta il lavoro (o rifiutalo) qui:"),
-        (Locale::It, Accepted) => ("Il tuo ordine è stato accettato", "I soci hanno accettato il tuo ordine «{title}».\nSeguilo qui:"),
-        (Locale::It, Delivered) => ("Consegna effettuata", "La consegna del tuo ordine «{title}» è stata effettuata.\nConferma che è tutto a posto, o apri una contestazione (senza risposta, l'ordine si chiude da solo tra 48 ore):"),
-        (Locale::It, Done) => ("Lavoro svolto", "Il lavoro «{title}» del tuo ordine è stato svolto.\nConferma che è tutto a posto, o apri una contestazione (senza risposta, l'ordine si chiude da solo tra 48 ore):"),
-        (Locale::En, Done) => ("Work done", "The work “{title}” of your order is done.\nConfirm all is well, or open a dispute (without an answer, the order closes by itself in 48 hours):"),
-        (Locale::Es, Done) => ("Trabajo realizado", "El trabajo «{title}» de tu pedido está hecho.\nConfirma que todo está bien, o abre una reclamación (sin respuesta, el pedido se cierra solo en 48 horas):"),
-        (Locale::It, Completed) => ("Ordine completato", "L'ordine «{title}» è completato. Grazie per il tuo lavoro!"),
-        (Locale::It, Expired) => ("Ordine scaduto", "Il tuo ordine «{title}» è scaduto: il pagamento non è arrivato in tempo."),
-        (Locale::It, Refunded) => ("Ordine annullato: ti rimborsiamo", "Il tuo ordine «{title}» è stato annullato; quanto hai pagato ti sarà restituito."),
-        (Locale::It, CardReminder) => ("Promemoria: paga il tuo ordine con la carta", "Il pagamento con carta del tuo ordine «{title}» non è ancora arrivato: l'ordine scade tra un quarto d'ora. Paga qui:"),
-        (Locale::En, CardReminder) => ("Reminder: pay for your order by card", "The card payment for your order “{title}” has not arrived yet; the order expires in a quarter of an hour. Pay here:"),
-        (Locale::Es, CardReminder) => ("Recordatorio: paga tu pedido con tarjeta", "El pago con tarjeta de tu pedido «{title}» aún no ha llegado; el pedido caduca en un cuarto de hora. Paga aquí:"),
-        (Locale::It, PaymentReminder) => ("Promemoria: pagamento dell'ordine", "Il bonifico per il tuo ordine «{title}» non è ancora arrivato: scade tra meno di un giorno. Conto e riferimento sono qui:"),
-        (Locale::En, PaymentReminder) => ("Reminder: your order's payment", "The transfer for your order “{title}” has not arrived yet; it is due within a day. The account and the reference are here:"),
-        (Locale::Es, PaymentReminder) => ("Recordatorio: pago del pedido", "La transferencia de tu pedido «{title}» aún no ha llegado; vence en menos de un día. La cuenta y la referencia están aquí:"),
-        (Locale::En, NewOrder) => ("New order on Mutua", "You have a new order: “{title}”.\nAccept the work (or decline it) here:"),
-        (Locale::En, Accepted) => ("Your order was accepted", "The members accepted your order “{title}”.\nFollow it here:"),
-        (Locale::En, Delivered) => ("Delivered", "Your order “{title}” was delivered.\nConfirm all is well, or open a dispute (without an answer, the order closes by itself in 48 hours):"),
-        (Locale::En, Completed) => ("Order completed", "The order “{title}” is completed. Thank you for your work!"),
-        (Locale::En, Expired) => ("Order expired", "Your order “{title}” expired: the payment did not arrive in time."),
-        (Locale::En, Refunded) => ("Order cancelled: you will be refunded", "Your order “{title}” was cancelled; what you paid will be returned."),
-        (Locale::Es, NewOrder) => ("Nuevo pedido en Mutua", "Tienes un nuevo pedido: «{title}».\nAcepta el trabajo (o recházalo) aquí:"),
-        (Locale::Es, Accepted) => ("Tu pedido ha sido aceptado", "Los socios aceptaron tu pedido «{title}».\nSíguelo aquí:"),
-        (Locale::Es, Delivered) => ("Entrega realizada", "Tu pedido «{title}» ha sido entregado.\nConfirma que todo está bien, o abre una reclamación (sin respuesta, el pedido se cierra solo en 48 horas):"),
-        (Locale::Es, Completed) => ("Pedido completado", "El pedido «{title}» está completado. ¡Gracias por tu trabajo!"),
-        (Locale::Es, Expired) => ("Pedido caducado", "Tu pedido «{title}» caducó: el pago no llegó a tiempo."),
-        (Locale::Es, Refunded) => ("Pedido cancelado: te devolvemos el dinero", "Tu pedido «{title}» fue cancelado; se te devolverá lo pagado."),
-        (Locale::It, Placed) => ("Abbiamo ricevuto il tuo ordine", "Grazie! Il tuo ordine «{title}» è registrato.\n{pay}\nLo segui qui:"),
-        (Locale::En, Placed) => ("We have your order", "Thank you! Your order “{title}” is in.\n{pay}\nFollow it here:"),
-        (Locale::Es, Placed) => ("Hemos recibido tu pedido", "¡Gracias! Tu pedido «{title}» está registrado.\n{pay}\nSíguelo aquí:"),
+    let m = locale.mail();
+    match notice {
+        Notice::NewOrder => (m.new_order_subject, m.new_order_body),
+        Notice::Accepted => (m.accepted_subject, m.accepted_body),
+        Notice::Delivered => (m.delivered_subject, m.delivered_body),
+        Notice::Done => (m.done_subject, m.done_body),
+        Notice::Completed => (m.completed_subject, m.completed_body),
+        Notice::Expired => (m.expired_subject, m.expired_body),
+        Notice::Refunded => (m.refunded_subject, m.refunded_body),
+        Notice::PaymentReminder => (m.payment_reminder_subject, m.payment_reminder_body),
+        Notice::CardReminder => (m.card_reminder_subject, m.card_reminder_body),
+        Notice::Placed => (m.placed_subject, m.placed_body),
     }
 }
-
-/// The word before an order's number, per language.
-fn order_word(locale: Locale) -> &'static str {
-    match locale {
-        Locale::It => "Ordine",
-        Locale::En => "Order",
-        Locale::Es => "Pedido",
-    }
-}
-
 /// The order a notice is about.
 #[derive(Clone, Copy, Debug)]
 pub struct About<'a> {
@@ -112,11 +82,11 @@ pub struct About<'a> {
 /// `pay` fills the `{pay}` of `Placed` (what to pay, how, by when).
 pub fn render(notice: Notice, locale: Locale, about: About<'_>, pay: &str) -> (String, String) {
     let (subject, body) = texts(notice, locale);
-    let word = order_word(locale);
+    let word = locale.mail().order_word;
     let number = about.number;
     let body = format!(
         "{word} {number}\n\n{}\n\n{BASE_URL_TOKEN}/orders/{}\n\n— Mutua\n",
-        body.replace("{title}", about.title).replace("{pay}", pay),
+        fill(body, &[("title", about.title), ("pay", pay)]),
         about.id
     );
     (format!("{subject} · {word} {number}"), body)
@@ -176,12 +146,8 @@ pub enum HowToPay<'a> {
 /// time zone is configurable).
 fn deadline(locale: Locale, at: DateTime<Utc>) -> String {
     let date = i18n::format_date(locale, at.date_naive());
-    let time = at.format("%H:%M");
-    match locale {
-        Locale::It => format!("{date} alle {time} (UTC)"),
-        Locale::En => format!("{date} at {time} (UTC)"),
-        Locale::Es => format!("{date} a las {time} (UTC)"),
-    }
+    let time = at.format("%H:%M").to_string();
+    fill(locale.mail().deadline, &[("date", &date), ("time", &time)])
 }
 
 /// Tells the customer their order is placed: its number, what to pay, how
@@ -196,16 +162,30 @@ pub async fn placed(
 ) -> Result<(), DbErr> {
     let locale = customer.locale;
     let amount = amount.format(locale);
-    let pay = match (locale, how) {
-        (Locale::It, HowToPay::Cash { collector }) => format!("Pagherai {amount} in contanti a {collector}, a lavoro svolto."),
-        (Locale::En, HowToPay::Cash { collector }) => format!("You pay {amount} in cash to {collector} once the work is done."),
-        (Locale::Es, HowToPay::Cash { collector }) => format!("Pagarás {amount} en efectivo a {collector}, con el trabajo hecho."),
-        (Locale::It, HowToPay::Bank { beneficiary, iban, reference, by }) => format!("Paga {amount} con bonifico entro il {}:\nBeneficiario: {beneficiary}\nIBAN: {iban}\nCausale (riferimento): {reference}\nSenza pagamento entro quella data l'ordine scade.", deadline(locale, by)),
-        (Locale::En, HowToPay::Bank { beneficiary, iban, reference, by }) => format!("Pay {amount} by bank transfer by {}:\nBeneficiary: {beneficiary}\nIBAN: {iban}\nReference: {reference}\nWithout payment by then, the order expires.", deadline(locale, by)),
-        (Locale::Es, HowToPay::Bank { beneficiary, iban, reference, by }) => format!("Paga {amount} por transferencia antes del {}:\nBeneficiario: {beneficiary}\nIBAN: {iban}\nConcepto (referencia): {reference}\nSin el pago en ese plazo, el pedido caduca.", deadline(locale, by)),
-        (Locale::It, HowToPay::Card { by }) => format!("Paga {amount} con carta dalla pagina dell'ordine entro il {}; poi l'ordine scade.", deadline(locale, by)),
-        (Locale::En, HowToPay::Card { by }) => format!("Pay {amount} by card on the order's page by {}; after that the order expires.", deadline(locale, by)),
-        (Locale::Es, HowToPay::Card { by }) => format!("Paga {amount} con tarjeta en la página del pedido antes del {}; después el pedido caduca.", deadline(locale, by)),
+    let m = locale.mail();
+    let pay = match how {
+        HowToPay::Cash { collector } => {
+            fill(m.pay_cash, &[("amount", &amount), ("collector", collector)])
+        }
+        HowToPay::Bank {
+            beneficiary,
+            iban,
+            reference,
+            by,
+        } => fill(
+            m.pay_bank,
+            &[
+                ("amount", &amount),
+                ("deadline", &deadline(locale, by)),
+                ("beneficiary", beneficiary),
+                ("iban", iban),
+                ("reference", reference),
+            ],
+        ),
+        HowToPay::Card { by } => fill(
+            m.pay_card,
+            &[("amount", &amount), ("deadline", &deadline(locale, by))],
+        ),
     };
     let (subject, body) = render(Notice::Placed, locale, about, &pay);
     let mail = Mail {
@@ -283,23 +263,20 @@ pub async fn iban_changed(
 ) -> Result<(), DbErr> {
     let locale = Locale::parse(&user.locale).unwrap_or(Locale::It);
     let old = old.unwrap_or("—");
+    let m = locale.mail();
     let held = held_until
-        .map(|h| h.format("%Y-%m-%d %H:%M UTC").to_string())
+        .map(|h| {
+            let until = h.format("%Y-%m-%d %H:%M UTC").to_string();
+            fill(m.iban_held, &[("until", &until)])
+        })
         .unwrap_or_default();
-    let (subject, body) = match locale {
-        Locale::It => (
-            "Il conto per i tuoi pagamenti è cambiato",
-            format!("Il conto su cui Mutua ti paga è cambiato.\nPrima: {old}\nOra: {new}\n{}Se non sei stato tu, cambia subito la password e scrivi al consiglio:", if held.is_empty() { String::new() } else { format!("I pagamenti a questo conto attendono fino al {held}.\n") }),
+    let (subject, body) = (
+        m.iban_changed_subject,
+        fill(
+            m.iban_changed_body,
+            &[("old", old), ("new", new), ("held", &held)],
         ),
-        Locale::En => (
-            "The account you are paid to has changed",
-            format!("The account Mutua pays you to has changed.\nBefore: {old}\nNow: {new}\n{}If this was not you, change your password now and write to the board:", if held.is_empty() { String::new() } else { format!("Payouts to this account wait until {held}.\n") }),
-        ),
-        Locale::Es => (
-            "Ha cambiado la cuenta en la que cobras",
-            format!("Ha cambiado la cuenta en la que Mutua te paga.\nAntes: {old}\nAhora: {new}\n{}Si no has sido tú, cambia ya tu contraseña y escribe al consejo:", if held.is_empty() { String::new() } else { format!("Los pagos a esta cuenta esperan hasta el {held}.\n") }),
-        ),
-    };
+    );
     let body = format!("{body}\n\n{BASE_URL_TOKEN}/earnings#payout-details\n\n— Mutua\n");
     let mail = Mail {
         locale,
@@ -331,33 +308,13 @@ pub async fn vote(
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let locale = Locale::parse(&user.locale).unwrap_or(Locale::It);
-    let closes = closes_at.format("%Y-%m-%d %H:%M UTC");
-    let (subject, body) = match (locale, notice) {
-        (Locale::It, VoteNotice::Opened) => (
-            "Nuova votazione su Mutua",
-            format!("Si vota su «{title}». Puoi votare fino al {closes}:"),
-        ),
-        (Locale::It, VoteNotice::Reminder) => (
-            "Promemoria: la votazione chiude domani",
-            format!("Non hai ancora votato su «{title}». La votazione chiude il {closes}:"),
-        ),
-        (Locale::En, VoteNotice::Opened) => (
-            "New vote on Mutua",
-            format!("A vote is open on “{title}”. You can vote until {closes}:"),
-        ),
-        (Locale::En, VoteNotice::Reminder) => (
-            "Reminder: the vote closes tomorrow",
-            format!("You have not voted on “{title}” yet. The vote closes on {closes}:"),
-        ),
-        (Locale::Es, VoteNotice::Opened) => (
-            "Nueva votación en Mutua",
-            format!("Se vota sobre «{title}». Puedes votar hasta el {closes}:"),
-        ),
-        (Locale::Es, VoteNotice::Reminder) => (
-            "Recordatorio: la votación cierra mañana",
-            format!("Aún no has votado sobre «{title}». La votación cierra el {closes}:"),
-        ),
+    let closes = closes_at.format("%Y-%m-%d %H:%M UTC").to_string();
+    let m = locale.mail();
+    let (subject, body) = match notice {
+        VoteNotice::Opened => (m.vote_opened_subject, m.vote_opened_body),
+        VoteNotice::Reminder => (m.vote_reminder_subject, m.vote_reminder_body),
     };
+    let body = fill(body, &[("title", title), ("closes", &closes)]);
     let body = format!("{body}\n\n{BASE_URL_TOKEN}/governance/{proposal}\n\n— Mutua\n");
     let mail = Mail {
         locale,
@@ -377,25 +334,12 @@ pub async fn registration_link(
     token: &str,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    let (subject, body) = match locale {
-        Locale::It => (
-            "Conferma il tuo indirizzo per Mutua",
-            "Per creare il tuo account su Mutua apri questo link entro 24 ore:",
-        ),
-        Locale::En => (
-            "Confirm your address for Mutua",
-            "To create your Mutua account, open this link within 24 hours:",
-        ),
-        Locale::Es => (
-            "Confirma tu dirección para Mutua",
-            "Para crear tu cuenta en Mutua, abre este enlace en las próximas 24 horas:",
-        ),
-    };
-    let ignore = match locale {
-        Locale::It => "Se non hai chiesto tu di registrarti, ignora questo messaggio.",
-        Locale::En => "If you did not ask to register, ignore this message.",
-        Locale::Es => "Si no has pedido registrarte, ignora este mensaje.",
-    };
+    let m = locale.mail();
+    let (subject, body, ignore) = (
+        m.registration_link_subject,
+        m.registration_link_body,
+        m.registration_link_ignore,
+    );
     let link = format!("/register/confirm/{token}");
     let mail = registration_mail(locale, subject, body, &link, ignore);
     enqueue_mail_to(db, email, mail, now).await
@@ -409,25 +353,12 @@ pub async fn registration_known(
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let locale = Locale::parse(&user.locale).unwrap_or(Locale::It);
-    let (subject, body) = match locale {
-        Locale::It => (
-            "Hai già un account su Mutua",
-            "Qualcuno, forse tu, ha chiesto di creare un account su Mutua con questo indirizzo, ma un account c'è già. Se eri tu, accedi qui:",
-        ),
-        Locale::En => (
-            "You already have a Mutua account",
-            "Someone, perhaps you, asked to create a Mutua account with this address, but there already is one. If it was you, log in here:",
-        ),
-        Locale::Es => (
-            "Ya tienes una cuenta en Mutua",
-            "Alguien, quizá tú, pidió crear una cuenta en Mutua con esta dirección, pero ya existe una. Si fuiste tú, entra aquí:",
-        ),
-    };
-    let ignore = match locale {
-        Locale::It => "Se non eri tu, ignora questo messaggio: il tuo account non è cambiato.",
-        Locale::En => "If it was not you, ignore this message: your account has not changed.",
-        Locale::Es => "Si no fuiste tú, ignora este mensaje: tu cuenta no ha cambiado.",
-    };
+    let m = locale.mail();
+    let (subject, body, ignore) = (
+        m.registration_known_subject,
+        m.registration_known_body,
+        m.registration_known_ignore,
+    );
     let mail = registration_mail(locale, subject, body, "/login", ignore);
     enqueue_mail(db, user, mail, now).await
 }

@@ -67,7 +67,7 @@ pub fn HomePage() -> impl IntoView {
             <Suspense fallback=|| ()>
                 {move || members.get().map(|r| match r {
                     Ok(list) => view! {
-                        <p class="muted" data-testid="member-count">{list.len()}" "{t.home_stats_members}</p>
+                        <p class="muted" data-testid="member-count">{t.home_stats_members.count(list.len() as u64)}</p>
                         <ul class="member-grid">
                             {list.into_iter().map(|m| view! {
                                 <li class="member-card">

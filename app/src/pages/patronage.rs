@@ -74,7 +74,7 @@ fn RoundCard(r: RoundView) -> impl IntoView {
             <h2>{t.pat_year}" "{r.year}</h2>
             <p class="muted">
                 {t.pat_surplus_label}": "<strong>{r.surplus.format(locale)}</strong>
-                " · "{r.members}" "{t.pat_members}" · "{t.pat_cash}" "{percent(locale, r.cash_bps)}
+                " · "{t.pat_members.count(r.members)}" · "{t.pat_cash}" "{percent(locale, r.cash_bps)}
                 " · "{t.pat_decided}" "{r.decided_by.clone()}" "{t.pat_on}" "{moment(locale, r.created_at)}
             </p>
             <table class="entries" data-testid="shares">

@@ -223,7 +223,7 @@ pub fn SearchPage() -> impl IntoView {
                     let prev = (page.page > 1).then(|| page_href(&p, page.page - 1));
                     let next = (page.page < pages).then(|| page_href(&p, page.page + 1));
                     view! {
-                        <h2 class="muted results-heading"><span role="status" data-testid="result-count">{format!("{} {}", page.total, t.search_results)}</span></h2>
+                        <h2 class="muted results-heading"><span role="status" data-testid="result-count">{t.search_results.count(page.total)}</span></h2>
                         {page.items.is_empty().then(|| view! { <NoResults p=p.clone()/> })}
                         <ul class="listing-grid" data-testid="results">
                             {page.items.into_iter().map(|card| view! { <ListingCardView card/> }).collect_view()}

@@ -236,7 +236,7 @@ fn ImpactTable(i: ImpactView) -> impl IntoView {
     };
     view! {
         <section class="impact" data-testid="impact" aria-live="polite">
-            <h4>{t.gov_impact}" ("{i.days}" "{t.gov_days}", "{i.lines}" "{t.gov_lines}")"</h4>
+            <h4>{t.gov_impact}" ("{t.gov_days.count(i.days)}", "{t.gov_lines.count(i.lines)}")"</h4>
             <table class="ledger">
                 <thead><tr><th scope="col"></th><th scope="col" class="num">{t.gov_rule_now}</th><th scope="col" class="num">{t.gov_rule_proposed}</th></tr></thead>
                 <tbody>

@@ -61,7 +61,7 @@ fn ResultLine(result: ResultView, threshold: Option<String>) -> impl IntoView {
         <p class="result" data-testid="result" data-passed=result.passed.to_string()>
             <strong>{if result.passed { t.gov_status_passed } else { t.gov_status_rejected }}</strong>
             ": "{t.choice_yes}" "{result.yes}" · "{t.choice_no}" "{result.no}" · "{t.choice_abstain}" "{result.abstain}
-            " · "{t.gov_turnout}" "{percent(locale, result.turnout_bps)}" ("{result.eligible}" "{t.gov_eligible}")"
+            " · "{t.gov_turnout}" "{percent(locale, result.turnout_bps)}" ("{t.gov_eligible.count(result.eligible)}")"
             " · "{t.gov_quorum}" "{if result.quorum_met { t.gov_quorum_met } else { t.gov_quorum_missed }}
             {threshold.map(|th| format!(" · {}", threshold_of(t, &th)))}
         </p>

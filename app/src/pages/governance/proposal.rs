@@ -85,7 +85,7 @@ fn ProposalDetails(p: ProposalView, vote: ServerAction<Vote>) -> impl IntoView {
             </header>
             <section class="card">
                 <p class="prose">{p.body.clone()}</p>
-                <p class="muted">{voters}" ("{p.eligible}" "{t.gov_eligible}") · "{t.gov_quorum}" "{percent(locale, p.quorum_bps)}" · "{threshold}</p>
+                <p class="muted">{voters}" ("{t.gov_eligible.count(p.eligible)}") · "{t.gov_quorum}" "{percent(locale, p.quorum_bps)}" · "{threshold}</p>
             </section>
             {p.fee_rule.clone().map(|rule| view! {
                 <FeeChange rule current=p.current_rule.clone() effective=p.effective_from enacted=p.enacted_version/>
