@@ -213,13 +213,11 @@ mod tests {
 
     /// A language file's pages' keys (without the `[mail]` table).
     fn file(code: &str) -> toml::Table {
-        let mut table = read(code);
-        table.remove("mail");
-        table
+        locales::pages(&read(code))
     }
 
     fn mail(code: &str) -> toml::Table {
-        read(code)["mail"].as_table().cloned().unwrap_or_default()
+        locales::mail(&read(code))
     }
 
     #[test]

@@ -29,6 +29,22 @@ pub fn kind_of(key: &str, v: &Value) -> Result<Kind, String> {
     }
 }
 
+/// A language file's keys for the pages: all but the `[mail]` table.
+pub fn pages(t: &Table) -> Table {
+    t.iter()
+        .filter(|(k, _)| k.as_str() != "mail")
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// A language file's `[mail]` table: the e-mails.
+pub fn mail(t: &Table) -> Table {
+    t.get("mail")
+        .and_then(Value::as_table)
+        .cloned()
+        .unwrap_or_default()
+}
+
 /// Each key of `reference` with its kind, and what every language file
 /// (`(code, table)`) gets wrong against it: a key missing, one in excess,
 /// or one of another kind.
