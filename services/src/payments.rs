@@ -4,7 +4,7 @@
 //! over; `bank` is a transfer to the cooperative with the order's
 //! reference, confirmed by a board member who is not a party to the order
 //! (or by a matched bank statement); `card` goes through Stripe, whose
-//! verified webhook confirms it (`server::stripe`).
+//! verified webhook confirms it (`stripe::webhook`).
 
 use chrono::{DateTime, Duration, Utc};
 use domain::order::{Method, BANK_TRANSFER_DAYS, PAYMENT_WINDOW};

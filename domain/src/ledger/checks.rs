@@ -1,7 +1,7 @@
 //! The checks `mutua ledger verify` runs: account floors, each order's
 //! money against its state, and the whole book.
 
-use super::*;
+use super::{Account, Entry, EntryKind, LedgerError};
 use std::collections::{BTreeMap, HashSet};
 use uuid::Uuid;
 

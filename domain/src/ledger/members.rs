@@ -1,7 +1,7 @@
 //! The entries of members' money: netting and receivables paid in,
 //! payouts, transfers to a connected account, patronage refunds.
 
-use super::*;
+use super::{Account, Entry, EntryKind};
 use crate::money::Money;
 use uuid::Uuid;
 

@@ -2,7 +2,7 @@
 //! settlement of a dispute, a cash collector's collection, the processor's
 //! fee, a card dispute's funds and a clawback of what a customer got back.
 
-use super::*;
+use super::{order_key, total, Account, Entry, EntryKind, LedgerError, LineMoney};
 use crate::money::{Currency, Money};
 use uuid::Uuid;
 

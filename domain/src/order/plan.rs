@@ -1,7 +1,9 @@
 //! `OrderState::plan`: given an order's stored state, an action, who asks
 //! and the time, the changes to make or why not.
 
-use super::*;
+use super::{
+    Action, Method, Resolution, Status, Who, ACCEPT_WINDOW, CONFIRM_WINDOW, PAYMENT_WINDOW,
+};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 

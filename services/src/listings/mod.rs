@@ -369,14 +369,7 @@ pub async fn editor(
             input.max_km = max_km.to_string();
         }
     }
-    let images = listing_images::Entity::find()
-        .filter(listing_images::Column::ListingId.eq(id))
-        .order_by_asc(listing_images::Column::Position)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|i| i.id)
-        .collect();
+    let images = images_of(db, id).await?;
     let slots = slots_of(db, id).await?.into_iter().collect::<Vec<_>>();
     let closed = availability_exceptions::Entity::find()
         .filter(availability_exceptions::Column::ListingId.eq(id))
@@ -395,6 +388,18 @@ pub async fn editor(
         closed,
         zones: zones_of(db, id).await?,
     })
+}
+
+/// A listing's pictures, in their order.
+async fn images_of(db: &impl ConnectionTrait, listing: Uuid) -> Result<Vec<Uuid>, DbErr> {
+    Ok(listing_images::Entity::find()
+        .filter(listing_images::Column::ListingId.eq(listing))
+        .order_by_asc(listing_images::Column::Position)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|i| i.id)
+        .collect())
 }
 
 async fn zones_of(db: &impl ConnectionTrait, listing: Uuid) -> Result<Vec<Zone>, DbErr> {

@@ -1,7 +1,7 @@
 //! A listing's parts, added and removed by its owner: pictures, weekly
 //! hours, closed days and zones served.
 
-use super::*;
+use super::{invalid, owned, MAX_SLOTS};
 use crate::availability::slots_of;
 use crate::entities::{
     availability_exceptions, availability_slots, listing_images, listing_zones, zones,

@@ -1,13 +1,13 @@
 //! A listing's public page: what it is, who offers it, its pictures,
 //! zones and next openings.
 
-use super::*;
+use super::{images_of, zones_of, OPENING_COUNT};
 use crate::entities::listings::price_of;
-use crate::entities::{categories, listing_images, listings, memberships, users};
+use crate::entities::{categories, listings, memberships, users};
 use chrono::NaiveDateTime;
 use domain::listing::{ListingKind, ListingStatus};
 use i18n::Locale;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use uuid::Uuid;
 use wire::catalog::{ListingCard, ListingView, Provider};
 
@@ -51,14 +51,7 @@ pub async fn detail(
     ) else {
         return Ok(None);
     };
-    let images: Vec<Uuid> = listing_images::Entity::find()
-        .filter(listing_images::Column::ListingId.eq(id))
-        .order_by_asc(listing_images::Column::Position)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|i| i.id)
-        .collect();
+    let images = images_of(db, id).await?;
     // Start times already booked by an order are not offered again.
     let openings = crate::availability::free_openings(db, &l, now, OPENING_COUNT).await?;
     let zones = zones_of(db, id)

@@ -1,7 +1,7 @@
 //! `/governance`: open and closed proposals, and the form to open one with
 //! the fee change's preview.
 
-use super::*;
+use super::{choice_name, kind_name, status_name, ResultLine, RuleTable, VoteRulesTable};
 use crate::api::governance::{
     fee_preview, load_governance, GovernanceHome, ImpactView, ProposalSummary, Propose,
 };

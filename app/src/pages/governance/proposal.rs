@@ -1,6 +1,9 @@
 //! `/governance/:id`: one proposal, its ballot and, once closed, its result.
 
-use super::*;
+use super::{
+    choice_name, kind_name, status_name, threshold_of, voters_name, ResultLine, RuleTable,
+    VoteRulesTable,
+};
 use crate::api::governance::{load_proposal, ProposalView, Vote};
 use crate::components::form::{FormError, FormMessage};
 use crate::components::format::{moment, percent};

@@ -1,7 +1,7 @@
 //! `/transparency`: the fee rules with the votes behind them, the months'
 //! fees and payouts, the ledger's totals and a member's own patronage.
 
-use super::*;
+use super::{ResultLine, RuleTable};
 use crate::api::governance::{load_transparency, MonthFigures, Transparency};
 use crate::components::format::moment;
 use crate::components::listing::load_error;

@@ -1,7 +1,7 @@
 //! `/governance/vote-rules`: who votes on what, quorum and majority, and
 //! the proposal to change them.
 
-use super::*;
+use super::{kind_name, threshold_name, voters_name, VoteRulesTable, RULE_INPUTS};
 use crate::api::governance::{load_governance, ProposeVoteRules};
 use crate::components::form::{Field, FormError, FormMessage, Select, TextArea};
 use crate::components::format::percent_number;

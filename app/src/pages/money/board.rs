@@ -1,7 +1,7 @@
 //! `/board/money`: balances, payout batches, bank statements, members'
 //! payments, refunds, disputes and card processor problems.
 
-use super::*;
+use super::{account_kind_name, held_here};
 use crate::api::money::{
     load_board_money, BankLineHandled, BankLineView, BoardMoney, CreatePayoutBatch,
     MarkRefundReturned, ProcessorProblem, ProcessorRetry, RecordReceivablePaid, SaveCoopBank,

@@ -1,7 +1,7 @@
 //! `/earnings`: pending, available and paid-out money with the entries
 //! behind each figure, the month's statement, and where to be paid.
 
-use super::*;
+use super::EntryTable;
 use crate::api::money::{load_earnings, Earnings, SavePayoutAccount};
 use crate::components::form::{Field, FormError, FormMessage};
 use crate::components::listing::load_error;

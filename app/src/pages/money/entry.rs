@@ -1,6 +1,6 @@
 //! `/ledger/:id`: one ledger entry with its debits and credits.
 
-use super::*;
+use super::{account_kind_name, entry_kind_name};
 use crate::api::money::{load_ledger_entry, EntryView};
 use crate::components::format::moment;
 use crate::components::listing::load_error;

@@ -1,7 +1,7 @@
 //! The order form of a listing (`/listings/:id/order`): what is bought
 //! from whom, when, where, how it is paid, and a live total.
 
-use super::*;
+use super::{method_name, size_name};
 use crate::api::orders::{load_order_form, OrderForm, PlaceOrder, Quote};
 use crate::components::form::{Field, FormError, FormMessage, Select, TextArea};
 use crate::components::format::terms_text;

@@ -2,11 +2,12 @@
 //! (`/board/orders`), a member's work (dashboard) and the courier's day
 //! (`/dashboard/deliveries`).
 
-use super::*;
+use super::{status_badge, status_name, StepButtons};
 use crate::api::orders::{
     board_orders, courier_day, my_orders, ActOnOrder, OrderSummary, WorkItem,
 };
 use crate::components::form::{FormError, FormMessage};
+use crate::components::format::{date_time, moment};
 use crate::components::listing::load_error;
 use crate::error::AppError;
 use crate::i18n::{format_date, use_i18n, use_locale};

@@ -9,7 +9,6 @@ pub mod lists;
 pub mod order;
 use crate::api::orders::ActOnOrder;
 use crate::components::form::{Field, FormError, TextArea};
-use crate::components::format::{date_time, moment};
 use crate::i18n::{use_i18n, Strings};
 use domain::listing::ListingKind;
 use domain::order::{Method, Status, Step};

@@ -1,11 +1,14 @@
 //! One order's page (`/orders/:id`): breakdown, payment, lines with their
 //! steps, timeline and messages.
 
-use super::*;
+use super::{
+    action_label, method_name, size_name, status_badge, status_name, ActButton, StepButtons,
+};
 use crate::api::orders::{
     get_order, ActOnOrder, DeliveryView, EventView, LineView, OrderView, PaymentView, PostMessage,
 };
 use crate::components::form::{FormError, FormMessage, TextArea};
+use crate::components::format::moment;
 use crate::components::listing::{kind_name, load_error};
 use crate::error::AppError;
 use crate::i18n::{format_date, use_i18n, use_locale, Locale, Strings};
