@@ -71,7 +71,7 @@ pub async fn free_openings(
     limit: usize,
 ) -> Result<Vec<Opening>, DbErr> {
     let (all, held) = openings(db, listing.id, now).await?;
-    if listing.kind != ListingKind::Service.as_str() {
+    if *listing.kind != ListingKind::Service {
         return Ok(all.into_iter().take(limit).collect());
     }
     Ok(start_times(

@@ -210,7 +210,7 @@ async fn order_named(
 /// What a credit is worth to `order`, before anyone tries to confirm.
 fn judge(order: &orders::Model, credit: &Credit) -> Outcome {
     let awaiting = Method::of_provider(&order.payment_provider) == Some(Method::Bank)
-        && Status::parse(&order.status) == Some(Status::PendingPayment);
+        && *order.status == Status::PendingPayment;
     if credit.currency != order.currency {
         Outcome::Currency
     } else if !awaiting {

@@ -4,7 +4,7 @@
 
 use super::entities::{ledger_accounts, ledger_entries, ledger_postings};
 use chrono::{DateTime, Utc};
-use domain::ledger::{check_order, floor, Account, Entry, EntryKind, OrderFacts, OrderMoney};
+use domain::ledger::{check_order, floor, Account, Entry, OrderFacts, OrderMoney};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Set, Statement};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -58,7 +58,7 @@ pub async fn post(
     let written = ledger_entries::Entity::insert(ledger_entries::ActiveModel {
         id: Set(id),
         idempotency_key: Set(entry.key.clone()),
-        kind: Set(entry.kind.as_str().to_owned()),
+        kind: Set(entry.kind.into()),
         currency: Set(entry.currency.code().to_owned()),
         order_id: Set(entry.order),
         payout_id: Set(entry.payout),
@@ -485,9 +485,4 @@ pub async fn with_postings(
             (e, p)
         })
         .collect())
-}
-
-/// The kind of a stored entry.
-pub fn kind_of(e: &ledger_entries::Model) -> Option<EntryKind> {
-    EntryKind::parse(&e.kind)
 }

@@ -76,7 +76,7 @@ pub async fn apply(
     let row = memberships::ActiveModel {
         id: Set(Uuid::now_v7()),
         user_id: Set(user_id),
-        status: Set("applicant".into()),
+        status: Set(MembershipStatus::Applicant.into()),
         class: Set(class.to_owned()),
         shares: Set(shares),
         applied_at: Set(crate::clock::wall_now()),
@@ -129,7 +129,7 @@ pub async fn decide<C: ConnectionTrait + TransactionTrait>(
         .one(&txn)
         .await?
         .ok_or(ServiceError::NotFound)?;
-    if application.status != "applicant" {
+    if *application.status != MembershipStatus::Applicant {
         return Err(ServiceError::Conflict);
     }
     let now = crate::clock::wall_now();
@@ -323,9 +323,7 @@ pub async fn mine(db: &impl ConnectionTrait, user_id: Uuid) -> Result<Membership
         _ => None,
     };
     Ok(MembershipInfo {
-        status: current
-            .as_ref()
-            .and_then(|m| MembershipStatus::parse(&m.status)),
+        status: current.as_ref().map(|m| *m.status),
         class: current.as_ref().map(|m| m.class.clone()),
         shares: current.as_ref().map_or(0, |m| m.shares),
         since: current.as_ref().and_then(|m| m.admitted_at),

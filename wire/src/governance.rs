@@ -41,10 +41,9 @@ pub struct ProposalView {
     pub title: String,
     pub body: String,
     pub proposer: String,
-    /// `assembly` or `board`.
-    pub voters: String,
+    pub voters: domain::governance::Body,
     pub quorum_bps: u32,
-    pub threshold: String,
+    pub threshold: domain::governance::Threshold,
     pub opens_at: DateTime<Utc>,
     pub closes_at: DateTime<Utc>,
     pub effective_from: Option<DateTime<Utc>>,

@@ -13,14 +13,25 @@ pub enum MembershipStatus {
 }
 
 impl MembershipStatus {
-    pub fn parse(s: &str) -> Option<MembershipStatus> {
-        match s {
-            "applicant" => Some(MembershipStatus::Applicant),
-            "active" => Some(MembershipStatus::Active),
-            "suspended" => Some(MembershipStatus::Suspended),
-            "withdrawn" => Some(MembershipStatus::Withdrawn),
-            _ => None,
+    pub const ALL: [MembershipStatus; 4] = [
+        MembershipStatus::Applicant,
+        MembershipStatus::Active,
+        MembershipStatus::Suspended,
+        MembershipStatus::Withdrawn,
+    ];
+
+    /// The name stored in `memberships.status`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MembershipStatus::Applicant => "applicant",
+            MembershipStatus::Active => "active",
+            MembershipStatus::Suspended => "suspended",
+            MembershipStatus::Withdrawn => "withdrawn",
         }
+    }
+
+    pub fn parse(s: &str) -> Option<MembershipStatus> {
+        MembershipStatus::ALL.into_iter().find(|m| m.as_str() == s)
     }
 }
 

@@ -235,7 +235,9 @@ pub async fn start_card_payment(id: Uuid) -> Result<CardPayment, AppError> {
     let Some(stripe) = state.stripe.as_ref() else {
         return Err(ServiceError::Conflict.into_app(&[]));
     };
-    if o.payment_provider != services::stripe::PROVIDER || o.status != "pending_payment" {
+    if o.payment_provider != services::stripe::PROVIDER
+        || *o.status != domain::order::Status::PendingPayment
+    {
         return Err(ServiceError::Conflict.into_app(&[]));
     }
     let (payment_intent, client_secret) = stripe

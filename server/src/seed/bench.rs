@@ -68,7 +68,7 @@ pub async fn seed_members(
         memberships::ActiveModel {
             id: Set(Uuid::now_v7()),
             user_id: Set(user.id),
-            status: Set("active".into()),
+            status: Set(wire::membership::MembershipStatus::Active.into()),
             class: Set(class.into()),
             shares: Set(1 + (i % 3) as i32),
             applied_at: Set(admitted - chrono::Duration::days(14)),

@@ -223,7 +223,7 @@ pub async fn seed_demo(
             memberships::ActiveModel {
                 id: Set(Uuid::now_v7()),
                 user_id: Set(user.id),
-                status: Set("active".into()),
+                status: Set(wire::membership::MembershipStatus::Active.into()),
                 class: Set(class.into()),
                 shares: Set(p.shares),
                 applied_at: Set(admitted - chrono::Duration::days(14)),

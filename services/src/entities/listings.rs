@@ -2,14 +2,15 @@
 
 use sea_orm::entity::prelude::*;
 
+use super::stored::Stored;
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "listings")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub owner_id: Uuid,
-    /// service | delivery
-    pub kind: String,
+    pub kind: Stored<domain::listing::ListingKind>,
     pub category_id: Uuid,
     pub title: String,
     pub description: String,
@@ -25,8 +26,7 @@ pub struct Model {
     pub duration_minutes: Option<i32>,
     /// A service done at the customer's place: its orders ask for the address.
     pub at_customer: bool,
-    /// draft | active | paused | archived
-    pub status: String,
+    pub status: Stored<domain::listing::ListingStatus>,
     /// Normalised title and full text (`domain::search::normalize`).
     pub search_title: String,
     pub search_text: String,

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use super::stored::Stored;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "memberships")]
 pub struct Model {
@@ -7,8 +9,7 @@ pub struct Model {
     pub id: Uuid,
     #[sea_orm(unique)]
     pub user_id: Uuid,
-    /// applicant | active | suspended | withdrawn
-    pub status: String,
+    pub status: Stored<wire::membership::MembershipStatus>,
     /// worker | user | supporter
     pub class: String,
     pub shares: i32,

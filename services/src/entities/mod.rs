@@ -38,6 +38,7 @@ pub mod proposals;
 pub mod registration_requests;
 pub mod sessions;
 pub mod slot_units;
+pub mod stored;
 pub mod transfers;
 pub mod users;
 pub mod vote_rule_versions;

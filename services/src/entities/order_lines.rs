@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use super::stored::Stored;
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "order_lines")]
 pub struct Model {
@@ -9,14 +11,13 @@ pub struct Model {
     pub id: Uuid,
     pub order_id: Uuid,
     pub position: i16,
-    /// service | delivery
-    pub kind: String,
+    pub kind: Stored<domain::listing::ListingKind>,
     pub listing_id: Uuid,
     pub provider_id: Uuid,
     /// The listing's title when ordered.
     pub title: String,
     pub category_slug: String,
-    pub status: String,
+    pub status: Stored<domain::order::Status>,
     pub price_minor: i64,
     pub fee_minor: i64,
     pub net_minor: i64,

@@ -2,14 +2,15 @@
 
 use sea_orm::entity::prelude::*;
 
+use super::stored::Stored;
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "orders")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub customer_id: Uuid,
-    /// `domain::order::Status` name.
-    pub status: String,
+    pub status: Stored<domain::order::Status>,
     pub fee_rule_version: i32,
     pub currency: String,
     pub total_minor: i64,

@@ -2,23 +2,22 @@
 
 use sea_orm::entity::prelude::*;
 
+use super::stored::Stored;
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "proposals")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
-    /// `domain::governance::ProposalKind` name.
-    pub kind: String,
+    pub kind: Stored<domain::governance::ProposalKind>,
     pub title: String,
     pub body: String,
     /// Kind-specific JSON: the proposed fee rule, the applicant.
     pub payload: Option<String>,
     pub proposer_id: Uuid,
-    /// `assembly` or `board`.
-    pub voters: String,
+    pub voters: Stored<domain::governance::Body>,
     pub quorum_bps: i32,
-    /// `majority` or `two_thirds`.
-    pub threshold: String,
+    pub threshold: Stored<domain::governance::Threshold>,
     pub opens_at: DateTimeUtc,
     pub closes_at: DateTimeUtc,
     pub effective_from: Option<DateTimeUtc>,

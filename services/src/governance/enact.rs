@@ -4,9 +4,9 @@ use super::*;
 
 pub(super) fn rules_of(p: &proposals::Model) -> VoteRules {
     VoteRules {
-        body: Body::parse(&p.voters).unwrap_or(Body::Assembly),
+        body: *p.voters,
         quorum_bps: u32::try_from(p.quorum_bps).unwrap_or(10_000),
-        threshold: Threshold::parse(&p.threshold).unwrap_or(Threshold::TwoThirds),
+        threshold: *p.threshold,
         min_days: None,
     }
 }
@@ -65,13 +65,11 @@ pub(super) async fn close(
         .collect();
     let tally = Tally::count(u32::try_from(p.eligible).unwrap_or(0), choices);
     let outcome = tally.outcome(rules_of(p));
-    let kind = ProposalKind::parse(&p.kind);
     let mut enacted = None;
     if outcome.passed {
-        match kind {
-            Some(ProposalKind::AdmitMember) => admit(&txn, p).await?,
-            Some(kind) => enacted = enact(&txn, now, p, kind).await?,
-            None => {}
+        match *p.kind {
+            ProposalKind::AdmitMember => admit(&txn, p).await?,
+            kind => enacted = enact(&txn, now, p, kind).await?,
         }
     }
     let int = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);

@@ -14,7 +14,7 @@ pub async fn preview(
 ) -> Result<domain::governance::Impact, ServiceError> {
     use crate::entities::{order_lines, orders};
     use domain::governance::{impact, PastLine};
-    use domain::listing::ListingKind;
+
     let mut fields = Vec::new();
     let rule = fee_rule_of(form, &mut fields);
     let Some(rule) = rule.filter(|_| fields.is_empty()) else {
@@ -37,7 +37,7 @@ pub async fn preview(
         .await?
         .into_iter()
         .map(|l| PastLine {
-            kind: ListingKind::parse(&l.kind).unwrap_or(ListingKind::Service),
+            kind: *l.kind,
             category: l.category_slug,
             provider: l.provider_id,
             price: l.price_minor,

@@ -385,14 +385,14 @@ pub(super) async fn open(
     let voters = voters_now(&txn, rules.body, now).await?;
     proposals::Entity::insert(proposals::ActiveModel {
         id: Set(id),
-        kind: Set(kind.as_str().to_owned()),
+        kind: Set(kind.into()),
         title: Set(title.clone()),
         body: Set(body),
         payload: Set(payload),
         proposer_id: Set(proposer),
-        voters: Set(rules.body.as_str().to_owned()),
+        voters: Set(rules.body.into()),
         quorum_bps: Set(i32::try_from(rules.quorum_bps).unwrap_or(i32::MAX)),
-        threshold: Set(rules.threshold.as_str().to_owned()),
+        threshold: Set(rules.threshold.into()),
         opens_at: Set(now),
         closes_at: Set(closes_at),
         effective_from: Set(effective_from),

@@ -51,7 +51,7 @@ pub async fn list(db: &DatabaseConnection, viewer: Uuid) -> Result<Vec<ProposalS
         .into_iter()
         .map(|p| ProposalSummary {
             id: p.id,
-            kind: p.kind.clone(),
+            kind: p.kind.as_str().to_owned(),
             title: p.title.clone(),
             status: p.status.clone(),
             closes_at: p.closes_at,
@@ -90,24 +90,24 @@ pub async fn view(
     let fee_rule = p
         .payload
         .as_deref()
-        .filter(|_| p.kind == ProposalKind::FeeRuleChange.as_str())
+        .filter(|_| *p.kind == ProposalKind::FeeRuleChange)
         .and_then(|s| serde_json::from_str::<FeeRule>(s).ok());
     let current = crate::fees::active_rule(db, now).await.ok();
     let vote_rules = p
         .payload
         .as_deref()
-        .filter(|_| p.kind == ProposalKind::VoteRulesChange.as_str())
+        .filter(|_| *p.kind == ProposalKind::VoteRulesChange)
         .and_then(|s| serde_json::from_str::<VoteRuleSet>(s).ok());
     let current_vote_rules = current_rules(db).await?.1;
     Ok(ProposalView {
         id: p.id,
-        kind: p.kind.clone(),
+        kind: p.kind.as_str().to_owned(),
         title: p.title.clone(),
         body: p.body.clone(),
         proposer,
-        voters: p.voters.clone(),
+        voters: *p.voters,
         quorum_bps: u32::try_from(p.quorum_bps).unwrap_or(0),
-        threshold: p.threshold.clone(),
+        threshold: *p.threshold,
         opens_at: p.opens_at,
         closes_at: p.closes_at,
         effective_from: p.effective_from,

@@ -15,9 +15,7 @@ use crate::entities::{
     availability_exceptions, categories, listing_images, listing_zones, listings, users, zones,
 };
 use crate::service::ServiceError;
-use domain::listing::{
-    parse_listing, ListingDraft, ListingInput, ListingKind, ListingStatus, PriceModel,
-};
+use domain::listing::{parse_listing, ListingDraft, ListingInput, ListingStatus, PriceModel};
 use domain::money::Currency;
 use domain::search::index_text;
 use domain::validation::FieldError;
@@ -177,7 +175,7 @@ fn apply_draft(
     let (price, per_km, min_h, max_h, max_km) = price_columns(&draft.price);
     let (search_title, search_text) =
         search_texts(&draft.title, &draft.description, category, owner_name);
-    row.kind = Set(draft.kind.as_str().to_owned());
+    row.kind = Set(draft.kind.into());
     row.category_id = Set(category.id);
     row.title = Set(draft.title.clone());
     row.description = Set(draft.description.clone());
@@ -216,7 +214,7 @@ pub async fn create(
     let mut row = listings::ActiveModel {
         id: Set(id),
         owner_id: Set(owner),
-        status: Set(ListingStatus::Draft.as_str().to_owned()),
+        status: Set(ListingStatus::Draft.into()),
         created_at: Set(now),
         ..Default::default()
     };
@@ -245,7 +243,7 @@ pub async fn update(
     input: &ListingInput,
 ) -> Result<(), ServiceError> {
     let current = owned(db, owner, id).await?;
-    if current.status == ListingStatus::Archived.as_str() {
+    if *current.status == ListingStatus::Archived {
         return Err(ServiceError::Conflict);
     }
     let (draft, category) = validate(db, input).await?;
@@ -264,7 +262,7 @@ pub async fn set_status(
     next: ListingStatus,
 ) -> Result<(), ServiceError> {
     let current = owned(db, owner, id).await?;
-    let from = ListingStatus::parse(&current.status).ok_or(ServiceError::Conflict)?;
+    let from = *current.status;
     if from == next {
         return Ok(());
     }
@@ -308,8 +306,8 @@ pub async fn mine(
             Some(MyListing {
                 id: l.id,
                 title: l.title.clone(),
-                kind: ListingKind::parse(&l.kind)?,
-                status: ListingStatus::parse(&l.status)?,
+                kind: *l.kind,
+                status: *l.status,
                 price: price_of(&l)?,
                 category_name: c
                     .map(|c| crate::catalog::category_name(&c, locale))
@@ -337,7 +335,7 @@ pub async fn editor(
         .unwrap_or_default();
     let money = |m: domain::money::Money| m.format_input(locale);
     let mut input = ListingInput {
-        kind: l.kind.clone(),
+        kind: l.kind.as_str().to_owned(),
         category,
         title: l.title.clone(),
         description: l.description.clone(),
@@ -381,7 +379,7 @@ pub async fn editor(
         .collect();
     Ok(EditableListing {
         id,
-        status: ListingStatus::parse(&l.status).ok_or(ServiceError::Conflict)?,
+        status: *l.status,
         input,
         images,
         slots,

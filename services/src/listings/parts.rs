@@ -32,7 +32,7 @@ pub async fn add_image<C: ConnectionTrait + TransactionTrait>(
     max_bytes: usize,
 ) -> Result<Uuid, ServiceError> {
     let listing = owned(db, owner, id).await?;
-    if listing.status == ListingStatus::Archived.as_str() {
+    if *listing.status == ListingStatus::Archived {
         return Err(ServiceError::Conflict);
     }
     let count = listing_images::Entity::find()

@@ -5,11 +5,12 @@ use super::{images_of, zones_of, OPENING_COUNT};
 use crate::entities::listings::price_of;
 use crate::entities::{categories, listings, memberships, users};
 use chrono::NaiveDateTime;
-use domain::listing::{ListingKind, ListingStatus};
+use domain::listing::ListingStatus;
 use i18n::Locale;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use uuid::Uuid;
 use wire::catalog::{ListingCard, ListingView, Provider};
+use wire::membership::MembershipStatus;
 
 /// A listing's public page. Visible when active and offered by an active
 /// member; its owner also sees it in any other status.
@@ -33,8 +34,10 @@ pub async fn detail(
         .one(db)
         .await?;
     let is_owner = viewer == Some(owner.id);
-    let public = l.status == ListingStatus::Active.as_str()
-        && membership.as_ref().is_some_and(|m| m.status == "active");
+    let public = *l.status == ListingStatus::Active
+        && membership
+            .as_ref()
+            .is_some_and(|m| *m.status == MembershipStatus::Active);
     if !public && !is_owner {
         return Ok(None);
     }
@@ -44,11 +47,7 @@ pub async fn detail(
     else {
         return Ok(None);
     };
-    let (Some(price), Some(kind), Some(status)) = (
-        price_of(&l),
-        ListingKind::parse(&l.kind),
-        ListingStatus::parse(&l.status),
-    ) else {
+    let (Some(price), kind, status) = (price_of(&l), *l.kind, *l.status) else {
         return Ok(None);
     };
     let images = images_of(db, id).await?;

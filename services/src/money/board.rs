@@ -266,9 +266,9 @@ pub(super) async fn dispute_outcomes(
         let mut released = 0;
         for (e, postings) in &entries {
             let credits: i64 = postings.iter().map(|p| (-p.amount_minor).max(0)).sum();
-            match ledger::kind_of(e) {
-                Some(EntryKind::Refund) => refunded += credits,
-                Some(EntryKind::Completion) => released += credits,
+            match *e.kind {
+                EntryKind::Refund => refunded += credits,
+                EntryKind::Completion => released += credits,
                 _ => {}
             }
         }

@@ -83,7 +83,7 @@ pub(super) async fn pending_lines(
             order_number: numbers.get(&l.order_id).cloned().unwrap_or_default(),
             order_id: l.order_id,
             title: l.title,
-            status: l.status,
+            status: l.status.as_str().to_owned(),
             net: eur(l.net_minor),
         })
         .collect())

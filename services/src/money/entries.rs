@@ -96,7 +96,7 @@ pub async fn entry(
     Ok(EntryView {
         id: e.id,
         key: e.idempotency_key,
-        kind: e.kind,
+        kind: e.kind.as_str().to_owned(),
         created_at: e.created_at,
         order_id: e.order_id,
         order_number,
@@ -114,7 +114,7 @@ pub async fn order_entries(db: &impl ConnectionTrait, order: Uuid) -> Result<Vec
         .into_iter()
         .map(|(e, p)| EntryRow {
             id: e.id,
-            kind: e.kind,
+            kind: e.kind.as_str().to_owned(),
             created_at: e.created_at,
             order_id: e.order_id,
             order_number: number.clone(),

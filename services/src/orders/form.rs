@@ -50,7 +50,7 @@ pub(super) async fn orderable(
         // a suspended member's listing says so.
         let exists = listings::Entity::find_by_id(id).one(db).await?;
         return Err(match exists {
-            Some(l) if l.status != ListingStatus::Draft.as_str() => {
+            Some(l) if *l.status != ListingStatus::Draft => {
                 one("listing", FieldProblem::NotOrderable)
             }
             _ => ServiceError::NotFound,
@@ -59,7 +59,8 @@ pub(super) async fn orderable(
     if row.owner_id == customer {
         return Err(one("listing", FieldProblem::OwnListing));
     }
-    let (Some(kind), Some(price)) = (ListingKind::parse(&row.kind), price_of(&row)) else {
+    let kind = *row.kind;
+    let Some(price) = price_of(&row) else {
         return Err(ServiceError::Db(DbErr::Custom(format!(
             "listing {id} has unreadable columns"
         ))));

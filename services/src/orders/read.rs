@@ -8,7 +8,7 @@ pub(super) fn money(currency: &str, minor: i64) -> Money {
 }
 
 pub(super) fn delivery_view(l: &order_lines::Model) -> Option<DeliveryView> {
-    (l.kind == ListingKind::Delivery.as_str()).then(|| DeliveryView {
+    (*l.kind == ListingKind::Delivery).then(|| DeliveryView {
         pickup_address: l.pickup_address.clone().unwrap_or_default(),
         pickup_postcode: l.pickup_postcode.clone().unwrap_or_default(),
         dropoff_address: l.dropoff_address.clone().unwrap_or_default(),
@@ -121,12 +121,12 @@ pub async fn view(
             LineView {
                 id: l.id,
                 position: l.position,
-                kind: ListingKind::parse(&l.kind).unwrap_or(ListingKind::Service),
+                kind: *l.kind,
                 listing_id: l.listing_id,
                 title: l.title.clone(),
                 provider_id: l.provider_id,
                 provider_name: name(&l.provider_id),
-                status: Status::parse(&l.status).unwrap_or(Status::PendingPayment),
+                status: *l.status,
                 price: amount(l.price_minor),
                 fee: amount(l.fee_minor),
                 net: amount(l.net_minor),
@@ -240,7 +240,7 @@ pub(super) async fn summaries(
         .map(|o| OrderSummary {
             id: o.id,
             number: o.number,
-            status: Status::parse(&o.status).unwrap_or(Status::PendingPayment),
+            status: *o.status,
             created_at: o.created_at,
             total: money(&o.currency, o.total_minor),
             titles: titles.remove(&o.id).unwrap_or_default(),
@@ -344,7 +344,7 @@ pub(super) async fn work_items(
     // The steps open on each of the provider's lines, from its order's state.
     let mut steps: HashMap<Uuid, Vec<Step>> = HashMap::new();
     for (id, o) in &order_rows {
-        let told_done_at = if o.status == Status::Fulfilled.as_str() {
+        let told_done_at = if *o.status == Status::Fulfilled {
             told_done_at(db, o).await?
         } else {
             None
@@ -372,9 +372,9 @@ pub(super) async fn work_items(
                 order_id: l.order_id,
                 order_number: o.number.clone(),
                 line_id: l.id,
-                order_status: Status::parse(&o.status)?,
-                status: Status::parse(&l.status)?,
-                kind: ListingKind::parse(&l.kind)?,
+                order_status: *o.status,
+                status: *l.status,
+                kind: *l.kind,
                 customer_name: people.get(&o.customer_id).cloned().unwrap_or_default(),
                 net: money(&o.currency, l.net_minor),
                 delivery: delivery_view(&l),

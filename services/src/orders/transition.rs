@@ -49,12 +49,9 @@ pub(super) async fn told_done_at(
 
 impl Loaded {
     pub(super) fn state(&self) -> Result<OrderState, DbErr> {
-        let status = |s: &str| {
-            Status::parse(s).ok_or_else(|| DbErr::Custom(format!("unknown order status {s}")))
-        };
         Ok(OrderState {
             customer: self.order.customer_id,
-            status: status(&self.order.status)?,
+            status: *self.order.status,
             method: self.method()?,
             collector: self.order.collector_id,
             created_at: self.order.created_at,
@@ -68,7 +65,7 @@ impl Loaded {
                 .map(|l| {
                     Ok(LineState {
                         provider: l.provider_id,
-                        status: status(&l.status)?,
+                        status: *l.status,
                         begins: begins_of(l),
                     })
                 })
@@ -101,7 +98,7 @@ pub async fn load(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Loaded>,
         .order_by_asc(order_lines::Column::Position)
         .all(db)
         .await?;
-    let told_done_at = if order.status == Status::Fulfilled.as_str() {
+    let told_done_at = if *order.status == Status::Fulfilled {
         told_done_at(db, &order).await?
     } else {
         None
@@ -297,7 +294,7 @@ pub async fn apply_in(
         // Every line done is told to the customer (the order completes by
         // itself only 48 h after the last of these mails went out).
         if to == Status::Fulfilled {
-            let notice = if line.kind == ListingKind::Delivery.as_str() {
+            let notice = if *line.kind == ListingKind::Delivery {
                 Notice::Delivered
             } else {
                 Notice::Done

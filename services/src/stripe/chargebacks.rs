@@ -17,7 +17,6 @@ use crate::retries::{self, Call};
 use chrono::{DateTime, Utc};
 use domain::ledger::{self as book, Account, EntryKind, Released};
 use domain::money::Currency;
-use domain::order::Status;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
@@ -232,19 +231,6 @@ async fn released(db: &impl ConnectionTrait, order: Uuid) -> Result<(Released, i
     Ok((out, handed_back))
 }
 
-/// Whether an order will move no more money by itself.
-fn finished(status: &str) -> bool {
-    [
-        Status::Completed,
-        Status::Resolved,
-        Status::Refunded,
-        Status::Cancelled,
-        Status::Declined,
-    ]
-    .iter()
-    .any(|s| s.as_str() == status)
-}
-
 /// Books `amount` the customer got back outside Mutua against `order`,
 /// out of `from`, under `key` (once). Answers whether it was new.
 async fn book_one(
@@ -322,7 +308,7 @@ pub async fn book(db: &DatabaseConnection, clock: &Clock) -> Result<usize, DbErr
         let open = orders::Entity::find_by_id(d.order_id)
             .one(db)
             .await?
-            .is_none_or(|o| !finished(&o.status));
+            .is_none_or(|o| !o.status.is_final());
         if open {
             if retries::due(db, &call, clock.now()).await?.is_some() {
                 let why = "the order is still open: finish it (complete, resolve or cancel), then try again";

@@ -213,7 +213,7 @@ async fn succeeded(
         tracing::warn!(order = %loaded.order.id, "card payment does not match its order");
         return Ok(Outcome::Mismatch);
     }
-    if loaded.order.status == Status::PendingPayment.as_str() {
+    if *loaded.order.status == Status::PendingPayment {
         return match apply_in(txn, now, loaded, Action::ConfirmPayment, Who::SYSTEM, None).await {
             Ok(()) => {
                 set_payment_status(txn, payment.id, "succeeded", now).await?;
@@ -226,7 +226,7 @@ async fn succeeded(
     }
     // Paid after it expired or was cancelled unpaid: the money is booked
     // as the cooperative's and owed straight back to the customer.
-    if loaded.order.status == Status::Cancelled.as_str() && payment.status == "pending" {
+    if *loaded.order.status == Status::Cancelled && payment.status == "pending" {
         let currency = domain::money::Currency::parse(&loaded.order.currency)
             .unwrap_or(domain::money::Currency::Eur);
         let lines = crate::orders::line_money(&loaded.lines);

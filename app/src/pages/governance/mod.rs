@@ -54,7 +54,7 @@ pub fn RuleTable(rule: FeeRule, #[prop(optional)] testid: &'static str) -> impl 
 }
 
 #[component]
-fn ResultLine(result: ResultView, threshold: Option<String>) -> impl IntoView {
+fn ResultLine(result: ResultView, threshold: Option<Threshold>) -> impl IntoView {
     let t = use_i18n();
     let locale = use_locale();
     view! {
@@ -63,7 +63,7 @@ fn ResultLine(result: ResultView, threshold: Option<String>) -> impl IntoView {
             ": "{t.choice_yes}" "{result.yes}" · "{t.choice_no}" "{result.no}" · "{t.choice_abstain}" "{result.abstain}
             " · "{t.gov_turnout}" "{percent(locale, result.turnout_bps)}" ("{t.gov_eligible.count(result.eligible)}")"
             " · "{t.gov_quorum}" "{if result.quorum_met { t.gov_quorum_met } else { t.gov_quorum_missed }}
-            {threshold.map(|th| format!(" · {}", threshold_of(t, &th)))}
+            {threshold.map(|th| format!(" · {}", threshold_name(t, th)))}
         </p>
     }
 }
@@ -80,11 +80,6 @@ fn threshold_name(t: &Strings, th: Threshold) -> &'static str {
         Threshold::TwoThirds => t.gov_threshold_two_thirds,
         Threshold::Majority => t.gov_threshold_majority,
     }
-}
-
-/// A stored threshold's name (`two_thirds`, else simple majority).
-fn threshold_of(t: &Strings, stored: &str) -> &'static str {
-    threshold_name(t, Threshold::parse(stored).unwrap_or(Threshold::Majority))
 }
 
 /// Each kind's voters, quorum and threshold; the last row, the rules of a

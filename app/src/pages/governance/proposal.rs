@@ -1,7 +1,7 @@
 //! `/governance/:id`: one proposal, its ballot and, once closed, its result.
 
 use super::{
-    choice_name, kind_name, status_name, threshold_of, voters_name, ResultLine, RuleTable,
+    choice_name, kind_name, status_name, threshold_name, voters_name, ResultLine, RuleTable,
     VoteRulesTable,
 };
 use crate::api::governance::{load_proposal, ProposalView, Vote};
@@ -12,7 +12,6 @@ use crate::error::AppError;
 use crate::i18n::{use_i18n, use_locale};
 use crate::pages::listing::path_id;
 use domain::fee::FeeRule;
-use domain::governance::Body;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -46,8 +45,8 @@ fn ProposalDetails(p: ProposalView, vote: ServerAction<Vote>) -> impl IntoView {
     let locale = use_locale();
     let error: FormError = Signal::derive(move || vote.value().get().and_then(Result::err));
     let id = p.id.to_string();
-    let voters = voters_name(t, Body::parse(&p.voters).unwrap_or(Body::Assembly));
-    let threshold = threshold_of(t, &p.threshold);
+    let voters = voters_name(t, p.voters);
+    let threshold = threshold_name(t, p.threshold);
     let mine = p.my_choice.clone();
     let ballot = if p.can_vote {
         view! {
@@ -105,7 +104,7 @@ fn ProposalDetails(p: ProposalView, vote: ServerAction<Vote>) -> impl IntoView {
             <section class="card" id="ballot">
                 <h2>{t.gov_result}</h2>
                 {match p.result {
-                    Some(r) => view! { <ResultLine result=r threshold=Some(p.threshold.clone())/> }.into_any(),
+                    Some(r) => view! { <ResultLine result=r threshold=Some(p.threshold)/> }.into_any(),
                     None => view! { <p class="muted" data-testid="results-hidden">{t.gov_results_hidden}</p> }.into_any(),
                 }}
                 {p.my_choice.clone().map(|c| view! { <p data-testid="my-choice" data-choice=c.clone()>{t.gov_you_voted}": "<strong>{choice_name(t, &c)}</strong></p> })}
