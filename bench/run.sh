@@ -27,7 +27,7 @@ export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 say() { printf '==> %s\n' "$*" >&2; }
 
 if [ "${SKIP_BUILD:-}" != 1 ]; then
-  bash .ci/setup
+  bash .ci/setup --dev
   say "building the release binaries"
   cargo leptos build --release
   cargo build --release --package mutua-fortunes
