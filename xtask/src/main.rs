@@ -114,7 +114,8 @@ fn workspace_root() -> Result<PathBuf> {
         .context("xtask has no parent folder")
 }
 
-/// The environment cargo-leptos gives both compilations in a release build.
+/// The environment cargo-leptos gives both compilations in a release build
+/// (with `--no-default-features`, as it passes them).
 /// Some crates read it at compile time (`LEPTOS_OUTPUT_NAME`), so a value
 /// that differs would make cargo rebuild them.
 fn leptos_env() -> [(&'static str, &'static str); 10] {
@@ -148,6 +149,7 @@ fn build(root: &Path, target: &Path, profile: Profile) -> Result<()> {
             "build",
             &format!("--package={BIN_PACKAGE}"),
             &format!("--bin={BIN_PACKAGE}"),
+            "--no-default-features",
         ])
         .arg(Profile::cargo_arg(profile.server))
         .spawn()
@@ -158,6 +160,7 @@ fn build(root: &Path, target: &Path, profile: Profile) -> Result<()> {
             &format!("--package={LIB_PACKAGE}"),
             "--lib",
             "--target=wasm32-unknown-unknown",
+            "--no-default-features",
         ])
         .arg(format!("--target-dir={}", front_target.display()))
         .arg(Profile::cargo_arg(profile.wasm))
