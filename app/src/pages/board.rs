@@ -37,7 +37,7 @@ pub fn ApplicationsPage() -> impl IntoView {
                             view! {
                                 <li class="card application" data-testid="application">
                                     <h2>{a.display_name.clone()}</h2>
-                                    <p><span class="badge">{class_name(t, &a.class, a.form)}</span>" · "{a.shares}" "{t.dashboard_shares}
+                                    <p><span class="badge">{class_name(t, &a.class, a.form)}</span>" · "{t.shares_count.count(u64::try_from(a.shares).unwrap_or(0))}
                                         " · "{t.board_applied_on}" "{format_date(locale, a.applied_at.date_naive())}</p>
                                     <blockquote>{a.motivation.clone()}</blockquote>
                                     <ActionForm action=decide attr:class="stack">
