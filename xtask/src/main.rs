@@ -133,8 +133,28 @@ fn leptos_env() -> [(&'static str, &'static str); 10] {
     ]
 }
 
+/// `cargo` as cargo-leptos runs it: from `PATH`, without the variables
+/// `cargo run` gave this program. Build scripts ask cargo to rerun them
+/// when some of those change (`CARGO_PKG_NAME`, `CARGO_MANIFEST_DIR`), so
+/// keeping them would make every switch with cargo-leptos rebuild.
 fn cargo(root: &Path) -> Command {
-    let mut cmd = Command::new(env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    let mut cmd = Command::new("cargo");
+    for (name, _) in env::vars_os() {
+        let name = name.to_string_lossy();
+        if name.starts_with("CARGO_PKG_")
+            || name.starts_with("CARGO_MANIFEST_")
+            || [
+                "CARGO",
+                "CARGO_CRATE_NAME",
+                "CARGO_BIN_NAME",
+                "CARGO_PRIMARY_PACKAGE",
+                "OUT_DIR",
+            ]
+            .contains(&name.as_ref())
+        {
+            cmd.env_remove(name.as_ref());
+        }
+    }
     cmd.current_dir(root).envs(leptos_env());
     cmd
 }
