@@ -284,6 +284,7 @@ fn hash_names(pkg: &Path) -> Result<BTreeMap<&'static str, String>> {
     let mut renamed = Vec::new();
     let mut files = Vec::new();
     list_files(pkg, &mut files)?;
+    files.sort();
     let mut main = BTreeMap::new();
     for path in files {
         let rel = path.strip_prefix(pkg)?.to_string_lossy().replace('\\', "/");
@@ -305,9 +306,9 @@ fn hash_names(pkg: &Path) -> Result<BTreeMap<&'static str, String>> {
             .strip_prefix(pkg)?
             .to_string_lossy()
             .replace('\\', "/");
-        for (file, key) in [("js", "js"), ("wasm", "wasm"), ("css", "css")] {
-            if rel == format!("{OUTPUT_NAME}.{file}") {
-                main.insert(key, hash.clone());
+        for ext in ["js", "wasm", "css"] {
+            if rel == format!("{OUTPUT_NAME}.{ext}") {
+                main.insert(ext, hash.clone());
             }
         }
         renamed.push((rel, new_rel));
@@ -333,7 +334,6 @@ fn list_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
             out.push(entry.path());
         }
     }
-    out.sort();
     Ok(())
 }
 

@@ -1,4 +1,4 @@
-//! Typed text columns: a state, kind or method is stored as its name and
+//! Typed text columns: a state or kind is stored as its name and
 //! read back as its domain type. A name the type does not know fails the
 //! read (`DbErr::Type`) instead of turning into some default.
 
